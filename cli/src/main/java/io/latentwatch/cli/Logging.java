@@ -1,0 +1,28 @@
+package io.latentwatch.cli;
+
+/**
+ * slf4j-simple settings for the command line: Kafka's brokers and clients log a great deal at INFO,
+ * which would bury the demo's output, so they log at WARN unless {@code --verbose} is given.
+ * Must run before the first logger is created.
+ */
+final class Logging {
+    private Logging() {}
+
+    static void configure(String[] args) {
+        boolean verbose = false;
+        for (String a : args) if (a.equals("--verbose") || a.equals("-v")) verbose = true;
+        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
+        setIfAbsent("org.slf4j.simpleLogger.log.io.latentwatch", "info");
+        // The broker warns about things that are normal for a single-node, in-process cluster.
+        setIfAbsent("org.slf4j.simpleLogger.log.kafka", verbose ? "info" : "error");
+        setIfAbsent("org.slf4j.simpleLogger.log.org.apache.kafka", verbose ? "info" : "error");
+        setIfAbsent("org.slf4j.simpleLogger.log.io.apicurio", verbose ? "info" : "error");
+        setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
+        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+        setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) System.setProperty(key, value);
+    }
+}
