@@ -111,7 +111,7 @@ public final class SyntheticTraffic {
                 .setModelId(modelId)
                 .setModelVersion(modelVersion)
                 .setNodeId(nodeId)
-                .setRequestId(kind + "-" + n)
+                .setRequestId(kind + "-" + modelId + "-" + n)
                 .setTimestampMs(java.time.Instant.now())
                 .setTokenIds(tokens)
                 .setSampling(SamplingMetadata.newBuilder(sampling).build())
