@@ -29,7 +29,7 @@ class MainTest {
         String root = run(0, "--help");
         assertTrue(root.contains("Watches the inside of deployed language models"), root);
         Map<String, CommandLine> subs = Main.commandLine().getSubcommands();
-        assertTrue(subs.keySet().containsAll(java.util.List.of("demo", "monitor", "help")), subs.keySet().toString());
+        assertTrue(subs.keySet().containsAll(java.util.List.of("demo", "kafka", "monitor", "help")), subs.keySet().toString());
         for (Map.Entry<String, CommandLine> e : subs.entrySet()) {
             if (e.getKey().equals("help")) continue;
             String help = run(0, e.getKey(), "--help");
