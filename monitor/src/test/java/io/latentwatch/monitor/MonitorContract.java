@@ -177,4 +177,54 @@ abstract class MonitorContract extends AbstractKafkaIT {
                     || s.labels().values().stream().anyMatch(v -> v.startsWith("normal-") || v.startsWith("outlier-"))));
         }
     }
+
+    @Test
+    void aRestartedMonitorRestoresItsBaselinesFromTheChangelogAndDoesNotReprocess(@TempDir Path firstState,
+                                                                                  @TempDir Path secondState) throws Exception {
+        Topics topics = uniqueTopics();
+        try (Admin admin = admin()) {
+            topics.create(admin, 1, (short) 1);
+        }
+        LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry(LatentwatchSerdes.EMBEDDED);
+        Serializer<HiddenStateSample> serializer = serdes.serializer(HiddenStateSample.class);
+        String appId = "it-restart-" + UUID.randomUUID();
+        ActivationNormDetector detector = new ActivationNormDetector(WARMUP, 4.0, 8.0);
+        SyntheticTraffic traffic = new SyntheticTraffic("model-r", 303);
+        int warm = WARMUP + 20;
+
+        Map<String, Object> cfg1 = MonitorApp.streamsDefaults(bootstrapServers(), firstState);
+        cfg1.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+        try (MonitorApp first = new MonitorApp(cfg1, topics, serdes, detector, -1).start();
+             HiddenStatePublisher publisher = HiddenStatePublisher.create(
+                     HiddenStatePublisher.producerDefaults(bootstrapServers()), serializer, topics.hiddenStates(), 1024)) {
+            assertTrue(first.awaitRunning(Duration.ofSeconds(90)), "monitor state " + first.state());
+            for (int i = 0; i < warm; i++) assertTrue(publisher.publish(traffic.normal()));
+            assertTrue(publisher.flush(Duration.ofSeconds(30)));
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (first.metrics().processedTotal() < warm && System.nanoTime() < deadline) Thread.sleep(50);
+            assertEquals(warm, first.metrics().processedTotal());
+        }
+
+        // A fresh state directory: the baseline can only come back from the changelog topic.
+        Map<String, Object> cfg2 = MonitorApp.streamsDefaults(bootstrapServers(), secondState);
+        cfg2.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+        HiddenStateSample outlier = traffic.outlier(3.0);
+        try (MonitorApp second = new MonitorApp(cfg2, topics, serdes, detector, -1).start();
+             HiddenStatePublisher publisher = HiddenStatePublisher.create(
+                     HiddenStatePublisher.producerDefaults(bootstrapServers()), serializer, topics.hiddenStates(), 1024)) {
+            assertTrue(second.awaitRunning(Duration.ofSeconds(90)), "monitor state " + second.state());
+            assertTrue(publisher.publish(outlier));
+            assertTrue(publisher.flush(Duration.ofSeconds(30)));
+            List<ConsumerRecord<String, Alert>> alerts = consumeUntil(List.of(topics.alerts()), new StringDeserializer(),
+                    serdes.deserializer(Alert.class),
+                    got -> got.stream().anyMatch(r -> r.value().getRequestId().equals(outlier.getRequestId())),
+                    Duration.ofSeconds(90));
+            Alert a = alerts.stream().filter(r -> r.value().getRequestId().equals(outlier.getRequestId()))
+                    .findFirst().orElseThrow().value();
+            // The alert cites a baseline of every warm-up sample: restored, not rebuilt from scratch.
+            assertEquals(String.valueOf(warm), a.getAttributes().get("baseline_n"), a.getSummary());
+            // Committed input is not read again: the restarted monitor processed only the outlier.
+            assertEquals(1, second.metrics().processedTotal());
+        }
+    }
 }
