@@ -71,13 +71,27 @@ public final class EmbeddedKafka implements AutoCloseable {
      * {@code num.partitions}, {@code auto.create.topics.enable}).
      */
     public static EmbeddedKafka start(Map<String, String> overrides) {
+        return start(0, overrides);
+    }
+
+    /**
+     * Starts a broker whose client listener is on {@code brokerPort} of 127.0.0.1 (0: any free
+     * port); {@code overrides} as in {@link #start(Map)}.
+     */
+    public static EmbeddedKafka start(int brokerPort, Map<String, String> overrides) {
+        if (brokerPort < 0 || brokerPort > 65535) {
+            throw new IllegalArgumentException("Broker port must be 0 (any free port) or 1-65535, got " + brokerPort);
+        }
         RuntimeException last = null;
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
             try {
-                return tryStart(overrides);
+                return tryStart(brokerPort == 0 ? freePort() : brokerPort, overrides);
             } catch (RuntimeException e) {
                 if (!causedByBind(e)) {
                     throw e;
+                }
+                if (brokerPort != 0) {
+                    throw new IllegalStateException("Port " + brokerPort + " on 127.0.0.1 is in use: cannot start the embedded broker there", e);
                 }
                 LOG.warn("Embedded Kafka: a port was taken before the broker bound it (attempt {}), retrying", attempt);
                 last = e;
@@ -86,7 +100,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         throw last;
     }
 
-    private static EmbeddedKafka tryStart(Map<String, String> overrides) {
+    private static EmbeddedKafka tryStart(int brokerPort, Map<String, String> overrides) {
         long t0 = System.nanoTime();
         Path dir;
         try {
@@ -96,7 +110,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         KafkaRaftServer server = null;
         try {
-            int brokerPort = freePort();
             int controllerPort = freePort();
             Map<String, String> props = defaults(dir, brokerPort, controllerPort);
             props.putAll(overrides);
@@ -221,8 +234,17 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         closed = true;
         long t0 = System.nanoTime();
-        shutdownQuietly(server);
-        deleteRecursively(logDir);
+        // An interrupted caller (Ctrl-C, a test timeout) would cut the broker's controlled
+        // shutdown short; finish it first and restore the flag afterwards.
+        boolean interrupted = Thread.interrupted();
+        try {
+            shutdownQuietly(server);
+            deleteRecursively(logDir);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         LOG.info("Embedded Kafka {} stopped in {} ms", clusterId, (System.nanoTime() - t0) / 1_000_000);
     }
 
