@@ -17,6 +17,11 @@ final class Logging {
         setIfAbsent("org.slf4j.simpleLogger.log.kafka", verbose ? "info" : "error");
         setIfAbsent("org.slf4j.simpleLogger.log.org.apache.kafka", verbose ? "info" : "error");
         setIfAbsent("org.slf4j.simpleLogger.log.io.apicurio", verbose ? "info" : "error");
+        // With transactions v2 the broker rejects an exactly-once producer's first append to a
+        // partition when it arrives with a non-zero sequence (another batch still in flight) and logs
+        // the retriable OutOfOrderSequenceException at ERROR (KAFKA-18202); the client retries and
+        // nothing is lost, but a stack trace in the demo reads like a failure. --verbose shows it.
+        setIfAbsent("org.slf4j.simpleLogger.log.kafka.server.ReplicaManager", verbose ? "info" : "off");
         setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
         setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
         setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
