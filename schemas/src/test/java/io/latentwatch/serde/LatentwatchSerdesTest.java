@@ -84,6 +84,34 @@ class LatentwatchSerdesTest {
     }
 
     @Test
+    void concurrentFirstUsesRegisterOneVersionWithOneId() throws Exception {
+        int threads = 8;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        var start = new java.util.concurrent.CountDownLatch(1);
+        try {
+            var futures = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
+            for (int i = 0; i < threads; i++) {
+                futures.add(pool.submit(() -> {
+                    var ser = serdes.serializer(io.latentwatch.schema.Explanation.class);
+                    start.await();
+                    return WireFormat.schemaId(ser.serialize("concurrent-test", SampleRecords.explanation()));
+                }));
+            }
+            start.countDown();
+            var ids = new java.util.HashSet<Integer>();
+            for (var f : futures) {
+                ids.add(f.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            assertEquals(1, ids.size(), "one schema, one id: " + ids);
+            var latest = registry.latest("concurrent-test-value").orElseThrow();
+            assertEquals("1", latest.version(), "racing first uses must not create extra versions");
+            assertEquals(latest.contentId(), ids.iterator().next().longValue());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void serdesNamedByClassInKafkaPropertiesWriteTheSameBytes() {
         // What a producer/Streams app configured only through properties would do.
         Map<String, Object> props = new HashMap<>(serdes.kafkaConfig());
