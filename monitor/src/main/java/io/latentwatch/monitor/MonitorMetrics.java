@@ -6,7 +6,9 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The monitor's Prometheus metrics (client_java 1.x), named {@code latentwatch_<thing>_<unit>}.
@@ -14,6 +16,16 @@ import java.util.TreeMap;
  * value makes a time series, and request ids would make one per request.
  */
 public final class MonitorMetrics {
+    /**
+     * Distinct model (and hook) label values kept before further ones are folded into
+     * {@value #OTHER}: model ids come from producers, and a broken or hostile one must not be able
+     * to create unbounded time series.
+     */
+    public static final int MAX_LABEL_VALUES = 256;
+    public static final String OTHER = "_other";
+
+    private final Set<String> models = ConcurrentHashMap.newKeySet();
+    private final Set<String> hooks = ConcurrentHashMap.newKeySet();
     private final PrometheusRegistry registry;
     private final Counter processed;
     private final Counter deadLettered;
@@ -49,11 +61,22 @@ public final class MonitorMetrics {
 
     public PrometheusRegistry registry() { return registry; }
 
-    public void processed(String model) { processed.labelValues(model).inc(); }
+    public void processed(String model) { processed.labelValues(bounded(models, model)).inc(); }
 
     public void deadLettered(String reason) { deadLettered.labelValues(reason).inc(); }
 
-    public void alert(String detector, String model, String hook) { alerts.labelValues(detector, model, hook).inc(); }
+    public void alert(String detector, String model, String hook) {
+        alerts.labelValues(detector, bounded(models, model), bounded(hooks, hook)).inc();
+    }
+
+    private static String bounded(Set<String> seen, String value) {
+        String v = value == null ? "" : value;
+        if (seen.contains(v)) return v;
+        synchronized (seen) {
+            if (seen.size() < MAX_LABEL_VALUES) { seen.add(v); return v; }
+        }
+        return OTHER;
+    }
 
     public void latencySeconds(double seconds) { latency.observe(seconds); }
 
