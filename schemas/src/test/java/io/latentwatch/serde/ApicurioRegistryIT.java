@@ -17,7 +17,16 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.latentwatch.schema.Alert;
 import io.latentwatch.schema.HiddenStateSample;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -84,7 +93,11 @@ class ApicurioRegistryIT {
             assertEquals(idInBytes, latest.get("id").asInt(), name + ": id in the bytes vs the ccompat API");
             // ...and for the id it finds in the bytes (what a Confluent deserializer fetches).
             JsonNode byId = get("/apis/ccompat/v7/schemas/ids/" + idInBytes);
-            assertEquals(s.value().getSchema(), new Schema.Parser().parse(byId.get("schema").asText()), name);
+            Schema writer = new Schema.Parser().parse(byId.get("schema").asText());
+            assertEquals(s.value().getSchema(), writer, name);
+            // A Confluent-style consumer: skip the 5-byte header, decode Avro with that schema.
+            var reader = new SpecificDatumReader<>(writer, s.value().getSchema());
+            assertEquals(s.value(), reader.read(null, DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null)), name);
             // Apicurio's core API: the id in the bytes is the version's contentId, not its globalId.
             JsonNode meta = get("/apis/registry/v3/groups/default/artifacts/" + s.topic() + "-value/versions/branch=latest");
             assertEquals(meta.get("contentId").asLong(), idInBytes, name + ": the bytes carry the contentId");
@@ -94,6 +107,39 @@ class ApicurioRegistryIT {
         }
         assertTrue(globalDiffersFromContent, "the test must have told contentId and globalId apart");
         assertEquals(SampleRecords.all(topics).size(), ids.size(), "each record type has its own schema id");
+    }
+
+    /**
+     * The other direction: a producer in another language registers the .avsc through the
+     * Confluent API (as Confluent's serializers do) and frames its bytes with the id it got back;
+     * our deserializer reads them.
+     */
+    @Test
+    void recordsFramedWithAnIdRegisteredThroughTheConfluentApiAreReadByOurDeserializer() throws Exception {
+        String subject = "it.confluent-producer-value";
+        Schema avsc = SchemaFiles.load(Path.of("src/main/avro")).get(Alert.SCHEMA$.getFullName());
+        String body = JSON.writeValueAsString(JSON.createObjectNode().put("schema", avsc.toString()));
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(registry.baseUrl + "/apis/ccompat/v7/subjects/" + subject + "/versions"))
+                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        int id = JSON.readTree(r.body()).get("id").asInt();
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(0);
+        out.write(ByteBuffer.allocate(4).putInt(id).array());
+        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
+        // Encoded with the .avsc (not the class schema), timestamps converted as the generated class does.
+        new SpecificDatumWriter<Alert>(avsc, SpecificData.getForClass(Alert.class)).write(SampleRecords.alert(), enc);
+        enc.flush();
+
+        Deserializer<Alert> de = LatentwatchSerdes.forRegistry(registry.baseUrl).deserializer(Alert.class);
+        try {
+            assertEquals(SampleRecords.alert(), de.deserialize("it.confluent-producer", out.toByteArray()));
+        } finally {
+            de.close();
+        }
+        System.out.println("Confluent-style producer: subject " + subject + ", id " + id + " read back");
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
