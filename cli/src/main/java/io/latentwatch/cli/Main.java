@@ -1,0 +1,52 @@
+package io.latentwatch.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code latentwatch} command. Subcommands live in their own classes in this package and are
+ * registered here.
+ */
+@Command(name = "latentwatch",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {
+                "Watches the inside of deployed language models: inference nodes publish sampled hidden "
+                        + "states to Kafka, a Kafka Streams monitor validates them, scores them against running "
+                        + "baselines and raises alerts.",
+                "",
+                "Start with 'latentwatch demo' (everything in one process, no setup)."},
+        subcommands = {DemoCommand.class, MonitorCommand.class, KafkaCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        // DJL must never probe the network (cloud metadata address) on start: see DESIGN.md.
+        System.setProperty("ai.djl.offline", "true");
+        Logging.configure(args);
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command tree, for main() and tests. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.registerConverter(java.time.Duration.class, new DurationConverter());
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"latentwatch " + (v == null ? "0.1.0-SNAPSHOT" : v),
+                    "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.latentwatch.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MainTest {
+    private static String run(int expectedExit, String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int rc = cl.execute(args);
+        assertEquals(expectedExit, rc, "exit code of " + String.join(" ", args) + ": " + err);
+        return out + err.toString();
+    }
+
+    @Test
+    void everySubcommandHasHelpWithARealDescriptionAndDescribedOptions() {
+        String root = run(0, "--help");
+        assertTrue(root.contains("Watches the inside of deployed language models"), root);
+        Map<String, CommandLine> subs = Main.commandLine().getSubcommands();
+        assertTrue(subs.keySet().containsAll(java.util.List.of("demo", "kafka", "monitor", "help")), subs.keySet().toString());
+        for (Map.Entry<String, CommandLine> e : subs.entrySet()) {
+            if (e.getKey().equals("help")) continue;
+            String help = run(0, e.getKey(), "--help");
+            assertTrue(help.contains("Usage: latentwatch " + e.getKey()), help);
+            CommandLine.Model.CommandSpec spec = e.getValue().getCommandSpec();
+            assertTrue(spec.usageMessage().description().length > 0, e.getKey() + " has no description");
+            for (CommandLine.Model.OptionSpec o : spec.options()) {
+                assertTrue(o.description().length > 0 && !o.description()[0].isBlank(), e.getKey() + " " + o.longestName());
+            }
+        }
+    }
+
+    @Test
+    void demoDefaultsToThirtySecondsAndAcceptsHumanDurations() {
+        CommandLine cl = Main.commandLine();
+        CommandLine.ParseResult pr = cl.parseArgs("demo");
+        DemoCommand demo = (DemoCommand) pr.subcommand().commandSpec().userObject();
+        assertEquals(Duration.ofSeconds(30), demo.duration);
+        pr = Main.commandLine().parseArgs("demo", "--duration", "2m", "--summary-json", "s.json");
+        demo = (DemoCommand) pr.subcommand().commandSpec().userObject();
+        assertEquals(Duration.ofMinutes(2), demo.duration);
+        assertEquals("s.json", demo.summaryJson.toString());
+    }
+
+    @Test
+    void aBadDurationIsAUsageError() {
+        String out = run(2, "demo", "--duration", "soon");
+        assertTrue(out.contains("soon") && out.contains("not a duration"), out);
+        assertNotEquals(0, Main.commandLine().execute("no-such-command"));
+    }
+}

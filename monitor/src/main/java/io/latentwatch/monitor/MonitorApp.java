@@ -1,0 +1,110 @@
+package io.latentwatch.monitor;
+
+import io.latentwatch.monitor.detect.ActivationNormDetector;
+import io.latentwatch.publisher.KafkaConfig;
+import io.latentwatch.schema.Alert;
+import io.latentwatch.schema.HiddenStateSample;
+import io.latentwatch.serde.LatentwatchSerdes;
+import io.latentwatch.serde.Topics;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The monitor as a running application: {@link MonitorTopology} on {@link KafkaStreams} with
+ * exactly-once processing (v2: one transaction per task commit spans the consumed offsets, the
+ * state-store changelog and the alerts/DLQ records), plus the Prometheus {@code /metrics} endpoint.
+ */
+public final class MonitorApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MonitorApp.class);
+    public static final String APPLICATION_ID = "latentwatch-monitor";
+
+    private final KafkaStreams streams;
+    private final MonitorMetrics metrics;
+    private final HTTPServer metricsServer;
+
+    /** Streams properties latentwatch uses, before environment overrides. */
+    public static Map<String, Object> streamsDefaults(String bootstrapServers, Path stateDir) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        return p;
+    }
+
+    /**
+     * @param streamsConfig Kafka Streams properties (see {@link #streamsDefaults}; pass them through
+     *                      {@link KafkaConfig#withEnvironment} to honour environment overrides)
+     * @param metricsPort   port of the /metrics endpoint: 0 for any free port, negative for none
+     */
+    public MonitorApp(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
+                      ActivationNormDetector detector, int metricsPort) {
+        this.metrics = new MonitorMetrics();
+        MonitorTopology topology = new MonitorTopology(topics, serdes.deserializer(HiddenStateSample.class),
+                serdes.serde(Alert.class), detector, metrics);
+        Map<String, Object> cfg = new LinkedHashMap<>(streamsConfig);
+        if (!StreamsConfig.EXACTLY_ONCE_V2.equals(cfg.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))) {
+            LOG.warn("processing.guarantee is {}, not exactly_once_v2: alerts and dead letters may be duplicated",
+                    cfg.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+        }
+        this.streams = new KafkaStreams(topology.build(), KafkaConfig.toProperties(cfg));
+        // Poison records are dead-lettered in the topology; anything else is a bug or an outage:
+        // log it and replace the thread so the monitor keeps watching.
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        try {
+            this.metricsServer = metricsPort < 0 ? null
+                    : HTTPServer.builder().port(metricsPort).registry(metrics.registry()).buildAndStart();
+        } catch (IOException e) {
+            streams.close();
+            throw new UncheckedIOException("cannot serve /metrics on port " + metricsPort, e);
+        }
+    }
+
+    public MonitorApp start() {
+        streams.start();
+        return this;
+    }
+
+    /** Waits until the application is RUNNING; false on timeout. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(50);
+        }
+        return true;
+    }
+
+    public KafkaStreams.State state() { return streams.state(); }
+
+    public MonitorMetrics metrics() { return metrics; }
+
+    /** The /metrics port, or -1 when none is served. */
+    public int metricsPort() { return metricsServer == null ? -1 : metricsServer.getPort(); }
+
+    @Override
+    public void close() {
+        // Leave the group on close, so a replacement instance gets the partitions at once instead of
+        // after the old member's session times out.
+        streams.close(org.apache.kafka.streams.CloseOptions
+                .groupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
+        if (metricsServer != null) metricsServer.close();
+    }
+}

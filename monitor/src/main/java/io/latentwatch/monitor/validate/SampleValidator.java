@@ -1,0 +1,73 @@
+package io.latentwatch.monitor.validate;
+
+import io.latentwatch.interp.tensor.DType;
+import io.latentwatch.interp.tensor.Float16Codec;
+import io.latentwatch.schema.Activation;
+import io.latentwatch.schema.Dtype;
+import io.latentwatch.schema.HiddenStateSample;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Checks a decoded sample and widens its activations to float32. Free of Kafka: it sees a sample,
+ * returns either the decoded values or the first defect found, in this order: no activations,
+ * unknown hook, bad dtype, shape mismatch, non-finite value.
+ */
+public final class SampleValidator {
+
+    /** The outcome: decoded values (one per activation) or a reason with a detail naming where. */
+    public record Result(List<float[]> values, DeadLetterReason reason, String detail) {
+        public boolean valid() { return reason == null; }
+        static Result ok(List<float[]> values) { return new Result(values, null, null); }
+        static Result bad(DeadLetterReason reason, String detail) { return new Result(List.of(), reason, detail); }
+    }
+
+    public Result validate(HiddenStateSample sample) {
+        List<Activation> acts = sample.getActivations();
+        if (acts == null || acts.isEmpty()) {
+            return Result.bad(DeadLetterReason.NO_ACTIVATIONS, "request " + sample.getRequestId() + " has no activations");
+        }
+        List<float[]> out = new ArrayList<>(acts.size());
+        for (int i = 0; i < acts.size(); i++) {
+            Activation a = acts.get(i);
+            String where = "activation " + i + " (" + a.getHook() + ", position " + a.getPosition() + ")";
+            if (!HookName.isValid(a.getHook())) {
+                return Result.bad(DeadLetterReason.UNKNOWN_HOOK, where + ": '" + a.getHook() + "' is not a TransformerLens hook name");
+            }
+            Dtype dt = a.getDtype();
+            if (dt == null) return Result.bad(DeadLetterReason.BAD_DTYPE, where + ": no dtype");
+            DType dtype = DType.valueOf(dt.name());
+            ByteBuffer data = a.getData();
+            int bytes = data == null ? 0 : data.remaining();
+            if (bytes % dtype.bytes() != 0) {
+                return Result.bad(DeadLetterReason.BAD_DTYPE, where + ": " + bytes + " bytes are not a whole number of "
+                        + dtype + " elements (" + dtype.bytes() + " bytes each)");
+            }
+            List<Integer> shape = a.getShape();
+            long size = 1;
+            boolean badDim = shape == null || shape.isEmpty();
+            if (!badDim) {
+                for (Integer d : shape) {
+                    if (d == null || d <= 0) { badDim = true; break; }
+                    size *= d;
+                    if (size > Integer.MAX_VALUE) { badDim = true; break; }
+                }
+            }
+            if (badDim) return Result.bad(DeadLetterReason.SHAPE_MISMATCH, where + ": invalid shape " + shape);
+            if (size * dtype.bytes() != bytes) {
+                return Result.bad(DeadLetterReason.SHAPE_MISMATCH, where + ": shape " + shape + " needs " + size + " "
+                        + dtype + " values but the data holds " + bytes / dtype.bytes());
+            }
+            float[] v = Float16Codec.decode(dtype, data, (int) size);
+            for (int j = 0; j < v.length; j++) {
+                if (!Float.isFinite(v[j])) {
+                    return Result.bad(DeadLetterReason.NON_FINITE, where + ": value " + j + " is " + v[j]);
+                }
+            }
+            out.add(v);
+        }
+        return Result.ok(out);
+    }
+}

@@ -1,0 +1,254 @@
+package io.latentwatch.serde;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+import io.apicurio.registry.serde.Default4ByteIdHandler;
+import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.apicurio.registry.serde.avro.AvroSerdeConfig;
+import io.apicurio.registry.serde.config.IdOption;
+import io.apicurio.registry.serde.config.SerdeConfig;
+import io.apicurio.registry.serde.kafka.config.KafkaSerdeConfig;
+import io.apicurio.registry.serde.strategy.TopicIdStrategy;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * The one factory for the serdes of every latentwatch record type (values; keys are plain
+ * strings). Values are written in the Confluent wire format — magic byte 0, the 4-byte schema id,
+ * Avro binary — by Apicurio's Avro serde, so producers and consumers written with Confluent's
+ * serializers in any language read and write the same topics.
+ *
+ * <p>The registry is either
+ * <ul>
+ *   <li>{@code "embedded"}: the JVM-wide in-memory {@link EmbeddedSchemaRegistry}, for the demo
+ *       and unit tests (no server, no network), or</li>
+ *   <li>an http(s) URL of an Apicurio Registry 3 server, e.g. {@code http://localhost:8080} (the
+ *       core API path {@code /apis/registry/v3} is added when the URL has no {@code /apis/}).</li>
+ * </ul>
+ *
+ * <p>Settings, and why (all in {@link #kafkaConfig()}):
+ * <ul>
+ *   <li>subject = {@code <topic>-value} ({@link TopicIdStrategy}), Confluent's default
+ *       TopicNameStrategy;</li>
+ *   <li>the id written is the {@code contentId} ({@code apicurio.registry.use-id=contentId}), with
+ *       the 4-byte {@link Default4ByteIdHandler}: Apicurio 3's Confluent-compatible API serves
+ *       contentIds as schema ids;</li>
+ *   <li>{@code apicurio.registry.dereference-schema=true}: the full schema (nested Activation,
+ *       SamplingMetadata, ... inlined) is registered as one artifact, as Confluent's serializer
+ *       does; without it Apicurio 3 registers each nested named type as a separate referenced
+ *       artifact;</li>
+ *   <li>ids are not put in headers ({@code apicurio.registry.headers.enabled=false}): the bytes
+ *       alone carry them;</li>
+ *   <li>schemas are registered on first use ({@code auto-register}, {@code FIND_OR_CREATE_VERSION});</li>
+ *   <li>values are read into the generated classes ({@code use-specific-avro-reader}), the
+ *       writer's schema resolved from the registry and the reader's from the class, so Avro
+ *       schema evolution applies.</li>
+ * </ul>
+ */
+public final class LatentwatchSerdes {
+
+    /** The registry URL that selects the in-process registry. */
+    public static final String EMBEDDED = "embedded";
+    /** The environment variable {@link #fromEnvironment()} reads. */
+    public static final String REGISTRY_URL_ENV = "LATENTWATCH_REGISTRY_URL";
+    private static final String CORE_API_PATH = "/apis/registry/v3";
+
+    private final String registryUrl;
+    private final Map<String, Object> config;
+
+    private LatentwatchSerdes(String registryUrl, Map<String, Object> config) {
+        this.registryUrl = registryUrl;
+        this.config = Map.copyOf(config);
+    }
+
+    /**
+     * Serdes backed by {@code "embedded"} (the in-process registry) or the http(s) URL of an
+     * Apicurio Registry 3 server.
+     */
+    public static LatentwatchSerdes forRegistry(String registryUrl) {
+        Objects.requireNonNull(registryUrl, "registryUrl (\"embedded\" or an http URL of an Apicurio Registry)");
+        String url = registryUrl.trim();
+        Map<String, Object> c = new HashMap<>();
+        c.put(SerdeConfig.AUTO_REGISTER_ARTIFACT, true);
+        c.put(SerdeConfig.AUTO_REGISTER_ARTIFACT_IF_EXISTS, "FIND_OR_CREATE_VERSION");
+        c.put(SerdeConfig.ARTIFACT_RESOLVER_STRATEGY, TopicIdStrategy.class.getName());
+        c.put(SerdeConfig.ID_HANDLER, Default4ByteIdHandler.class.getName());
+        c.put(SerdeConfig.USE_ID, IdOption.contentId.name());
+        c.put(SerdeConfig.DEREFERENCE_SCHEMA, true);
+        c.put(KafkaSerdeConfig.ENABLE_HEADERS, false);
+        c.put(AvroSerdeConfig.USE_SPECIFIC_AVRO_READER, true);
+        c.put(AvroSerdeConfig.AVRO_ENCODING, AvroSerdeConfig.AVRO_ENCODING_BINARY);
+        if (url.equalsIgnoreCase(EMBEDDED)) {
+            c.put(SerdeConfig.SCHEMA_RESOLVER, EmbeddedSchemaResolver.class.getName());
+            return new LatentwatchSerdes(EMBEDDED, c);
+        }
+        if (!(url.startsWith("http://") || url.startsWith("https://"))) {
+            throw new IllegalArgumentException("Schema registry '" + registryUrl
+                    + "' is neither \"embedded\" nor an http(s) URL of an Apicurio Registry (e.g. http://localhost:8080)");
+        }
+        while (url.endsWith("/")) {
+            url = url.substring(0, url.length() - 1);
+        }
+        if (url.contains("/apis/ccompat/")) {
+            throw new IllegalArgumentException("Schema registry '" + registryUrl
+                    + "' is the Confluent-compatible API; Apicurio's serde needs the server's base URL or its core API "
+                    + "(…" + CORE_API_PATH + ")");
+        }
+        if (!url.contains("/apis/")) {
+            url = url + CORE_API_PATH;
+        }
+        c.put(SerdeConfig.REGISTRY_URL, url);
+        return new LatentwatchSerdes(url, c);
+    }
+
+    /** Serdes for {@value #REGISTRY_URL_ENV}, or the embedded registry when it is unset. */
+    public static LatentwatchSerdes fromEnvironment() {
+        String url = System.getenv(REGISTRY_URL_ENV);
+        return forRegistry(url == null || url.isBlank() ? EMBEDDED : url);
+    }
+
+    /** {@code "embedded"} or the registry's core API URL actually used. */
+    public String registryUrl() {
+        return registryUrl;
+    }
+
+    public boolean isEmbedded() {
+        return EMBEDDED.equals(registryUrl);
+    }
+
+    /**
+     * The {@code apicurio.registry.*} properties behind these serdes, for clients that name their
+     * serializer by class in Kafka properties: add them with
+     * {@code value.serializer=io.apicurio.registry.serde.avro.AvroKafkaSerializer} (or
+     * {@code AvroKafkaDeserializer}, or Kafka Streams' {@code default.value.serde=}
+     * {@code io.apicurio.registry.serde.avro.AvroSerde}) and the result is byte-for-byte the same.
+     */
+    public Map<String, Object> kafkaConfig() {
+        return config;
+    }
+
+    /** A configured value serializer for one record type. */
+    public <T extends SpecificRecord> Serializer<T> serializer(Class<T> type) {
+        Objects.requireNonNull(type, "type");
+        AvroKafkaSerializer<T> s = new AvroKafkaSerializer<>();
+        s.configure(new HashMap<>(config), false);
+        return new Configured<>(s);
+    }
+
+    /**
+     * A configured value deserializer for one record type; a record of another type on the topic
+     * is a {@link SerializationException} naming both types (so a consumer can dead-letter it).
+     */
+    public <T extends SpecificRecord> Deserializer<T> deserializer(Class<T> type) {
+        Objects.requireNonNull(type, "type");
+        AvroKafkaDeserializer<Object> d = new AvroKafkaDeserializer<>();
+        d.configure(new HashMap<>(config), false);
+        return new Typed<>(type, d);
+    }
+
+    /** Serializer and deserializer together, for Kafka Streams. */
+    public <T extends SpecificRecord> Serde<T> serde(Class<T> type) {
+        return Serdes.serdeFrom(serializer(type), deserializer(type));
+    }
+
+    @Override
+    public String toString() {
+        return "LatentwatchSerdes[" + registryUrl + "]";
+    }
+
+    /**
+     * Already configured: a later {@code configure(..., isKey)} from a client is ignored, so that
+     * these value serdes cannot be re-pointed at a {@code -key} subject or lose their settings.
+     */
+    private static final class Configured<T> implements Serializer<T> {
+        private final Serializer<T> delegate;
+
+        Configured(Serializer<T> delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void configure(Map<String, ?> configs, boolean isKey) {
+        }
+
+        @Override
+        public byte[] serialize(String topic, T data) {
+            return delegate.serialize(topic, data);
+        }
+
+        @Override
+        public byte[] serialize(String topic, Headers headers, T data) {
+            return delegate.serialize(topic, headers, data);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+
+    /** Checks the decoded record's type; ignores {@code configure} like {@link Configured}. */
+    private static final class Typed<T> implements Deserializer<T> {
+        private final Class<T> type;
+        private final Deserializer<Object> delegate;
+
+        Typed(Class<T> type, Deserializer<Object> delegate) {
+            this.type = type;
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void configure(Map<String, ?> configs, boolean isKey) {
+        }
+
+        @Override
+        public T deserialize(String topic, byte[] data) {
+            return deserialize(topic, null, data);
+        }
+
+        @Override
+        public T deserialize(String topic, Headers headers, byte[] data) {
+            Object value;
+            try {
+                value = headers == null ? delegate.deserialize(topic, data) : delegate.deserialize(topic, headers, data);
+            } catch (SerializationException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // Apicurio lets lookup and Avro errors through as they are; one exception type,
+                // with the topic and schema id, is easier to dead-letter.
+                throw new SerializationException("Topic " + topic + ": cannot decode a " + type.getSimpleName() + " from "
+                        + describe(data) + ": " + e.getMessage(), e);
+            }
+            return check(topic, value);
+        }
+
+        private static String describe(byte[] data) {
+            if (data == null) {
+                return "null";
+            }
+            return WireFormat.isFramed(data) ? data.length + " bytes with schema id " + WireFormat.schemaId(data)
+                    : data.length + " bytes without the Confluent header (magic byte 0 + 4-byte id)";
+        }
+
+        private T check(String topic, Object value) {
+            if (value == null || type.isInstance(value)) {
+                return type.cast(value);
+            }
+            throw new SerializationException("Topic " + topic + ": expected a " + type.getSimpleName()
+                    + " but the record is a " + value.getClass().getName());
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.latentwatch.serde;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * The names of latentwatch's topics. Every name is {@code prefix + suffix}, the prefix being
+ * {@value #DEFAULT_PREFIX} unless configured (so several deployments can share a cluster):
+ *
+ * <ul>
+ *   <li>{@link #hiddenStates()} — {@code HiddenStateSample}, key modelId</li>
+ *   <li>{@link #examples()} — {@code LabeledExample}, key task</li>
+ *   <li>{@link #saeVersions()} — {@code SaeVersion}, key modelId|hook, <b>compacted</b>: the latest
+ *       version per key is the one in force</li>
+ *   <li>{@link #alerts()} — {@code Alert}, key modelId|hook</li>
+ *   <li>{@link #explanations()} — {@code Explanation}, key alertId</li>
+ *   <li>{@link #dlq()} — dead letters: the original bytes, the reason in headers</li>
+ * </ul>
+ */
+public final class Topics {
+
+    public static final String DEFAULT_PREFIX = "latentwatch.";
+    /** The environment variable that overrides the prefix in {@link #fromEnvironment()}. */
+    public static final String PREFIX_ENV = "LATENTWATCH_TOPIC_PREFIX";
+
+    public static final String HIDDEN_STATES = "hidden-states";
+    public static final String EXAMPLES = "examples";
+    public static final String SAE_VERSIONS = "sae-versions";
+    public static final String ALERTS = "alerts";
+    public static final String EXPLANATIONS = "explanations";
+    public static final String DLQ = "dlq";
+
+    private final String prefix;
+
+    private Topics(String prefix) {
+        Objects.requireNonNull(prefix, "topic prefix");
+        // Kafka topic names: [a-zA-Z0-9._-], at most 249 characters.
+        if (!prefix.matches("[a-zA-Z0-9._-]*")) {
+            throw new IllegalArgumentException("Topic prefix '" + prefix + "' may only contain letters, digits, '.', '_' and '-'");
+        }
+        this.prefix = prefix;
+    }
+
+    /** The default names ({@value #DEFAULT_PREFIX}...). */
+    public static Topics defaults() {
+        return new Topics(DEFAULT_PREFIX);
+    }
+
+    /** Names with the given prefix, used as is (include a trailing '.' if wanted). */
+    public static Topics withPrefix(String prefix) {
+        return new Topics(prefix);
+    }
+
+    /** Names with the prefix from {@value #PREFIX_ENV}, or the default. */
+    public static Topics fromEnvironment() {
+        String p = System.getenv(PREFIX_ENV);
+        return new Topics(p == null || p.isBlank() ? DEFAULT_PREFIX : p.trim());
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    public String hiddenStates() {
+        return prefix + HIDDEN_STATES;
+    }
+
+    public String examples() {
+        return prefix + EXAMPLES;
+    }
+
+    public String saeVersions() {
+        return prefix + SAE_VERSIONS;
+    }
+
+    public String alerts() {
+        return prefix + ALERTS;
+    }
+
+    public String explanations() {
+        return prefix + EXPLANATIONS;
+    }
+
+    public String dlq() {
+        return prefix + DLQ;
+    }
+
+    /** All six names, in the order listed in the class comment. */
+    public List<String> all() {
+        return List.of(hiddenStates(), examples(), saeVersions(), alerts(), explanations(), dlq());
+    }
+
+    /** The topics with their configuration: sae-versions is compacted, the others are deleted by retention. */
+    public List<NewTopic> newTopics(int partitions, short replicationFactor) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
+        }
+        if (replicationFactor < 1) {
+            throw new IllegalArgumentException("replication factor must be >= 1, got " + replicationFactor);
+        }
+        List<NewTopic> topics = new ArrayList<>();
+        for (String name : all()) {
+            NewTopic t = new NewTopic(name, partitions, replicationFactor);
+            if (name.equals(saeVersions())) {
+                t.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            }
+            topics.add(t);
+        }
+        return topics;
+    }
+
+    /**
+     * Creates every topic that does not exist yet (existing ones are left as they are) and waits
+     * for the broker to confirm. Returns the names that were created.
+     */
+    public List<String> create(Admin admin, int partitions, short replicationFactor) {
+        List<NewTopic> wanted = newTopics(partitions, replicationFactor);
+        Set<String> existing;
+        try {
+            existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while listing topics", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Cannot list topics to create " + all(), e);
+        }
+        List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
+        List<String> created = new ArrayList<>();
+        var result = admin.createTopics(missing);
+        for (NewTopic t : missing) {
+            try {
+                result.values().get(t.name()).get(30, TimeUnit.SECONDS);
+                created.add(t.name());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) { // created concurrently: fine
+                    throw new IllegalStateException("Cannot create topic " + t.name() + ": " + e.getCause().getMessage(), e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while creating topic " + t.name(), e);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("Timed out creating topic " + t.name(), e);
+            }
+        }
+        return created;
+    }
+
+    @Override
+    public String toString() {
+        return "Topics" + all();
+    }
+}
