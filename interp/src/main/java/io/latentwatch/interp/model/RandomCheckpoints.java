@@ -81,6 +81,26 @@ public final class RandomCheckpoints {
         }
     }
 
+    /**
+     * {@code RandomCheckpoints gpt2-small|gpt2-tiny|llama-tiny DIR [F32|F16|BF16] [SEED]}: writes a
+     * random-initialised HF directory (e.g. for the benchmark's GPT-2-small-sized model).
+     */
+    public static void main(String[] args) throws IOException {
+        if (args.length < 2) {
+            System.err.println("usage: RandomCheckpoints gpt2-small|gpt2-tiny|llama-tiny DIR [F32|F16|BF16] [SEED]");
+            System.exit(2);
+        }
+        Path dir = Path.of(args[1]);
+        DType dtype = args.length > 2 ? DType.valueOf(args[2]) : DType.F32;
+        long seed = args.length > 3 ? Long.parseLong(args[3]) : 0;
+        switch (args[0]) {
+            case "gpt2-small" -> writeGpt2(dir, Gpt2Spec.small(), seed, dtype, 1);
+            case "gpt2-tiny" -> writeGpt2(dir, Gpt2Spec.tiny(), seed, dtype, 1);
+            case "llama-tiny" -> writeLlama(dir, LlamaSpec.tiny(), seed, dtype, 1);
+            default -> throw new IllegalArgumentException("unknown model '" + args[0] + "': gpt2-small, gpt2-tiny or llama-tiny");
+        }
+    }
+
     // ---------------------------------------------------------------- random tensors
 
     /** Random HF Llama tensors, in the order save_pretrained writes them (lm_head omitted when tied). */
