@@ -17,8 +17,9 @@ import static io.latentwatch.interp.reference.ScalarMath.*;
  * tied to wte. Shares no code with the DJL runtime.
  *
  * <p>Hooks follow TransformerLens: hook_embed, hook_pos_embed, blocks.L.hook_resid_pre,
- * ln1.hook_normalized (after gain and bias, as TL's LayerNorm), attn.hook_q/k/v [pos, head, d_head],
- * attn.hook_pattern [head, q, k], attn.hook_z [pos, head, d_head], attn.hook_result
+ * ln1.hook_normalized (before gain and bias, as TL's LayerNormPre in a from_pretrained model with
+ * fold_ln; the runtime documents the same), attn.hook_q/k/v [pos, head, d_head],
+ * attn.hook_attn_scores [head, q, k] (scaled, -inf above the diagonal), attn.hook_pattern [head, q, k], attn.hook_z [pos, head, d_head], attn.hook_result
  * [pos, head, d_model] (without c_proj's bias), hook_attn_out (with it), hook_resid_mid,
  * ln2.hook_normalized, mlp.hook_pre, mlp.hook_post, hook_mlp_out, hook_resid_post,
  * ln_final.hook_normalized.
@@ -93,8 +94,8 @@ public final class ScalarGpt2 {
             hooks.put(b + "hook_resid_pre", RefTensor.ofRows(x));
             double[][] n1 = new double[T][], qkv = new double[T][];
             for (int t = 0; t < T; t++) {
-                n1[t] = layerNorm(x[t], L.ln1W, L.ln1B, c.eps());
-                qkv[t] = conv1d(L.attnW, L.attnB, d, 3 * d, n1[t]);
+                n1[t] = layerNormalize(x[t], c.eps());
+                qkv[t] = conv1d(L.attnW, L.attnB, d, 3 * d, affine(n1[t], L.ln1W, L.ln1B));
             }
             hooks.put(b + "ln1.hook_normalized", RefTensor.ofRows(n1));
             double[] q = new double[T * d], k = new double[T * d], v = new double[T * d];
@@ -106,7 +107,7 @@ public final class ScalarGpt2 {
             hooks.put(b + "attn.hook_q", new RefTensor(q, T, H, hd));
             hooks.put(b + "attn.hook_k", new RefTensor(k, T, H, hd));
             hooks.put(b + "attn.hook_v", new RefTensor(v, T, H, hd));
-            double[] pattern = new double[H * T * T];
+            double[] pattern = new double[H * T * T], scores = new double[H * T * T];
             double[][][] z = new double[T][H][hd];
             double inv = 1.0 / Math.sqrt(hd);
             for (int h = 0; h < H; h++) {
@@ -117,11 +118,13 @@ public final class ScalarGpt2 {
                         for (int i = 0; i < hd; i++) dot += q[t * d + h * hd + i] * k[u * d + h * hd + i];
                         s[u] = dot * inv;
                     }
+                    for (int u = 0; u < T; u++) scores[(h * T + t) * T + u] = u <= t ? s[u] : Double.NEGATIVE_INFINITY;
                     double[] p = softmaxPrefix(s, t + 1);
                     System.arraycopy(p, 0, pattern, (h * T + t) * T, T);
                     for (int u = 0; u <= t; u++) for (int i = 0; i < hd; i++) z[t][h][i] += p[u] * v[u * d + h * hd + i];
                 }
             }
+            hooks.put(b + "attn.hook_attn_scores", new RefTensor(scores, H, T, T));
             hooks.put(b + "attn.hook_pattern", new RefTensor(pattern, H, T, T));
             hooks.put(b + "attn.hook_z", RefTensor.ofPosHead(z));
             double[][][] result = new double[T][H][d];
@@ -145,8 +148,8 @@ public final class ScalarGpt2 {
             hooks.put(b + "hook_resid_mid", RefTensor.ofRows(mid));
             double[][] n2 = new double[T][], pre = new double[T][], post = new double[T][], out = new double[T][];
             for (int t = 0; t < T; t++) {
-                n2[t] = layerNorm(mid[t], L.ln2W, L.ln2B, c.eps());
-                pre[t] = conv1d(L.fcW, L.fcB, d, 4 * d, n2[t]);
+                n2[t] = layerNormalize(mid[t], c.eps());
+                pre[t] = conv1d(L.fcW, L.fcB, d, 4 * d, affine(n2[t], L.ln2W, L.ln2B));
                 post[t] = new double[4 * d];
                 for (int i = 0; i < 4 * d; i++) post[t][i] = geluNew(pre[t][i]);
                 out[t] = conv1d(L.fcProjW, L.fcProjB, 4 * d, d, post[t]);
@@ -160,8 +163,8 @@ public final class ScalarGpt2 {
         }
         double[][] nf = new double[T][], logits = new double[T][];
         for (int t = 0; t < T; t++) {
-            nf[t] = layerNorm(x[t], lnfW, lnfB, c.eps());
-            logits[t] = linear(wte, V, d, nf[t]); // tied lm head: logits = ln_f(x) . wte^T
+            nf[t] = layerNormalize(x[t], c.eps());
+            logits[t] = linear(wte, V, d, affine(nf[t], lnfW, lnfB)); // tied lm head: logits = ln_f(x) . wte^T
         }
         hooks.put("ln_final.hook_normalized", RefTensor.ofRows(nf));
         return new Result(RefTensor.ofRows(logits), hooks);

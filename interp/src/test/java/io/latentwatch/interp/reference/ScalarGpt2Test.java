@@ -23,7 +23,7 @@ class ScalarGpt2Test {
         ScalarGpt2.Result r = model(RandomCheckpoints.randomGpt2(SPEC, 1)).forward(PROMPT);
         assertArrayEquals(new int[]{PROMPT.length, SPEC.vocabSize()}, r.logits().shape());
         assertTrue(r.logits().maxAbs() > 0.5, "max |logit| " + r.logits().maxAbs());
-        assertEquals(2 + SPEC.nLayer() * 15 + 1, r.hooks().size());
+        assertEquals(2 + SPEC.nLayer() * 16 + 1, r.hooks().size());
         assertArrayEquals(new int[]{PROMPT.length, SPEC.nHead(), SPEC.nEmbd() / SPEC.nHead()},
                 r.hooks().get("blocks.1.attn.hook_z").shape());
     }

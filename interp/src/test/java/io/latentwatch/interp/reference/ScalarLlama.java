@@ -21,7 +21,8 @@ import static io.latentwatch.interp.reference.ScalarMath.*;
  *
  * <p>Hooks follow TransformerLens: hook_embed, blocks.L.hook_resid_pre, blocks.L.ln1.hook_normalized
  * (RMSNorm output before the gain, as TL's RMSNorm), attn.hook_q/k/v [pos, head, d_head] (before
- * rotation; k/v have n_kv_heads heads), attn.hook_rot_q/rot_k, attn.hook_pattern [head, q, k],
+ * rotation; k/v have n_kv_heads heads), attn.hook_rot_q/rot_k, attn.hook_attn_scores [head, q, k]
+ * (scaled, -inf above the diagonal), attn.hook_pattern [head, q, k],
  * attn.hook_z [pos, head, d_head], attn.hook_result [pos, head, d_model], hook_attn_out,
  * hook_resid_mid, mlp.hook_pre (w1 x), mlp.hook_pre_linear (w3 x), mlp.hook_post
  * (silu(w1 x) * w3 x), hook_mlp_out, hook_resid_post, ln_final.hook_normalized (before the gain).
@@ -142,7 +143,7 @@ public final class ScalarLlama {
             hooks.put(b + "attn.hook_v", new RefTensor(RefTensor.ofRows(v).data(), T, KV, hd));
             hooks.put(b + "attn.hook_rot_q", new RefTensor(RefTensor.ofRows(qr).data(), T, H, hd));
             hooks.put(b + "attn.hook_rot_k", new RefTensor(RefTensor.ofRows(kr).data(), T, KV, hd));
-            double[] pattern = new double[H * T * T];
+            double[] pattern = new double[H * T * T], scores = new double[H * T * T];
             double[][][] z = new double[T][H][hd];
             double inv = 1.0 / Math.sqrt(hd);
             for (int h = 0; h < H; h++) {
@@ -154,11 +155,13 @@ public final class ScalarLlama {
                         for (int i = 0; i < hd; i++) dot += qr[t][h * hd + i] * kr[u][kvh * hd + i];
                         s[u] = dot * inv;
                     }
+                    for (int u = 0; u < T; u++) scores[(h * T + t) * T + u] = u <= t ? s[u] : Double.NEGATIVE_INFINITY;
                     double[] p = softmaxPrefix(s, t + 1);
                     System.arraycopy(p, 0, pattern, (h * T + t) * T, T);
                     for (int u = 0; u <= t; u++) for (int i = 0; i < hd; i++) z[t][h][i] += p[u] * v[u][kvh * hd + i];
                 }
             }
+            hooks.put(b + "attn.hook_attn_scores", new RefTensor(scores, H, T, T));
             hooks.put(b + "attn.hook_pattern", new RefTensor(pattern, H, T, T));
             hooks.put(b + "attn.hook_z", RefTensor.ofPosHead(z));
             double[][][] result = new double[T][H][d];

@@ -45,8 +45,8 @@ final class ScalarMath {
         return y;
     }
 
-    /** LayerNorm (Ba et al. 2016) with gain and bias: (x - mean) / sqrt(var + eps) * w + b, biased variance. */
-    static double[] layerNorm(double[] x, float[] w, float[] b, double eps) {
+    /** LayerNorm (Ba et al. 2016) without gain and bias: (x - mean) / sqrt(var + eps), biased variance. */
+    static double[] layerNormalize(double[] x, double eps) {
         double mean = 0;
         for (double v : x) mean += v;
         mean /= x.length;
@@ -55,7 +55,14 @@ final class ScalarMath {
         var /= x.length;
         double inv = 1.0 / Math.sqrt(var + eps);
         double[] y = new double[x.length];
-        for (int i = 0; i < x.length; i++) y[i] = (x[i] - mean) * inv * w[i] + b[i];
+        for (int i = 0; i < x.length; i++) y[i] = (x[i] - mean) * inv;
+        return y;
+    }
+
+    /** y = x * w + b elementwise (a norm's gain and bias). */
+    static double[] affine(double[] x, float[] w, float[] b) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) y[i] = x[i] * w[i] + b[i];
         return y;
     }
 
