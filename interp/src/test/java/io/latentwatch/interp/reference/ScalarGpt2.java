@@ -75,6 +75,11 @@ public final class ScalarGpt2 {
     }
 
     public Result forward(int[] tokens) {
+        return forward(tokens, null);
+    }
+
+    /** Forward pass with an optional intervention on the writable hooks (see {@link Intervention}). */
+    public Result forward(int[] tokens, Intervention iv) {
         int T = tokens.length, d = c.dim(), H = c.nHeads(), hd = c.headDim(), V = c.vocabSize();
         if (T > c.nPositions()) throw new IllegalArgumentException(T + " tokens exceed n_positions " + c.nPositions());
         Map<String, RefTensor> hooks = new LinkedHashMap<>();
@@ -84,14 +89,14 @@ public final class ScalarGpt2 {
                 tok[t][i] = wte[tokens[t] * d + i];
                 pos[t][i] = wpe[t * d + i];
             }
-            x[t] = add(tok[t], pos[t]);
         }
-        hooks.put("hook_embed", RefTensor.ofRows(tok));
+        tok = fireRows("hook_embed", tok, hooks, iv);
         hooks.put("hook_pos_embed", RefTensor.ofRows(pos));
+        for (int t = 0; t < T; t++) x[t] = add(tok[t], pos[t]);
         for (int l = 0; l < c.nLayers(); l++) {
             Layer L = layers[l];
             String b = "blocks." + l + ".";
-            hooks.put(b + "hook_resid_pre", RefTensor.ofRows(x));
+            x = fireRows(b + "hook_resid_pre", x, hooks, iv);
             double[][] n1 = new double[T][], qkv = new double[T][];
             for (int t = 0; t < T; t++) {
                 n1[t] = layerNormalize(x[t], c.eps());
@@ -126,7 +131,7 @@ public final class ScalarGpt2 {
             }
             hooks.put(b + "attn.hook_attn_scores", new RefTensor(scores, H, T, T));
             hooks.put(b + "attn.hook_pattern", new RefTensor(pattern, H, T, T));
-            hooks.put(b + "attn.hook_z", RefTensor.ofPosHead(z));
+            z = firePosHead(b + "attn.hook_z", z, hooks, iv);
             double[][][] result = new double[T][H][d];
             double[][] attnOut = new double[T][d];
             for (int t = 0; t < T; t++) {
@@ -142,24 +147,24 @@ public final class ScalarGpt2 {
                 }
             }
             hooks.put(b + "attn.hook_result", RefTensor.ofPosHead(result));
-            hooks.put(b + "hook_attn_out", RefTensor.ofRows(attnOut));
+            attnOut = fireRows(b + "hook_attn_out", attnOut, hooks, iv);
             double[][] mid = new double[T][];
             for (int t = 0; t < T; t++) mid[t] = add(x[t], attnOut[t]);
-            hooks.put(b + "hook_resid_mid", RefTensor.ofRows(mid));
+            mid = fireRows(b + "hook_resid_mid", mid, hooks, iv);
             double[][] n2 = new double[T][], pre = new double[T][], post = new double[T][], out = new double[T][];
             for (int t = 0; t < T; t++) {
                 n2[t] = layerNormalize(mid[t], c.eps());
                 pre[t] = conv1d(L.fcW, L.fcB, d, 4 * d, affine(n2[t], L.ln2W, L.ln2B));
                 post[t] = new double[4 * d];
                 for (int i = 0; i < 4 * d; i++) post[t][i] = geluNew(pre[t][i]);
-                out[t] = conv1d(L.fcProjW, L.fcProjB, 4 * d, d, post[t]);
             }
             hooks.put(b + "ln2.hook_normalized", RefTensor.ofRows(n2));
             hooks.put(b + "mlp.hook_pre", RefTensor.ofRows(pre));
-            hooks.put(b + "mlp.hook_post", RefTensor.ofRows(post));
-            hooks.put(b + "hook_mlp_out", RefTensor.ofRows(out));
+            post = fireRows(b + "mlp.hook_post", post, hooks, iv);
+            for (int t = 0; t < T; t++) out[t] = conv1d(L.fcProjW, L.fcProjB, 4 * d, d, post[t]);
+            out = fireRows(b + "hook_mlp_out", out, hooks, iv);
             for (int t = 0; t < T; t++) x[t] = add(mid[t], out[t]);
-            hooks.put(b + "hook_resid_post", RefTensor.ofRows(x));
+            x = fireRows(b + "hook_resid_post", x, hooks, iv);
         }
         double[][] nf = new double[T][], logits = new double[T][];
         for (int t = 0; t < T; t++) {
@@ -168,5 +173,39 @@ public final class ScalarGpt2 {
         }
         hooks.put("ln_final.hook_normalized", RefTensor.ofRows(nf));
         return new Result(RefTensor.ofRows(logits), hooks);
+    }
+
+    /** Records {@code v} under {@code name}, letting the intervention replace it; returns the rows to continue with. */
+    private static double[][] fireRows(String name, double[][] v, Map<String, RefTensor> hooks, Intervention iv) {
+        RefTensor t = RefTensor.ofRows(v);
+        if (iv != null) {
+            RefTensor r = iv.apply(name, t);
+            if (r != t) {
+                if (!java.util.Arrays.equals(r.shape(), t.shape())) throw new IllegalArgumentException(
+                        name + ": intervention returned shape " + java.util.Arrays.toString(r.shape()) + " for " + java.util.Arrays.toString(t.shape()));
+                t = r;
+                v = new double[v.length][];
+                for (int i = 0; i < v.length; i++) v[i] = r.row(i);
+            }
+        }
+        hooks.put(name, t);
+        return v;
+    }
+
+    private static double[][][] firePosHead(String name, double[][][] v, Map<String, RefTensor> hooks, Intervention iv) {
+        RefTensor t = RefTensor.ofPosHead(v);
+        if (iv != null) {
+            RefTensor r = iv.apply(name, t);
+            if (r != t) {
+                if (!java.util.Arrays.equals(r.shape(), t.shape())) throw new IllegalArgumentException(
+                        name + ": intervention returned shape " + java.util.Arrays.toString(r.shape()) + " for " + java.util.Arrays.toString(t.shape()));
+                t = r;
+                int H = v[0].length, e = v[0][0].length;
+                v = new double[v.length][H][e];
+                for (int p = 0; p < v.length; p++) for (int h = 0; h < H; h++) System.arraycopy(r.data(), (p * H + h) * e, v[p][h], 0, e);
+            }
+        }
+        hooks.put(name, t);
+        return v;
     }
 }

@@ -112,6 +112,11 @@ public final class ScalarLlama {
     }
 
     public Result forward(int[] tokens) {
+        return forward(tokens, null);
+    }
+
+    /** Forward pass with an optional intervention on the writable hooks (see {@link Intervention}). */
+    public Result forward(int[] tokens, Intervention iv) {
         int T = tokens.length, d = c.dim(), hd = c.headDim(), H = c.nHeads(), KV = c.nKvHeads();
         int kvDim = c.kvDim(), group = H / KV, hid = c.hiddenDim(), V = c.vocabSize();
         Map<String, RefTensor> hooks = new LinkedHashMap<>();
@@ -120,10 +125,10 @@ public final class ScalarLlama {
             if (tokens[t] < 0 || tokens[t] >= V) throw new IllegalArgumentException("token " + tokens[t] + " outside vocab " + V);
             for (int i = 0; i < d; i++) x[t][i] = w.tokenEmbedding[tokens[t] * d + i];
         }
-        hooks.put("hook_embed", RefTensor.ofRows(x));
+        x = fireRows("hook_embed", x, hooks, iv);
         for (int l = 0; l < c.nLayers(); l++) {
             String b = "blocks." + l + ".";
-            hooks.put(b + "hook_resid_pre", RefTensor.ofRows(x));
+            x = fireRows(b + "hook_resid_pre", x, hooks, iv);
             double[][] n1 = new double[T][], q = new double[T][], k = new double[T][], v = new double[T][];
             double[][] qr = new double[T][], kr = new double[T][];
             for (int t = 0; t < T; t++) {
@@ -163,7 +168,7 @@ public final class ScalarLlama {
             }
             hooks.put(b + "attn.hook_attn_scores", new RefTensor(scores, H, T, T));
             hooks.put(b + "attn.hook_pattern", new RefTensor(pattern, H, T, T));
-            hooks.put(b + "attn.hook_z", RefTensor.ofPosHead(z));
+            z = firePosHead(b + "attn.hook_z", z, hooks, iv);
             double[][][] result = new double[T][H][d];
             double[][] attnOut = new double[T][d];
             for (int t = 0; t < T; t++) {
@@ -178,10 +183,10 @@ public final class ScalarLlama {
                 }
             }
             hooks.put(b + "attn.hook_result", RefTensor.ofPosHead(result));
-            hooks.put(b + "hook_attn_out", RefTensor.ofRows(attnOut));
+            attnOut = fireRows(b + "hook_attn_out", attnOut, hooks, iv);
             double[][] mid = new double[T][];
             for (int t = 0; t < T; t++) mid[t] = add(x[t], attnOut[t]);
-            hooks.put(b + "hook_resid_mid", RefTensor.ofRows(mid));
+            mid = fireRows(b + "hook_resid_mid", mid, hooks, iv);
             double[][] n2 = new double[T][], pre = new double[T][], preLin = new double[T][], post = new double[T][], mlpOut = new double[T][];
             for (int t = 0; t < T; t++) {
                 n2[t] = rmsNormalize(mid[t], c.eps());
@@ -190,15 +195,15 @@ public final class ScalarLlama {
                 preLin[t] = linear(w.w3[l], hid, d, xn);
                 post[t] = new double[hid];
                 for (int i = 0; i < hid; i++) post[t][i] = silu(pre[t][i]) * preLin[t][i];
-                mlpOut[t] = linear(w.w2[l], d, hid, post[t]);
             }
             hooks.put(b + "ln2.hook_normalized", RefTensor.ofRows(n2));
             hooks.put(b + "mlp.hook_pre", RefTensor.ofRows(pre));
             hooks.put(b + "mlp.hook_pre_linear", RefTensor.ofRows(preLin));
-            hooks.put(b + "mlp.hook_post", RefTensor.ofRows(post));
-            hooks.put(b + "hook_mlp_out", RefTensor.ofRows(mlpOut));
+            post = fireRows(b + "mlp.hook_post", post, hooks, iv);
+            for (int t = 0; t < T; t++) mlpOut[t] = linear(w.w2[l], d, hid, post[t]);
+            mlpOut = fireRows(b + "hook_mlp_out", mlpOut, hooks, iv);
             for (int t = 0; t < T; t++) x[t] = add(mid[t], mlpOut[t]);
-            hooks.put(b + "hook_resid_post", RefTensor.ofRows(x));
+            x = fireRows(b + "hook_resid_post", x, hooks, iv);
         }
         double[][] nf = new double[T][], logits = new double[T][];
         for (int t = 0; t < T; t++) {
@@ -207,5 +212,39 @@ public final class ScalarLlama {
         }
         hooks.put("ln_final.hook_normalized", RefTensor.ofRows(nf));
         return new Result(RefTensor.ofRows(logits), hooks);
+    }
+
+    /** Records {@code v} under {@code name}, letting the intervention replace it; returns the rows to continue with. */
+    private static double[][] fireRows(String name, double[][] v, Map<String, RefTensor> hooks, Intervention iv) {
+        RefTensor t = RefTensor.ofRows(v);
+        if (iv != null) {
+            RefTensor r = iv.apply(name, t);
+            if (r != t) {
+                if (!java.util.Arrays.equals(r.shape(), t.shape())) throw new IllegalArgumentException(
+                        name + ": intervention returned shape " + java.util.Arrays.toString(r.shape()) + " for " + java.util.Arrays.toString(t.shape()));
+                t = r;
+                v = new double[v.length][];
+                for (int i = 0; i < v.length; i++) v[i] = r.row(i);
+            }
+        }
+        hooks.put(name, t);
+        return v;
+    }
+
+    private static double[][][] firePosHead(String name, double[][][] v, Map<String, RefTensor> hooks, Intervention iv) {
+        RefTensor t = RefTensor.ofPosHead(v);
+        if (iv != null) {
+            RefTensor r = iv.apply(name, t);
+            if (r != t) {
+                if (!java.util.Arrays.equals(r.shape(), t.shape())) throw new IllegalArgumentException(
+                        name + ": intervention returned shape " + java.util.Arrays.toString(r.shape()) + " for " + java.util.Arrays.toString(t.shape()));
+                t = r;
+                int H = v[0].length, e = v[0][0].length;
+                v = new double[v.length][H][e];
+                for (int p = 0; p < v.length; p++) for (int h = 0; h < H; h++) System.arraycopy(r.data(), (p * H + h) * e, v[p][h], 0, e);
+            }
+        }
+        hooks.put(name, t);
+        return v;
     }
 }

@@ -250,4 +250,25 @@ class ScalarLlamaTest {
         for (int i = 0; i < d.length; i++) d[i] /= -0.5;
         return new RefTensor(d, t.shape());
     }
+
+    @Test
+    void interventionsInTheReferenceBehave() throws Exception {
+        ScalarLlama.Result clean = stories.forward(PROMPT);
+        // identity intervention on every writable hook changes nothing
+        ScalarLlama.Result same = stories.forward(PROMPT, (h, a) -> new RefTensor(a.data().clone(), a.shape()));
+        assertEquals(0, clean.logits().maxAbsDiff(same.logits()));
+        // zero-ablating head 3 of layer 2 equals zeroing that head's columns of W_O
+        ScalarLlama.Result ablated = stories.forward(PROMPT, Intervention.zeroHead(2, 3));
+        ScalarLlama m = Llama2cCheckpoint.read(resolve(MODEL));
+        for (int o = 0; o < 64; o++) Arrays.fill(m.weights().wo[2], o * 64 + 3 * 8, o * 64 + 4 * 8, 0f);
+        assertEquals(0, ablated.logits().maxAbsDiff(m.forward(PROMPT).logits()), 1e-12);
+        assertTrue(ablated.logits().maxAbsDiff(clean.logits()) > 1e-3);
+        assertEquals(0, ablated.hooks().get("blocks.2.hook_resid_pre").maxAbsDiff(clean.hooks().get("blocks.2.hook_resid_pre")));
+        // patching a residual with another prompt's value at layer 3 makes layer 3 onwards that prompt's
+        int[] other = PROMPT.clone();
+        other[4] = 77;
+        ScalarLlama.Result o = stories.forward(other);
+        ScalarLlama.Result patched = stories.forward(PROMPT, Intervention.replace("blocks.3.hook_resid_pre", o.hooks().get("blocks.3.hook_resid_pre")));
+        assertEquals(0, patched.logits().maxAbsDiff(o.logits()), 1e-12);
+    }
 }
