@@ -1,0 +1,292 @@
+package io.latentwatch.interp.reference;
+
+import io.latentwatch.interp.generate.GenerationConfig;
+import io.latentwatch.interp.generate.GenerationResult;
+import io.latentwatch.interp.generate.Generator;
+import io.latentwatch.interp.hooks.Hooks;
+import io.latentwatch.interp.hooks.Selection;
+import io.latentwatch.interp.model.ForwardResult;
+import io.latentwatch.interp.model.HookedTransformer;
+import io.latentwatch.interp.model.RandomCheckpoints;
+import io.latentwatch.interp.tensor.DType;
+import io.latentwatch.interp.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The DJL runtime against the independent scalar reference: logits and every hook both implement
+ * agree within 1e-4 (absolute, float32 vs double) on stories260K and on random Llama / GPT-2
+ * checkpoints in every storage variant; interventions agree with the reference's interventions.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RuntimeAgreementTest {
+    static final double TOL = 1e-4;
+
+    @TempDir
+    Path tmp;
+
+    HookedTransformer stories;
+    ScalarLlama storiesRef;
+    /** Largest difference seen per fixture and hook (printed at the end for the report). */
+    final Map<String, Double> worst = new TreeMap<>();
+
+    @BeforeAll
+    void loadStories() throws Exception {
+        stories = HookedTransformer.load(Fixtures.STORIES, Fixtures.STORIES_TOKENIZER);
+        storiesRef = Llama2cCheckpoint.read(Fixtures.STORIES);
+    }
+
+    @AfterAll
+    void report() {
+        if (stories != null) stories.close();
+        System.out.println("max |runtime - reference| per fixture/hook:");
+        worst.forEach((k, v) -> System.out.printf("  %-60s %.3e%n", k, v));
+    }
+
+    int[][] storiesPrompts() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        int[] random = new int[64];
+        random[0] = 1;
+        for (int i = 1; i < random.length; i++) random[i] = 3 + rnd.nextInt(509);
+        return new int[][]{
+                {1},
+                ScalarLlamaTest.PROMPT,
+                stories.toTokens("Once upon a time, there was a little girl named Lily. She loved to play"),
+                random};
+    }
+
+    // ------------------------------------------------------------------ forward agreement
+
+    @Test
+    void stories260KAgreesOnLogitsAndEveryHook() {
+        for (int[] p : storiesPrompts()) compareLlama("stories260K.bin", stories, storiesRef, p);
+    }
+
+    @Test
+    void storiesAsHfDirectoryAgrees() throws Exception {
+        Fixtures.LlamaFixture f = Fixtures.stories260KAsHf(tmp.resolve("stories-hf"));
+        try (HookedTransformer m = HookedTransformer.load(f.path(), null)) {
+            for (int[] p : storiesPrompts()) compareLlama(f.name(), m, f.reference(), p);
+            // and the HF copy reproduces the llama2.c file's logits through the runtime itself
+            assertEquals(0, stories.logits(ScalarLlamaTest.PROMPT).maxAbsDiff(m.logits(ScalarLlamaTest.PROMPT)), TOL);
+        }
+    }
+
+    @Test
+    void randomUntiedGqaLlama2cFileAgrees() throws Exception {
+        Fixtures.LlamaFixture f = Fixtures.randomLlama2c(tmp.resolve("random.bin"));
+        try (HookedTransformer m = HookedTransformer.load(f.path(), null)) {
+            compareLlama(f.name(), m, f.reference(), new int[]{1, 5, 90, 33, 33, 7, 64, 2, 11});
+        }
+    }
+
+    @Test
+    void randomHfLlamaAgreesInEveryStorageVariant() throws Exception {
+        RandomCheckpoints.LlamaSpec gqa = RandomCheckpoints.LlamaSpec.tiny();
+        RandomCheckpoints.LlamaSpec mhaTied = new RandomCheckpoints.LlamaSpec(48, 128, 6, 6, 3, 70, 64, 1e-6, 500000.0, true, 0.12);
+        int[] prompt = {1, 17, 60, 3, 3, 45, 69, 0, 12, 33};
+        List<Object[]> variants = List.of(
+                new Object[]{gqa, DType.F32, 1}, new Object[]{gqa, DType.BF16, 1}, new Object[]{gqa, DType.F16, 1},
+                new Object[]{gqa, DType.F32, 3}, new Object[]{mhaTied, DType.F32, 1}, new Object[]{mhaTied, DType.BF16, 2});
+        int i = 0;
+        for (Object[] v : variants) {
+            RandomCheckpoints.LlamaSpec s = (RandomCheckpoints.LlamaSpec) v[0];
+            Fixtures.LlamaFixture f = Fixtures.randomHfLlama(tmp.resolve("llama" + i++), s, (DType) v[1], (Integer) v[2]);
+            try (HookedTransformer m = HookedTransformer.load(f.path(), null)) {
+                int[] p = Arrays.stream(prompt).map(t -> t % s.vocabSize()).toArray();
+                compareLlama(f.name() + (s.tieWordEmbeddings() ? "-tied-theta5e5" : ""), m, f.reference(), p);
+            }
+        }
+    }
+
+    @Test
+    void randomHfGpt2AgreesInEveryStorageVariant() throws Exception {
+        RandomCheckpoints.Gpt2Spec s = RandomCheckpoints.Gpt2Spec.tiny();
+        int[] prompt = {79, 5, 17, 3, 42, 42, 0, 11, 64, 5, 17};
+        int i = 0;
+        for (DType d : DType.values()) {
+            for (int shards : new int[]{1, 2}) {
+                Fixtures.Gpt2Fixture f = Fixtures.randomHfGpt2(tmp.resolve("gpt2-" + i++), s, d, shards);
+                try (HookedTransformer m = HookedTransformer.load(f.path(), null)) {
+                    compareGpt2(f.name(), m, f.reference(), prompt);
+                }
+            }
+        }
+    }
+
+    @Test
+    void batchedRightPaddedPromptsAgreePerPrompt() {
+        int[][] batch = {ScalarLlamaTest.PROMPT, {1, 400, 20}, Arrays.copyOf(ScalarLlamaTest.PROMPT, 7)};
+        Tensor logits = stories.logits(batch);
+        int maxLen = ScalarLlamaTest.PROMPT.length, V = 512;
+        assertArrayEquals(new int[]{3, maxLen, V}, logits.shape());
+        for (int b = 0; b < batch.length; b++) {
+            RefTensor ref = storiesRef.forward(batch[b]).logits();
+            float[] got = Arrays.copyOfRange(logits.data(), b * maxLen * V, (b * maxLen + batch[b].length) * V);
+            note("stories260K.bin/batched", ref.maxAbsDiff(got));
+            assertEquals(0, ref.maxAbsDiff(got), TOL, "prompt " + b);
+        }
+    }
+
+    // ------------------------------------------------------------------ interventions
+
+    @Test
+    void identityHooksChangeNothing() {
+        int[] p = ScalarLlamaTest.PROMPT;
+        Tensor clean = stories.logits(p);
+        Hooks reads = Hooks.create();
+        for (String h : stories.hookNames()) if (!h.endsWith("hook_result")) reads.read(h, (t, ctx) -> { });
+        Tensor hooked = stories.runWithHooks(p, reads);
+        assertArrayEquals(clean.data(), hooked.data(), 0f, "bit-identical");
+        // hook_result makes the runtime sum per-head outputs (as TransformerLens's use_attn_result):
+        // a different summation order, so only float32 rounding may change.
+        Tensor withResult = stories.runWithHooks(p, Hooks.create().read("blocks.0.attn.hook_result", (t, ctx) -> { }));
+        note("stories260K.bin/identity hook_result", clean.maxAbsDiff(withResult));
+        assertEquals(0, clean.maxAbsDiff(withResult), TOL);
+    }
+
+    @Test
+    void patchingAHookWithItsOwnCachedValueReproducesTheLogits() {
+        int[] p = ScalarLlamaTest.PROMPT;
+        for (String h : List.of("blocks.2.hook_resid_pre", "blocks.1.attn.hook_z", "blocks.3.mlp.hook_post", "blocks.4.hook_resid_post",
+                "blocks.0.attn.hook_v", "blocks.2.attn.hook_pattern")) {
+            ForwardResult r = stories.runWithCache(p, List.of(h));
+            Tensor patched = stories.runWithHooks(p, Hooks.create().replace(h, r.cache().get(h)));
+            assertArrayEquals(r.logits().data(), patched.data(), 0f, h);
+        }
+    }
+
+    @Test
+    void zeroAblatingAHeadMatchesTheReference() {
+        int[] p = ScalarLlamaTest.PROMPT;
+        Tensor ablated = stories.runWithHooks(p, Hooks.create().zeroAblate("blocks.2.attn.hook_z", Selection.heads(3)));
+        ScalarLlama.Result ref = storiesRef.forward(p, Intervention.zeroHead(2, 3));
+        note("stories260K.bin/zero-ablate L2H3", ref.logits().maxAbsDiff(ablated.data()));
+        assertEquals(0, ref.logits().maxAbsDiff(ablated.data()), TOL);
+        assertTrue(storiesRef.forward(p).logits().maxAbsDiff(ablated.data()) > 1e-3, "the ablation did something");
+        // only head 3's z is zeroed: the cache of an ablated run shows the other heads untouched
+        ForwardResult clean = stories.runWithCache(p, List.of("blocks.2.attn.hook_z"));
+        Tensor[] seen = new Tensor[1];
+        stories.runWithHooks(p, Hooks.create().zeroAblate("blocks.2.attn.hook_z", Selection.heads(3))
+                .read("blocks.2.attn.hook_z", (t, ctx) -> seen[0] = t));
+        float[] a = clean.cache().get("blocks.2.attn.hook_z").data(), b = seen[0].data();
+        for (int t = 0; t < p.length; t++) for (int h = 0; h < 8; h++) for (int e = 0; e < 8; e++) {
+            int i = (t * 8 + h) * 8 + e;
+            assertEquals(h == 3 ? 0f : a[i], b[i], 0f, "pos " + t + " head " + h);
+        }
+    }
+
+    @Test
+    void patchingAResidualFromAnotherPromptMatchesTheReference() {
+        int[] p = ScalarLlamaTest.PROMPT, other = p.clone();
+        other[4] = 77;
+        ForwardResult o = stories.runWithCache(other, List.of("blocks.3.hook_resid_pre"));
+        Tensor patched = stories.runWithHooks(p, Hooks.create().replace("blocks.3.hook_resid_pre", o.cache().get("blocks.3.hook_resid_pre"),
+                Selection.positions(4, 5)));
+        double[] d = new double[0];
+        RefTensor src = storiesRef.forward(other).hooks().get("blocks.3.hook_resid_pre");
+        ScalarLlama.Result ref = storiesRef.forward(p, (h, a) -> {
+            if (!h.equals("blocks.3.hook_resid_pre")) return a;
+            double[] v = a.data().clone();
+            System.arraycopy(src.data(), 4 * 64, v, 4 * 64, 2 * 64);
+            return new RefTensor(v, a.shape());
+        });
+        note("stories260K.bin/patch resid_pre L3 pos4-5", ref.logits().maxAbsDiff(patched.data()));
+        assertEquals(0, ref.logits().maxAbsDiff(patched.data()), TOL);
+    }
+
+    @Test
+    void greedyGenerationFromBosFollowsTheReference() throws Exception {
+        GenerationResult g = Generator.generate(stories, new int[]{1}, GenerationConfig.greedy(30).withStops(false, false));
+        int[] ids = {1};
+        for (int step = 0; step < 30; step++) {
+            double[] last = storiesRef.forward(ids).logits().row(ids.length - 1);
+            int best = 0;
+            for (int v = 1; v < last.length; v++) if (last[v] > last[best]) best = v;
+            ids = Arrays.copyOf(ids, ids.length + 1);
+            ids[ids.length - 1] = best;
+        }
+        assertArrayEquals(ids, g.tokens(), "runtime greedy (KV cache) = reference greedy (full recompute)");
+        assertTrue(g.text().startsWith("Once upon a time"), g.text());
+    }
+
+    // ------------------------------------------------------------------ comparison helpers
+
+    void compareLlama(String fixture, HookedTransformer m, ScalarLlama ref, int[] tokens) {
+        ScalarLlama.Result r = ref.forward(tokens);
+        ForwardResult got = m.runWithCache(tokens, m.hookNames());
+        compare(fixture, "logits", r.logits(), got.logits());
+        int compared = 0;
+        int hd = ref.config().headDim();
+        for (Map.Entry<String, RefTensor> e : r.hooks().entrySet()) {
+            String h = e.getKey();
+            assertTrue(got.cache().contains(h), fixture + ": runtime has no hook " + h);
+            Tensor t = got.cache().get(h);
+            boolean rotated = h.endsWith("hook_q") || h.endsWith("hook_k") || h.endsWith("hook_rot_q") || h.endsWith("hook_rot_k");
+            if (rotated && ref.config().rope() == ScalarLlama.Rope.ADJACENT_PAIRS
+                    && e.getValue().maxAbsDiff(t.data()) > TOL) {
+                // A runtime that permutes llama2.c q/k rows to rotate-half layout exposes q/k in that layout.
+                compare(fixture, h + " (rotate-half layout)", toRotateHalfLayout(e.getValue(), hd), t);
+            } else {
+                compare(fixture, h, e.getValue(), t);
+            }
+            compared++;
+        }
+        assertTrue(compared >= 2 + 5 * ref.config().nLayers());
+    }
+
+    void compareGpt2(String fixture, HookedTransformer m, ScalarGpt2 ref, int[] tokens) {
+        ScalarGpt2.Result r = ref.forward(tokens);
+        ForwardResult got = m.runWithCache(tokens, m.hookNames());
+        compare(fixture, "logits", r.logits(), got.logits());
+        for (Map.Entry<String, RefTensor> e : r.hooks().entrySet()) {
+            assertTrue(got.cache().contains(e.getKey()), fixture + ": runtime has no hook " + e.getKey());
+            compare(fixture, e.getKey(), e.getValue(), got.cache().get(e.getKey()));
+        }
+    }
+
+    /**
+     * Logits and the residual stream must agree within 1e-4 absolute. Other hooks may carry values
+     * far from unit scale (stories260K's attention scores reach ~233, where one float32 ulp is
+     * 1.5e-5), so they get max(1e-4, 2e-6 * max|ref|): a few float32 ulps of the largest entry.
+     */
+    void compare(String fixture, String hook, RefTensor ref, Tensor got) {
+        assertArrayEquals(ref.shape(), got.shape(), fixture + " " + hook + " shape");
+        double d = ref.maxAbsDiff(got.data());
+        boolean strict = hook.equals("logits") || hook.contains("resid") || hook.equals("hook_embed")
+                || hook.endsWith("hook_z") || hook.endsWith("hook_attn_out") || hook.endsWith("hook_mlp_out");
+        double tol = strict ? TOL : Math.max(TOL, 2e-6 * ref.maxAbs());
+        note(fixture + "/" + hookClass(hook), d);
+        assertTrue(d <= tol, fixture + " " + hook + ": max |runtime - reference| = " + d + " > " + tol + " (max |ref| " + ref.maxAbs() + ")");
+    }
+
+    void note(String key, double d) {
+        worst.merge(key, d, Math::max);
+    }
+
+    static String hookClass(String hook) {
+        return hook.replaceAll("blocks\\.\\d+\\.", "blocks.*.");
+    }
+
+    /** [pos, head, hd] in adjacent-pair order to rotate-half order: element 2i+a moves to a*hd/2 + i. */
+    static RefTensor toRotateHalfLayout(RefTensor t, int hd) {
+        double[] in = t.data(), out = new double[in.length];
+        for (int base = 0; base < in.length; base += hd)
+            for (int i = 0; i < hd / 2; i++) for (int a = 0; a < 2; a++) out[base + a * hd / 2 + i] = in[base + 2 * i + a];
+        return new RefTensor(out, t.shape());
+    }
+}
