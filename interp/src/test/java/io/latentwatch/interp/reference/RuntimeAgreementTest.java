@@ -224,6 +224,59 @@ class RuntimeAgreementTest {
         assertTrue(g.text().startsWith("Once upon a time"), g.text());
     }
 
+    @Test
+    void fullContextOfStories260KAgrees() {
+        // 512 = seq_len: the largest RoPE angles (511 rad for the first pair) are where a float32
+        // angle computation would lose precision.
+        SplittableRandom rnd = new SplittableRandom(9);
+        int[] p = new int[512];
+        p[0] = 1;
+        for (int i = 1; i < p.length; i++) p[i] = 3 + rnd.nextInt(509);
+        ForwardResult got = stories.runWithCache(p, List.of("blocks.4.hook_resid_post", "blocks.0.attn.hook_z"));
+        ScalarLlama.Result ref = storiesRef.forward(p);
+        compare("stories260K.bin@512", "logits", ref.logits(), got.logits());
+        compare("stories260K.bin@512", "blocks.4.hook_resid_post", ref.hooks().get("blocks.4.hook_resid_post"), got.cache().get("blocks.4.hook_resid_post"));
+        compare("stories260K.bin@512", "blocks.0.attn.hook_z", ref.hooks().get("blocks.0.attn.hook_z"), got.cache().get("blocks.0.attn.hook_z"));
+    }
+
+    @Test
+    void fullContextOfGpt2Agrees() throws Exception {
+        RandomCheckpoints.Gpt2Spec s = RandomCheckpoints.Gpt2Spec.tiny();
+        Fixtures.Gpt2Fixture f = Fixtures.randomHfGpt2(tmp.resolve("gpt2-full"), s, DType.F32, 1);
+        SplittableRandom rnd = new SplittableRandom(10);
+        int[] p = new int[s.nPositions()];
+        for (int i = 0; i < p.length; i++) p[i] = rnd.nextInt(s.vocabSize());
+        try (HookedTransformer m = HookedTransformer.load(f.path(), null)) {
+            compareGpt2(f.name() + "@" + p.length, m, f.reference(), p);
+        }
+    }
+
+    @Test
+    void hooksFireOnGeneratedTokensLikeTheReference() {
+        // Greedy generation with head L2H3 zero-ablated at every step (KV cache in the runtime, full
+        // recompute in the reference) must choose the same tokens.
+        int steps = 20;
+        GenerationResult g = Generator.generate(stories, new int[]{1}, GenerationConfig.greedy(steps).withStops(false, false),
+                Hooks.create().zeroAblate("blocks.2.attn.hook_z", Selection.heads(3)));
+        int[] ids = {1};
+        for (int step = 0; step < steps; step++) {
+            double[] last = storiesRef.forward(ids, Intervention.zeroHead(2, 3)).logits().row(ids.length - 1);
+            int best = 0;
+            for (int v = 1; v < last.length; v++) if (last[v] > last[best]) best = v;
+            ids = Arrays.copyOf(ids, ids.length + 1);
+            ids[ids.length - 1] = best;
+        }
+        assertArrayEquals(ids, g.tokens());
+        // and the step logits agree with the reference's last-position logits
+        double worstStep = 0;
+        for (int step = 0; step < steps; step++) {
+            double[] ref = storiesRef.forward(Arrays.copyOf(ids, step + 1), Intervention.zeroHead(2, 3)).logits().row(step);
+            for (int v = 0; v < ref.length; v++) worstStep = Math.max(worstStep, Math.abs(ref[v] - g.stepLogits().data()[step * 512 + v]));
+        }
+        note("stories260K.bin/generate step logits (ablated)", worstStep);
+        assertEquals(0, worstStep, TOL);
+    }
+
     // ------------------------------------------------------------------ comparison helpers
 
     void compareLlama(String fixture, HookedTransformer m, ScalarLlama ref, int[] tokens) {
