@@ -122,8 +122,10 @@ public final class TransformerForward {
             NDArray post;
             if (c.isLlama()) {
                 int dm = c.dMlp();
-                NDArray gate = fire(hooks, pre + "mlp.hook_pre", mid.get(":, :, 0:" + dm), l, positionOffset, lengths, batched, m);
-                NDArray up = fire(hooks, pre + "mlp.hook_pre_linear", mid.get(":, :, " + dm + ":"), l, positionOffset, lengths, batched, m);
+                // contiguous copies: PyTorch's vectorised sigmoid can round differently on strided views, and a
+                // patched (contiguous) activation must reproduce the clean run bit for bit
+                NDArray gate = fire(hooks, pre + "mlp.hook_pre", mid.get(":, :, 0:" + dm).duplicate(), l, positionOffset, lengths, batched, m);
+                NDArray up = fire(hooks, pre + "mlp.hook_pre_linear", mid.get(":, :, " + dm + ":").duplicate(), l, positionOffset, lengths, batched, m);
                 post = silu(gate).mul(up);
             } else {
                 if (w.bMlpIn != null) mid = mid.add(w.bMlpIn);
