@@ -95,6 +95,30 @@ class RuntimeAgreementTest {
     }
 
     @Test
+    void llama2cVersion1And2FilesAgree() throws Exception {
+        // stories260K re-exported as v1 (float32, new header and tensor order) and v2 (Q8_0); the
+        // reference for v2 uses the dequantized weights the file encodes.
+        Path v1 = tmp.resolve("stories-v1.bin"), v2 = tmp.resolve("stories-v2.bin");
+        Llama2cCheckpoint.writeV1(v1, storiesRef, 512);
+        ScalarLlama q = Llama2cCheckpoint.writeV2(v2, storiesRef, 512, 64);
+        try (HookedTransformer m1 = HookedTransformer.load(v1, null); HookedTransformer m2 = HookedTransformer.load(v2, null)) {
+            compareLlama("stories260K-v1", m1, storiesRef, ScalarLlamaTest.PROMPT);
+            compareLlama("stories260K-v2-q80", m2, q, ScalarLlamaTest.PROMPT);
+        }
+        assertTrue(q.forward(ScalarLlamaTest.PROMPT).logits().maxAbsDiff(storiesRef.forward(ScalarLlamaTest.PROMPT).logits()) > 1e-3,
+                "Q8_0 weights really differ from float32 ones");
+        Fixtures.LlamaFixture untied = Fixtures.randomLlama2c(tmp.resolve("r0.bin"));
+        Path u1 = tmp.resolve("r1.bin"), u2 = tmp.resolve("r2.bin");
+        Llama2cCheckpoint.writeV1(u1, untied.reference(), 128);
+        ScalarLlama uq = Llama2cCheckpoint.writeV2(u2, untied.reference(), 128, 64);
+        int[] p = {1, 5, 90, 33, 33, 7, 64, 2, 11};
+        try (HookedTransformer m1 = HookedTransformer.load(u1, null); HookedTransformer m2 = HookedTransformer.load(u2, null)) {
+            compareLlama("random-untied-gqa-v1", m1, untied.reference(), p);
+            compareLlama("random-untied-gqa-v2-q80", m2, uq, p);
+        }
+    }
+
+    @Test
     void randomHfLlamaAgreesInEveryStorageVariant() throws Exception {
         RandomCheckpoints.LlamaSpec gqa = RandomCheckpoints.LlamaSpec.tiny();
         RandomCheckpoints.LlamaSpec mhaTied = new RandomCheckpoints.LlamaSpec(48, 128, 6, 6, 3, 70, 64, 1e-6, 500000.0, true, 0.12);
@@ -275,6 +299,70 @@ class RuntimeAgreementTest {
         }
         note("stories260K.bin/generate step logits (ablated)", worstStep);
         assertEquals(0, worstStep, TOL);
+    }
+
+    @Test
+    void kvCacheGenerationMatchesFullRecomputeOnGpt2AndHfLlama() throws Exception {
+        // Learned positions (GPT-2) and RoPE (Llama) must use the absolute position of each new
+        // token in the KV-cache path: compare every step's logits with a full reference forward.
+        Fixtures.Gpt2Fixture g = Fixtures.randomHfGpt2(tmp.resolve("gen-gpt2"), RandomCheckpoints.Gpt2Spec.tiny(), DType.F32, 1);
+        try (HookedTransformer m = HookedTransformer.load(g.path(), null)) {
+            checkGeneration(g.name(), m, t -> g.reference().forward(t).logits(), new int[]{3, 14, 15, 9, 26}, 30);
+        }
+        Fixtures.LlamaFixture l = Fixtures.randomHfLlama(tmp.resolve("gen-llama"), RandomCheckpoints.LlamaSpec.tiny(), DType.F32, 1);
+        try (HookedTransformer m = HookedTransformer.load(l.path(), null)) {
+            checkGeneration(l.name(), m, t -> l.reference().forward(t).logits(), new int[]{1, 14, 15, 9, 26}, 30);
+        }
+    }
+
+    void checkGeneration(String fixture, HookedTransformer m, Function<int[], RefTensor> ref, int[] prompt, int steps) {
+        GenerationResult g = Generator.generate(m, prompt, GenerationConfig.greedy(steps).withStops(false, false));
+        assertEquals(prompt.length + steps, g.tokens().length, fixture + ": generated " + Arrays.toString(g.tokens()));
+        RefTensor full = ref.apply(Arrays.copyOf(g.tokens(), g.tokens().length - 1));
+        int V = full.shape()[1];
+        double worstStep = 0;
+        for (int s = 0; s < steps; s++) {
+            double[] row = full.row(prompt.length - 1 + s);
+            int best = 0;
+            for (int v = 0; v < V; v++) {
+                worstStep = Math.max(worstStep, Math.abs(row[v] - g.stepLogits().data()[s * V + v]));
+                if (row[v] > row[best]) best = v;
+            }
+            assertEquals(best, g.tokens()[prompt.length + s], fixture + " step " + s + ": reference argmax");
+        }
+        note(fixture + "/generate step logits", worstStep);
+        assertEquals(0, worstStep, TOL, fixture);
+    }
+
+    @Test
+    void batchedCacheAgreesPerPrompt() {
+        int[][] batch = {ScalarLlamaTest.PROMPT, {1, 400, 20}};
+        List<String> names = List.of("blocks.1.hook_resid_post", "blocks.3.attn.hook_z", "blocks.2.attn.hook_pattern");
+        ForwardResult r = stories.runWithCache(batch, names);
+        int T = ScalarLlamaTest.PROMPT.length;
+        for (int b = 0; b < 2; b++) {
+            ScalarLlama.Result ref = storiesRef.forward(batch[b]);
+            int n = batch[b].length;
+            Tensor resid = r.cache().get("blocks.1.hook_resid_post");
+            assertArrayEquals(new int[]{2, T, 64}, resid.shape());
+            compareSlice("batched resid_post", ref.hooks().get("blocks.1.hook_resid_post"), resid.data(), b * T * 64, n * 64);
+            Tensor z = r.cache().get("blocks.3.attn.hook_z");
+            compareSlice("batched hook_z", ref.hooks().get("blocks.3.attn.hook_z"), z.data(), b * T * 64, n * 64);
+            Tensor pat = r.cache().get("blocks.2.attn.hook_pattern");
+            assertArrayEquals(new int[]{2, 8, T, T}, pat.shape());
+            RefTensor rp = ref.hooks().get("blocks.2.attn.hook_pattern");
+            for (int h = 0; h < 8; h++) for (int q = 0; q < n; q++) for (int k = 0; k < n; k++) {
+                double got = pat.data()[((b * 8 + h) * T + q) * T + k];
+                assertEquals(rp.data()[(h * n + q) * n + k], got, TOL, "pattern b" + b + " h" + h + " q" + q + " k" + k);
+            }
+        }
+    }
+
+    void compareSlice(String what, RefTensor ref, float[] got, int from, int len) {
+        assertEquals(ref.data().length, len, what);
+        double d = ref.maxAbsDiff(Arrays.copyOfRange(got, from, from + len));
+        note("stories260K.bin/" + what, d);
+        assertEquals(0, d, TOL, what);
     }
 
     // ------------------------------------------------------------------ comparison helpers
