@@ -365,6 +365,19 @@ class RuntimeAgreementTest {
         assertEquals(0, d, TOL, what);
     }
 
+    @Test
+    void llama2cTokenizerAgreesWithTheReferenceEncoder() throws Exception {
+        Llama2cVocab vocab = Llama2cVocab.read(Fixtures.STORIES_TOKENIZER, 512);
+        for (String text : List.of("", "a", "Once upon a time, there was a little girl named Lily.",
+                "Hello world\n\nThe end.", "  two  spaces", "café naïve — “quotes”", "数学 🙂", "Tom's dog's ball!?")) {
+            int[] mine = vocab.encode(text, true);
+            assertArrayEquals(mine, stories.toTokens(text), "toTokens(\"" + text + "\")");
+            assertArrayEquals(mine, stories.tokenizer().encode(text, true), text);
+            assertArrayEquals(Arrays.copyOfRange(mine, 1, mine.length), stories.tokenizer().encode(text, false), text);
+            assertEquals(vocab.decode(Arrays.copyOfRange(mine, 1, mine.length), true), stories.tokenizer().decode(mine), text);
+        }
+    }
+
     // ------------------------------------------------------------------ comparison helpers
 
     void compareLlama(String fixture, HookedTransformer m, ScalarLlama ref, int[] tokens) {
