@@ -153,6 +153,32 @@ class RuntimeAgreementTest {
     }
 
     @Test
+    void hfVariantsAsOtherToolsWriteThem() throws Exception {
+        // GPT-2 saved by save_pretrained: "transformer."-prefixed names and the causal-mask buffers
+        RandomCheckpoints.Gpt2Spec s = RandomCheckpoints.Gpt2Spec.tiny();
+        Map<String, Tensor> t = RandomCheckpoints.randomGpt2(s, 12);
+        Map<String, Tensor> prefixed = new java.util.LinkedHashMap<>();
+        t.forEach((k, v) -> prefixed.put("transformer." + k, v));
+        for (int i = 0; i < s.nLayer(); i++)
+            prefixed.put("transformer.h." + i + ".attn.bias", new Tensor(new float[s.nPositions() * s.nPositions()], 1, 1, s.nPositions(), s.nPositions()));
+        Path g = tmp.resolve("gpt2-prefixed");
+        RandomCheckpoints.write(g, RandomCheckpoints.gpt2Config(s, DType.F32), prefixed, DType.F32, 1);
+        try (HookedTransformer m = HookedTransformer.load(g, null)) {
+            compareGpt2("hf-gpt2-transformer-prefixed", m, ScalarGpt2.fromHf(t, s.nHead(), s.layerNormEpsilon()), new int[]{4, 8, 15, 16, 23, 42});
+        }
+        // Llama config.json as older transformers wrote it: no head_dim / rope_theta / num_key_value_heads /
+        // tie_word_embeddings: defaults are d/h, 10000, n_heads and untied.
+        RandomCheckpoints.LlamaSpec mha = new RandomCheckpoints.LlamaSpec(64, 160, 4, 4, 2, 96, 128, 1e-5, 1e4, false, 0.1);
+        com.fasterxml.jackson.databind.node.ObjectNode c = RandomCheckpoints.llamaConfig(mha, DType.F32);
+        c.remove(List.of("head_dim", "rope_theta", "num_key_value_heads", "tie_word_embeddings", "torch_dtype"));
+        Path l = tmp.resolve("llama-old-config");
+        Map<String, Tensor> lt = RandomCheckpoints.write(l, c, RandomCheckpoints.randomLlama(mha, 13), DType.F32, 1);
+        try (HookedTransformer m = HookedTransformer.load(l, null)) {
+            compareLlama("hf-llama-old-config", m, ScalarLlama.fromHf(lt, 4, 4, 1e-5, 1e4), new int[]{1, 2, 3, 50, 95});
+        }
+    }
+
+    @Test
     void batchedRightPaddedPromptsAgreePerPrompt() {
         int[][] batch = {ScalarLlamaTest.PROMPT, {1, 400, 20}, Arrays.copyOf(ScalarLlamaTest.PROMPT, 7)};
         Tensor logits = stories.logits(batch);

@@ -61,6 +61,33 @@ class RuntimeLoaderErrorsTest {
     }
 
     @Test
+    void unsupportedConfigVariantsAreRefusedNotIgnored() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode rope = io.latentwatch.interp.model.RandomCheckpoints.llamaConfig(
+                io.latentwatch.interp.model.RandomCheckpoints.LlamaSpec.tiny(), io.latentwatch.interp.tensor.DType.F32);
+        rope.putObject("rope_scaling").put("type", "linear").put("factor", 2.0);
+        Path d = tmp.resolve("rope");
+        io.latentwatch.interp.model.RandomCheckpoints.write(d, rope, io.latentwatch.interp.model.RandomCheckpoints.randomLlama(
+                io.latentwatch.interp.model.RandomCheckpoints.LlamaSpec.tiny(), 1), io.latentwatch.interp.tensor.DType.F32, 1);
+        assertMentions(messageOf(d), "config.json", "rope_scaling");
+        com.fasterxml.jackson.databind.node.ObjectNode act = io.latentwatch.interp.model.RandomCheckpoints.gpt2Config(
+                io.latentwatch.interp.model.RandomCheckpoints.Gpt2Spec.tiny(), io.latentwatch.interp.tensor.DType.F32);
+        act.put("activation_function", "relu");
+        Path g = tmp.resolve("act");
+        io.latentwatch.interp.model.RandomCheckpoints.write(g, act, io.latentwatch.interp.model.RandomCheckpoints.randomGpt2(
+                io.latentwatch.interp.model.RandomCheckpoints.Gpt2Spec.tiny(), 1), io.latentwatch.interp.tensor.DType.F32, 1);
+        assertMentions(messageOf(g), "config.json", "relu");
+    }
+
+    @Test
+    void badTokensAndOverlongPromptsAreClearErrors() throws Exception {
+        try (HookedTransformer m = HookedTransformer.load(Fixtures.STORIES, null)) {
+            assertMentions(assertThrows(IllegalArgumentException.class, () -> m.logits(new int[]{1, 600})).getMessage(), "600", "512");
+            assertMentions(assertThrows(IllegalArgumentException.class, () -> m.logits(new int[]{1, -1})).getMessage(), "-1");
+            assertMentions(assertThrows(IllegalArgumentException.class, () -> m.logits(new int[513])).getMessage(), "513", "512");
+        }
+    }
+
+    @Test
     void truncatedLlama2cFile() throws Exception {
         Path f = Fixtures.truncatedLlama2c(tmp.resolve("cut.bin"), 4096);
         assertMentions(messageOf(f), "cut.bin");
