@@ -341,6 +341,63 @@ class RuntimeAgreementTest {
         }
     }
 
+    @Test
+    void steeringAtAnAbsolutePositionDuringGenerationMatchesTheReference() {
+        // addVector at absolute positions 3 and 6 (both generated tokens when the prompt is BOS + 2):
+        // the KV-cache path must apply it exactly when those positions are produced.
+        SplittableRandom rnd = new SplittableRandom(77);
+        float[] delta = new float[64];
+        for (int i = 0; i < 64; i++) delta[i] = (float) (2.0 * rnd.nextGaussian());
+        int[] prompt = {1, 403, 407};
+        int steps = 10;
+        String hook = "blocks.2.hook_resid_pre";
+        GenerationResult g = Generator.generate(stories, prompt, GenerationConfig.greedy(steps).withStops(false, false),
+                Hooks.create().addVector(hook, new Tensor(delta, 64), Selection.positions(3, 6)));
+        Intervention iv = (h, a) -> {
+            if (!h.equals(hook)) return a;
+            double[] v = a.data().clone();
+            for (int pos : new int[]{3, 6}) if (pos < a.shape()[0]) for (int i = 0; i < 64; i++) v[pos * 64 + i] += delta[i];
+            return new RefTensor(v, a.shape());
+        };
+        RefTensor full = storiesRef.forward(Arrays.copyOf(g.tokens(), g.tokens().length - 1), iv).logits();
+        double worstStep = 0;
+        for (int s2 = 0; s2 < steps; s2++) {
+            double[] row = full.row(prompt.length - 1 + s2);
+            int best = 0;
+            for (int v = 0; v < 512; v++) {
+                worstStep = Math.max(worstStep, Math.abs(row[v] - g.stepLogits().data()[s2 * 512 + v]));
+                if (row[v] > row[best]) best = v;
+            }
+            assertEquals(best, g.tokens()[prompt.length + s2], "step " + s2);
+        }
+        note("stories260K.bin/generate with steering at pos 3,6", worstStep);
+        assertEquals(0, worstStep, TOL);
+        RefTensor unsteered = storiesRef.forward(Arrays.copyOf(g.tokens(), g.tokens().length - 1)).logits();
+        assertTrue(unsteered.maxAbsDiff(full) > 1e-2, "the steering vector matters");
+    }
+
+    @Test
+    void perHeadAddVectorAndBatchedPatchingMatchTheReference() {
+        // addVector on hook_z for head 5 only, in a right-padded batch, at absolute position 2
+        int[][] batch = {ScalarLlamaTest.PROMPT, {1, 400, 20, 9}};
+        float[] delta = new float[8 * 8];
+        for (int e = 0; e < 8; e++) delta[5 * 8 + e] = 0.5f * (e - 3);
+        Tensor got = stories.runWithHooks(batch, Hooks.create().addVector("blocks.1.attn.hook_z", new Tensor(delta, 8, 8),
+                Selection.positions(2).withHeads(5)));
+        int T = ScalarLlamaTest.PROMPT.length;
+        for (int b = 0; b < 2; b++) {
+            ScalarLlama.Result ref = storiesRef.forward(batch[b], (h, a) -> {
+                if (!h.equals("blocks.1.attn.hook_z")) return a;
+                double[] v = a.data().clone();
+                for (int e = 0; e < 8; e++) v[(2 * 8 + 5) * 8 + e] += delta[5 * 8 + e];
+                return new RefTensor(v, a.shape());
+            });
+            float[] mine = Arrays.copyOfRange(got.data(), b * T * 512, (b * T + batch[b].length) * 512);
+            note("stories260K.bin/batched addVector hook_z head 5", ref.logits().maxAbsDiff(mine));
+            assertEquals(0, ref.logits().maxAbsDiff(mine), TOL, "prompt " + b);
+        }
+    }
+
     void checkGeneration(String fixture, HookedTransformer m, Function<int[], RefTensor> ref, int[] prompt, int steps) {
         GenerationResult g = Generator.generate(m, prompt, GenerationConfig.greedy(steps).withStops(false, false));
         assertEquals(prompt.length + steps, g.tokens().length, fixture + ": generated " + Arrays.toString(g.tokens()));
