@@ -398,6 +398,31 @@ class RuntimeAgreementTest {
         }
     }
 
+    @Test
+    void projectZooModelsAgree() throws Exception {
+        // The zoo's committed checkpoints (models/<name>/ HF Llama directories), read by the reference's
+        // own HF reader. Skipped (not passed) while the zoo has not committed any.
+        Path models = Path.of("../models").toAbsolutePath().normalize();
+        List<Path> dirs = new ArrayList<>();
+        if (java.nio.file.Files.isDirectory(models)) {
+            try (var s = java.nio.file.Files.list(models)) {
+                s.filter(d -> java.nio.file.Files.exists(d.resolve("config.json"))).sorted().forEach(dirs::add);
+            }
+        }
+        org.junit.jupiter.api.Assumptions.assumeFalse(dirs.isEmpty(), "no zoo checkpoints under " + models);
+        for (Path d : dirs) {
+            try (HookedTransformer m = HookedTransformer.load(d, null)) {
+                String type = HfDirectory.modelType(d);
+                SplittableRandom rnd = new SplittableRandom(d.getFileName().toString().hashCode());
+                int[] p = new int[Math.min(32, m.config().nCtx())];
+                for (int i = 0; i < p.length; i++) p[i] = rnd.nextInt(m.config().vocabSize());
+                if (m.config().bosId() >= 0) p[0] = m.config().bosId();
+                if (type.equals("llama")) compareLlama("zoo/" + d.getFileName(), m, HfDirectory.llama(d), p);
+                else compareGpt2("zoo/" + d.getFileName(), m, HfDirectory.gpt2(d), p);
+            }
+        }
+    }
+
     void checkGeneration(String fixture, HookedTransformer m, Function<int[], RefTensor> ref, int[] prompt, int steps) {
         GenerationResult g = Generator.generate(m, prompt, GenerationConfig.greedy(steps).withStops(false, false));
         assertEquals(prompt.length + steps, g.tokens().length, fixture + ": generated " + Arrays.toString(g.tokens()));
