@@ -22,6 +22,13 @@ final class TestModels {
 
     static Path storiesTok() { return shared("models/stories260K/tok512.bin"); }
 
+    static {
+        // The test models are tiny, so per-op overhead dominates and the machine's 2 cores are shared: one
+        // intra-op thread avoids OpenMP oversubscription (10x faster here). An explicit setting wins.
+        ai.djl.engine.Engine.getEngine("PyTorch");
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
+    }
+
     private static HookedTransformer stories;
     private static HookedTransformer gpt2;
     private static HookedTransformer llama;
