@@ -49,13 +49,22 @@ public final class SaeTraining {
     private SaeTraining() {}
 
     public static Result train(SaeConfig cfg, SaeTrainingOptions opt, float[] initSample, Batches batches, float[] validation) {
+        if (validation.length < cfg.dIn() || validation.length % cfg.dIn() != 0) {
+            throw new IllegalArgumentException("validation set must hold whole rows of d_in=" + cfg.dIn() + ", got " + validation.length + " floats");
+        }
+        return train(cfg, opt, initSample, batches, () -> validation);
+    }
+
+    /**
+     * @param validation held-out rows, asked for at every evaluation (a streaming pipeline's set grows
+     *                   while training runs); the final evaluation uses its last answer
+     */
+    public static Result train(SaeConfig cfg, SaeTrainingOptions opt, float[] initSample, Batches batches,
+                               java.util.function.Supplier<float[]> validation) {
         int d = cfg.dIn();
         int s = cfg.dSae();
         if (initSample.length < d || initSample.length % d != 0) {
             throw new IllegalArgumentException("initialisation sample must hold whole rows of d_in=" + d + ", got " + initSample.length + " floats");
-        }
-        if (validation.length < d || validation.length % d != 0) {
-            throw new IllegalArgumentException("validation set must hold whole rows of d_in=" + d + ", got " + validation.length + " floats");
         }
         long t0 = System.nanoTime();
         float scale = opt.normalizeInputs() ? inputScale(initSample, d) : 1f;
@@ -83,8 +92,6 @@ public final class SaeTraining {
         SparseAutoencoder sae = SparseAutoencoder.of(trainCfg, new Tensor(wEnc, d, s), new Tensor(new float[s], s),
                 new Tensor(wDec, s, d), new Tensor(bDec, d));
 
-        float[] valScaled = scaled(validation, scale);
-        float[] valQuick = capRows(valScaled, d, 4096);
         List<TrainingPoint> history = new ArrayList<>();
         int kAux = opt.kAux() > 0 ? opt.kAux() : Math.max(1, Math.min(s, d / 2));
         int resampled = 0;
@@ -150,11 +157,18 @@ public final class SaeTraining {
                         windowTokens = 0;
                         double sst = x.sub(x.mean(new int[] {0}, true)).square().sum().getFloat();
                         double trainFvu = r.mse() * opt.batchSize() / Math.max(sst, 1e-12);
-                        SaeEvaluation val = SaeEvaluation.of(sae, last ? valScaled : valQuick, 2048, opt.denseThreshold());
+                        float[] valRows = capRows(validation.get(), d, 4096);
+                        double vMse = Double.NaN, vFvu = Double.NaN, vL0 = Double.NaN;
                         double inv2 = 1.0 / ((double) scale * scale);
+                        if (valRows.length >= 2 * d) {
+                            SaeEvaluation val = SaeEvaluation.of(sae, scaled(valRows, scale), 2048, opt.denseThreshold());
+                            vMse = val.mse() * inv2;
+                            vFvu = val.fvu();
+                            vL0 = val.l0();
+                        }
                         history.add(new TrainingPoint(t + 1, tokens, lr, r.total() * inv2, r.mse() * inv2, r.sparsity() * inv2,
-                                r.aux() * inv2, trainFvu, l0, dead, (double) dense / s, val.mse() * inv2, val.fvu(), val.l0()));
-                        if (bar != null) bar.setExtraMessage(String.format(" fvu %.3f L0 %.1f dead %.0f%%", val.fvu(), val.l0(), 100 * dead));
+                                r.aux() * inv2, trainFvu, l0, dead, (double) dense / s, vMse, vFvu, vL0));
+                        if (bar != null) bar.setExtraMessage(String.format(" fvu %.3f L0 %.1f dead %.0f%%", vFvu, vL0, 100 * dead));
                     }
                 }
                 if (bar != null) bar.step();
@@ -164,7 +178,12 @@ public final class SaeTraining {
         }
         SparseAutoencoder folded = fold(sae, cfg, scale);
         sae.close();
-        SaeEvaluation finalVal = SaeEvaluation.of(folded, validation, 2048, opt.denseThreshold());
+        float[] valRows = validation.get();
+        if (valRows.length < d) {
+            folded.close();
+            throw new IllegalStateException("no validation rows to evaluate the SAE on (held-out share too small for this corpus?)");
+        }
+        SaeEvaluation finalVal = SaeEvaluation.of(folded, valRows, 2048, opt.denseThreshold());
         double secs = (System.nanoTime() - t0) / 1e9;
         return new Result(folded, history, finalVal, tokens, secs, resampled, scale);
     }
