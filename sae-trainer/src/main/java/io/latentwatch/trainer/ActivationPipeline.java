@@ -50,9 +50,14 @@ public final class ActivationPipeline implements SaeTraining.Batches, AutoClosea
 
     /** Whether a prompt belongs to the validation set: a fixed hash, the same in every epoch. */
     boolean isValidation(int prompt) {
+        return isValidation(prompt, seed, validationShare);
+    }
+
+    /** The split rule, usable outside a pipeline (e.g. to pick held-out prompts for the CE measurement). */
+    public static boolean isValidation(int prompt, long seed, double share) {
         long h = (prompt + 0x9E3779B97F4A7C15L * (seed + 1)) * 0xBF58476D1CE4E5B9L;
         h ^= h >>> 31;
-        return Math.floorMod(h, 10_000) < validationShare * 10_000;
+        return Math.floorMod(h, 10_000) < share * 10_000;
     }
 
     /** Drops validation prompts from the train stream; in the first epoch, keeps them (to the cap). */
