@@ -215,6 +215,18 @@ class HookedTransformerPropertiesTest {
         assertEquals(arrays, m.manager().getManagedArrays().size());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K", "gpt2-random", "llama-random"})
+    void unembeddingTheLastResidualGivesTheLogits(String name) throws Exception {
+        HookedTransformer m = TestModels.byName(name);
+        int[] toks = TestModels.tokens(m, 6, 13);
+        String last = HookPoints.block(m.config().nLayers() - 1, "hook_resid_post");
+        ForwardResult r = m.runWithCache(toks, List.of(last));
+        Tensor viaHead = m.unembed(r.cache().get(last));
+        assertArrayEquals(r.logits().shape(), viaHead.shape());
+        assertTrue(r.logits().maxAbsDiff(viaHead) < 1e-5f);
+    }
+
     static float maxDiff(float[] a, float[] b) {
         assertEquals(a.length, b.length);
         float m = 0;
