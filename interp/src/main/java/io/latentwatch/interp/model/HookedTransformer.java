@@ -11,7 +11,6 @@ import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.interp.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 
@@ -168,6 +167,4 @@ public final class HookedTransformer implements AutoCloseable {
     public String toString() {
         return "HookedTransformer(" + modelId + ", " + config + ")";
     }
-
-    static int[] copy(int[] a) { return Arrays.copyOf(a, a.length); }
 }
