@@ -21,7 +21,7 @@ public final class SaeTrainingMixin {
     @Option(names = "--l1", defaultValue = "5", description = "L1 coefficient for relu, on inputs normalised to E||x||=sqrt(d_in) (default: ${DEFAULT-VALUE})")
     float l1;
 
-    @Option(names = "--steps", defaultValue = "1500", description = "Optimisation steps (default: ${DEFAULT-VALUE})")
+    @Option(names = "--steps", defaultValue = "600", description = "Optimisation steps (default: ${DEFAULT-VALUE})")
     int steps;
 
     @Option(names = "--batch-size", defaultValue = "256", description = "Tokens per step (default: ${DEFAULT-VALUE})")

@@ -3,7 +3,7 @@ package io.latentwatch.cli;
 import io.latentwatch.interp.sae.SaeConfig;
 import io.latentwatch.trainer.ActivationModel;
 import io.latentwatch.trainer.ActivationModelProvider;
-import io.latentwatch.trainer.ActivationPipeline;
+import io.latentwatch.trainer.HeldOutPrompts;
 import io.latentwatch.trainer.PromptActivationSource;
 import io.latentwatch.trainer.SaeTrainJob;
 import picocli.CommandLine.Command;
@@ -12,10 +12,8 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -71,7 +69,7 @@ public final class TrainSaeCommand implements Callable<Integer> {
                     throw new UncheckedIOException(e);
                 }
             }).withValidation(sae.validationShare, 32_768).withLogitLens(m.logitLens());
-            List<String> held = heldOut(prompts, sae.seed, sae.validationShare, cePrompts);
+            List<String> held = HeldOutPrompts.of(prompts, sae.seed, sae.validationShare, cePrompts);
             if (!held.isEmpty()) {
                 job = job.withCeEvaluator(s -> m.crossEntropy(held, cfg.hookName(), s) - m.crossEntropy(held, cfg.hookName(), null));
             }
@@ -83,20 +81,5 @@ public final class TrainSaeCommand implements Callable<Integer> {
                     o.training().tokens(), o.training().seconds(), out.toAbsolutePath());
             return 0;
         }
-    }
-
-    /** The prompts the pipeline holds out (same rule and seed), up to {@code max}. */
-    static List<String> heldOut(Path file, long seed, double share, int max) throws IOException {
-        List<String> out = new ArrayList<>();
-        if (max <= 0) return out;
-        int i = 0;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            String s = line.strip();
-            if (s.isEmpty()) continue;
-            if (ActivationPipeline.isValidation(i, seed, share)) out.add(s);
-            i++;
-            if (out.size() >= max) break;
-        }
-        return out;
     }
 }

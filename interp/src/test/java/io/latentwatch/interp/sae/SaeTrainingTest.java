@@ -65,8 +65,8 @@ class SaeTrainingTest {
     void topkSaeRecoversPlantedDirections() throws Exception {
         Planted p = new Planted(1);
         SaeConfig cfg = SaeConfig.topk(D, 96, 4, "blocks.0.hook_resid_post", "synthetic");
-        SaeTrainingOptions opt = SaeTrainingOptions.defaults().withSteps(1500).withBatchSize(256).withLr(3e-3f)
-                .withDeadTokens(20_000).withEvalEvery(250);
+        SaeTrainingOptions opt = SaeTrainingOptions.defaults().withSteps(700).withBatchSize(256).withLr(4e-3f)
+                .withDeadTokens(20_000).withEvalEvery(150);
         SaeTraining.Result res = SaeTraining.train(cfg, opt, p.rows(4096), p::rows, p.rows(2048));
         try (SparseAutoencoder sae = res.sae()) {
             double frac = recovered(sae, p);
@@ -89,8 +89,8 @@ class SaeTrainingTest {
     void reluSaeWithNormWeightedL1RecoversPlantedDirections() {
         Planted p = new Planted(2);
         SaeConfig cfg = SaeConfig.relu(D, 96, "blocks.0.hook_resid_post", "synthetic");
-        SaeTrainingOptions opt = SaeTrainingOptions.defaults().withSteps(2000).withBatchSize(256).withLr(3e-3f)
-                .withL1(1.0f).withDeadTokens(25_600).withResampleEvery(250).withEvalEvery(250);
+        SaeTrainingOptions opt = SaeTrainingOptions.defaults().withSteps(900).withBatchSize(256).withLr(4e-3f)
+                .withL1(1.0f).withDeadTokens(25_600).withResampleEvery(150).withEvalEvery(150);
         SaeTraining.Result res = SaeTraining.train(cfg, opt, p.rows(4096), p::rows, p.rows(2048));
         try (SparseAutoencoder sae = res.sae()) {
             double frac = recovered(sae, p);

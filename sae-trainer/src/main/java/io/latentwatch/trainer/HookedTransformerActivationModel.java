@@ -1,0 +1,136 @@
+package io.latentwatch.trainer;
+
+import ai.djl.ndarray.NDArray;
+import io.latentwatch.interp.generate.GenerationConfig;
+import io.latentwatch.interp.generate.Generator;
+import io.latentwatch.interp.hooks.Hooks;
+import io.latentwatch.interp.model.HookedTransformer;
+import io.latentwatch.interp.sae.LogitLens;
+import io.latentwatch.interp.sae.SparseAutoencoder;
+import io.latentwatch.interp.tensor.Tensor;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@link ActivationModel} over the interp runtime's {@link HookedTransformer}: activations from
+ * runWithCache, text from the KV-cache generator, CE with the SAE spliced in by a replacing hook,
+ * and the logit lens of a direction through W_U (the decoder direction's direct effect on the
+ * logits, without the final norm: Neuronpedia's "top logits").
+ */
+public final class HookedTransformerActivationModel implements ActivationModel {
+    private final HookedTransformer model;
+    private final boolean owned;
+
+    public HookedTransformerActivationModel(HookedTransformer model, boolean owned) {
+        this.model = model;
+        this.owned = owned;
+    }
+
+    public static HookedTransformerActivationModel load(Path model, Path tokenizer) throws java.io.IOException {
+        return new HookedTransformerActivationModel(HookedTransformer.load(model, tokenizer), true);
+    }
+
+    public HookedTransformer model() { return model; }
+
+    /** Registered in META-INF/services/io.latentwatch.trainer.ActivationModelProvider. */
+    public static final class Provider implements ActivationModelProvider {
+        @Override
+        public ActivationModel open(Path model, Path tokenizer) throws java.io.IOException {
+            return load(model, tokenizer);
+        }
+    }
+
+    @Override
+    public String modelId() { return model.modelId(); }
+
+    @Override
+    public String versionHash() { return model.versionHash(); }
+
+    @Override
+    public int dModel() { return model.config().dModel(); }
+
+    @Override
+    public PromptActivations run(String prompt, String hook) {
+        int[] toks = model.toTokens(prompt);
+        int n = Math.min(toks.length, model.config().nCtx());
+        if (n < toks.length) toks = java.util.Arrays.copyOf(toks, n);
+        Tensor t = model.runWithCache(toks, List.of(hook)).cache().get(hook);
+        int d = t.dim(-1);
+        if (t.rank() != 2) {
+            throw new IllegalArgumentException("hook " + hook + " has shape " + java.util.Arrays.toString(t.shape())
+                    + "; SAE training needs a [pos, d] hook (reshape per-head hooks first)");
+        }
+        String[] strs = new String[toks.length];
+        for (int i = 0; i < toks.length; i++) strs[i] = model.tokenizer().tokenString(toks[i]);
+        return new PromptActivations(t.data(), d, strs);
+    }
+
+    @Override
+    public String generate(String prompt, int maxNewTokens, float temperature, long seed) {
+        int[] toks = model.toTokens(prompt);
+        return Generator.generate(model, toks, GenerationConfig.sampling(maxNewTokens, temperature, 0, 1f, seed)).text();
+    }
+
+    @Override
+    public double crossEntropy(List<String> prompts, String hook, SparseAutoencoder sae) {
+        double total = 0;
+        long count = 0;
+        int vocab = model.config().vocabSize();
+        for (String p : prompts) {
+            int[] toks = model.toTokens(p);
+            if (toks.length > model.config().nCtx()) toks = java.util.Arrays.copyOf(toks, model.config().nCtx());
+            if (toks.length < 2) continue;
+            Hooks h = Hooks.create();
+            if (sae != null) {
+                h.add(hook, (act, ctx) -> {
+                    NDArray flat = act.reshape(-1, act.getShape().get(act.getShape().dimension() - 1));
+                    return sae.reconstruct(flat).reshape(act.getShape());
+                });
+            }
+            float[] logits = model.runWithHooks(toks, h).data();
+            for (int i = 0; i + 1 < toks.length; i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int v = 0; v < vocab; v++) max = Math.max(max, logits[i * vocab + v]);
+                double z = 0;
+                for (int v = 0; v < vocab; v++) z += Math.exp(logits[i * vocab + v] - max);
+                total += Math.log(z) + max - logits[i * vocab + toks[i + 1]];
+                count++;
+            }
+        }
+        if (count == 0) throw new IllegalArgumentException("no prompt has two or more tokens to measure cross-entropy on");
+        return total / count;
+    }
+
+    @Override
+    public LogitLens logitLens() {
+        float[] wU = unembedding();
+        int d = dModel();
+        int vocab = model.config().vocabSize();
+        return (direction, n) -> {
+            float[] score = new float[vocab];
+            for (int j = 0; j < d; j++) {
+                float x = direction[j];
+                for (int v = 0; v < vocab; v++) score[v] += x * wU[j * vocab + v];
+            }
+            Integer[] idx = new Integer[vocab];
+            for (int v = 0; v < vocab; v++) idx[v] = v;
+            java.util.Arrays.sort(idx, (a, b) -> Float.compare(score[b], score[a]));
+            List<String> out = new ArrayList<>(n);
+            for (int i = 0; i < Math.min(n, vocab); i++) out.add(model.tokenizer().tokenString(idx[i]));
+            return out;
+        };
+    }
+
+    /** W_U [d_model, vocab] (W_E^T when the embedding is tied). */
+    private float[] unembedding() {
+        var p = model.params();
+        return p.wU != null ? p.wU.toFloatArray() : p.wE.transpose().toFloatArray();
+    }
+
+    @Override
+    public void close() {
+        if (owned) model.close();
+    }
+}
