@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 
 /** {@code latentwatch bench model}: runtime throughput next to the machine's matmul rate. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.ModelBench.class})
+        subcommands = {BenchCommand.ModelBench.class, BenchSaeTrainCommand.class})
 public final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
 
