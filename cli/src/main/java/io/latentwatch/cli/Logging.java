@@ -22,6 +22,8 @@ final class Logging {
         // the retriable OutOfOrderSequenceException at ERROR (KAFKA-18202); the client retries and
         // nothing is lost, but a stack trace in the demo reads like a failure. --verbose shows it.
         setIfAbsent("org.slf4j.simpleLogger.log.kafka.server.ReplicaManager", verbose ? "info" : "off");
+        // DJL probes for CUDA on a CPU-only libtorch and warns twice per process; nothing to act on.
+        setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", verbose ? "info" : "error");
         setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
         setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
         setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
