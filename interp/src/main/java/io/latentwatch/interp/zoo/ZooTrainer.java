@@ -174,7 +174,7 @@ public final class ZooTrainer {
         tc.put("training_seconds", Math.round(res.seconds() * 10) / 10.0);
         tc.put("threads", Runtime.getRuntime().availableProcessors());
         tc.put("retrain", "java -Dai.djl.offline=true -cp interp/target/classes:$(cat cp.txt) io.latentwatch.interp.zoo.ZooTrainer --size "
-                + r.size() + " --steps " + r.steps() + " --seed " + r.seed() + " --out " + dir);
+                + r.size() + " --steps " + r.steps() + " --lr " + r.lr() + " --seed " + r.seed() + " --out " + dir);
         var arr = tc.putArray("loss_curve");
         for (float l : res.losses()) { if (Float.isFinite(l)) arr.add(Math.round(l * 10000) / 10000.0); else arr.addNull(); }
         om.writeValue(dir.resolve("training-config.json").toFile(), tc);
