@@ -70,7 +70,7 @@ public final class PathPatchCommand implements Callable<Integer> {
         try (HookedTransformer m = HookedTransformer.load(model, tokenizer)) {
             PatchingTask t = switch (task) {
                 case "induction" -> TaskBuilders.induction(m.config().bosId(),
-                        m.tokenizer() == null ? range(m.config().vocabSize()) : TaskBuilders.ordinaryTokens(m.tokenizer(), m.config().vocabSize()),
+                        m.tokenizer() == null ? range(m.config().vocabSize()) : TaskBuilders.ordinaryTokens(m.tokenizer(), m.config().vocabSize(), 4 * length),
                         length, pairs, seed);
                 case "ioi" -> {
                     if (m.tokenizer() == null) throw new IllegalArgumentException("the ioi task needs a tokenizer");

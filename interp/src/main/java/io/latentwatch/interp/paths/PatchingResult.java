@@ -38,6 +38,16 @@ public record PatchingResult(Hypothesis hypothesis, Metric metric, double[] clea
     /** mean(clean − reference). */
     public double totalEffect() { return meanClean() - meanReference(); }
 
+    /** Standard error of the total effect over pairs. */
+    public double totalEffectSe() {
+        double m = totalEffect(), ss = 0;
+        for (int i = 0; i < clean.length; i++) ss += Math.pow(clean[i] - reference[i] - m, 2);
+        return clean.length < 2 ? Double.NaN : Math.sqrt(ss / (clean.length - 1) / clean.length);
+    }
+
+    /** Whether the clean/reference difference is at least two standard errors from 0 (else proportions mean little). */
+    public boolean reliableEffect() { return Math.abs(totalEffect()) >= 2 * totalEffectSe(); }
+
     /** mean(patched − reference): the effect the hypothesis's paths carry. */
     public double effect() { return meanPatched() - meanReference(); }
 
@@ -53,6 +63,8 @@ public record PatchingResult(Hypothesis hypothesis, Metric metric, double[] clea
         o.put("mean_reference", meanReference());
         o.put("mean_patched", meanPatched());
         o.put("total_effect", totalEffect());
+        o.put("total_effect_se", totalEffectSe());
+        o.put("reliable_total_effect", reliableEffect());
         o.put("effect", effect());
         o.put("proportion_explained", proportionExplained());
         o.put("ci95_low", ciLow);

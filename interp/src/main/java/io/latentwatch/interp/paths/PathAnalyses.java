@@ -35,6 +35,17 @@ public final class PathAnalyses {
         return out;
     }
 
+    /** A warning paragraph when the behaviour is absent (total effect within two standard errors of 0). */
+    static void warnIfNoEffect(PatchingResult r, HtmlReport html, ObjectNode o) {
+        String msg = String.format("total effect %.4f +- %.4f (SE) over %d pairs", r.totalEffect(), r.totalEffectSe(), r.clean().length);
+        o.put("total_effect_summary", msg);
+        if (!r.reliableEffect()) {
+            html.p("WARNING: " + msg + " is within two standard errors of 0: the model does not show this behaviour on these prompts, "
+                    + "so proportions explained are ratios of noise and mean nothing.");
+            o.put("warning", "no reliable effect: " + msg);
+        } else html.p("Effect: " + msg + ".");
+    }
+
     static final List<String> HEADER = List.of("hypothesis", "paths", "proportion explained", "95% CI (bootstrap over pairs)",
             "mean metric (patched)", "effect (patched - reference)");
 
@@ -108,6 +119,8 @@ public final class PathAnalyses {
         html.p("Induction heads (IH, induction score >= " + ROLE_THRESHOLD + " or the best): " + ih + "; previous-token heads (PT): " + pt
                 + ". The causal-scrubbing study of a 2-layer attention-only model reported 35% (naive) vs 89% (refined) of the loss explained.");
         html.table(HEADER, rows(rs));
+        ObjectNode o = JSON.createObjectNode();
+        warnIfNoEffect(rs.get(0), html, o);
         String[] L = HeatMapPng.labels("L", c.nLayers()), H = HeatMapPng.labels("H", c.nHeads());
         HeatMapPng.write(sc[0], L, H, "previous-token score", "mean attention to q-1", out.resolve("induction-prev-token-score.png"));
         HeatMapPng.write(sc[1], L, H, "induction score", "mean attention to the token after the earlier copy", out.resolve("induction-score.png"));
@@ -117,7 +130,6 @@ public final class PathAnalyses {
         html.p("Sweep: every sender into " + ih.get(0) + " through q, k and v (sender clean, receiver output straight to the logits).");
         sweepPngs(sweep, "induction-sweep-" + ih.get(0), out, html, "induction");
 
-        ObjectNode o = JSON.createObjectNode();
         o.put("task", task.name());
         o.put("description", task.description());
         o.put("pairs", task.pairs().size());
@@ -180,11 +192,12 @@ public final class PathAnalyses {
         html.p("Name movers = heads whose direct path to the logits explains >= " + ROLE_THRESHOLD + " of the effect (or the best): " + movers);
         html.table(List.of("head", "direct path: proportion explained", "attention last -> IO", "attention last -> S1"), attRows);
         html.table(HEADER, rows(rs));
+        ObjectNode o = JSON.createObjectNode();
+        warnIfNoEffect(rs.get(0), html, o);
         sweepPngs(direct, "ioi-direct", out, html, "IOI");
         html.p("Sweep: every sender into " + movers.get(0) + " through q, k and v.");
         sweepPngs(into, "ioi-sweep-" + movers.get(0), out, html, "IOI");
 
-        ObjectNode o = JSON.createObjectNode();
         o.put("task", task.name());
         o.put("description", task.description());
         o.put("pairs", task.pairs().size());
@@ -212,6 +225,7 @@ public final class PathAnalyses {
         html.pre(String.join("\n", h.paths().stream().map(CircuitPath::toString).toList()));
         html.table(HEADER, rows(rs));
         ObjectNode o = JSON.createObjectNode();
+        warnIfNoEffect(rs.get(0), html, o);
         o.put("task", task.name());
         ArrayNode hs = o.putArray("hypotheses");
         for (PatchingResult r : rs) hs.add(r.toJson(JSON));

@@ -14,6 +14,20 @@ public final class TaskBuilders {
 
     private static final Pattern SPECIAL = Pattern.compile("^(<.*>|\\[.*]|<\\|.*\\|>)$");
 
+    /**
+     * Token ids usable as "random tokens": no specials, no byte tokens, no BOS/EOS, non-blank; whole words
+     * (a leading ' ', '\u2581' or '\u0120') when there are at least {@code minWords} of them.
+     */
+    public static int[] ordinaryTokens(Tokenizer tok, int vocabSize, int minWords) {
+        int[] all = ordinaryTokens(tok, vocabSize);
+        int[] words = java.util.Arrays.stream(all).filter(i -> {
+            String s = tok.tokenString(i);
+            char c0 = s.charAt(0);
+            return (c0 == ' ' || c0 == '\u2581' || c0 == '\u0120') && s.length() > 1;
+        }).toArray();
+        return words.length >= minWords ? words : all;
+    }
+
     /** Token ids usable as "random tokens": no specials, no byte tokens, no BOS/EOS, non-blank. */
     public static int[] ordinaryTokens(Tokenizer tok, int vocabSize) {
         List<Integer> ids = new ArrayList<>();
