@@ -63,6 +63,54 @@ public record CircuitPath(List<PathStep> steps) {
         return new CircuitPath(List.of(new PathStep(sender, null), new PathStep(receiver, port), new PathStep(Component.LOGITS, Port.IN)));
     }
 
+    /**
+     * Routes from {@code c} to the logits: directly, through every later MLP (and chains of later MLPs, in order),
+     * and, with {@code viaHeads}, through every input of every later head straight to the logits. Each route is the
+     * list of steps after c. Used to let a hypothesis say "this component's output, wherever it goes through MLPs".
+     */
+    public static List<List<PathStep>> exits(Component c, io.latentwatch.interp.model.ModelConfig cfg, boolean viaHeads) {
+        List<List<PathStep>> out = new ArrayList<>();
+        PathStep logits = new PathStep(Component.LOGITS, Port.IN);
+        out.add(List.of(logits));
+        List<Component> mlps = new ArrayList<>();
+        for (int l = 0; l < cfg.nLayers(); l++) if (c.feeds(Component.mlp(l))) mlps.add(Component.mlp(l));
+        // every ordered subset of the later MLPs (at most 2^4 = 16 for the zoo; capped at 6 MLPs)
+        int n = Math.min(mlps.size(), 6);
+        for (int mask = 1; mask < (1 << n); mask++) {
+            List<PathStep> route = new ArrayList<>();
+            for (int i = 0; i < n; i++) if ((mask & (1 << i)) != 0) route.add(new PathStep(mlps.get(i), Port.IN));
+            route.add(logits);
+            out.add(route);
+        }
+        if (viaHeads)
+            for (Component r : Component.all(cfg))
+                if (r.kind() == Component.Kind.HEAD && c.feeds(r))
+                    for (Port p : r.inputPorts()) out.add(List.of(new PathStep(r, p), logits));
+        return out;
+    }
+
+    /** {@code prefix} (ending at some component, the first step without a port) followed by each route. */
+    public static List<CircuitPath> compose(List<PathStep> prefix, List<List<PathStep>> routes) {
+        List<CircuitPath> out = new ArrayList<>();
+        for (List<PathStep> r : routes) {
+            List<PathStep> s = new ArrayList<>(prefix);
+            s.addAll(r);
+            out.add(new CircuitPath(s));
+        }
+        return out;
+    }
+
+    public static List<CircuitPath> compose(String prefix, List<List<PathStep>> routes) {
+        return compose(parsePrefix(prefix), routes);
+    }
+
+    /** Parses "embed -> L0H1.v -> L1H2.k" (a path without its end at the logits). */
+    static List<PathStep> parsePrefix(String s) {
+        List<PathStep> st = new ArrayList<>(parse(s + " -> logits").steps());
+        st.remove(st.size() - 1);
+        return st;
+    }
+
     public Component first() { return steps.get(0).component(); }
 
     public int size() { return steps.size(); }

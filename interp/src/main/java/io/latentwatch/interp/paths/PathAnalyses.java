@@ -89,28 +89,31 @@ public final class PathAnalyses {
         List<Component> pt = pick(sc[0], 0, Math.max(1, ih.stream().mapToInt(Component::layer).max().orElse(1)), 3);
         pt.removeIf(x -> x.layer() >= minIh && ih.stream().noneMatch(i -> x.layer() < i.layer()));
 
-        List<CircuitPath> naive = new ArrayList<>(), ptFull = new ArrayList<>(), direct = new ArrayList<>(), downstream = new ArrayList<>();
+        List<CircuitPath> naiveDirect = new ArrayList<>(), naive = new ArrayList<>(), ptFull = new ArrayList<>(), refined = new ArrayList<>(),
+                downstream = new ArrayList<>();
         for (Component i : ih) {
+            List<List<PathStep>> direct = List.of(List.of(new PathStep(Component.LOGITS, Port.IN)));
+            List<List<PathStep>> viaMlps = CircuitPath.exits(i, c, false), viaAll = CircuitPath.exits(i, c, true);
             for (Component p : pt) if (p.layer() < i.layer()) {
-                naive.add(CircuitPath.parse("embed -> " + p + ".v -> " + i + ".k -> logits"));
-                ptFull.add(CircuitPath.parse(p + " -> " + i + ".k -> logits"));
+                naiveDirect.addAll(CircuitPath.compose("embed -> " + p + ".v -> " + i + ".k", direct));
+                naive.addAll(CircuitPath.compose("embed -> " + p + ".v -> " + i + ".k", viaMlps));
+                ptFull.addAll(CircuitPath.compose(p + " -> " + i + ".k", viaMlps));
             }
-            naive.add(CircuitPath.parse("embed -> " + i + ".v -> logits"));
-            ptFull.add(CircuitPath.parse("embed -> " + i + ".v -> logits"));
-            ptFull.add(CircuitPath.parse("embed -> " + i + ".q -> logits"));
-            direct.add(CircuitPath.parse(i + " -> logits"));
-            for (Component r : Component.all(c)) {
-                if (!i.feeds(r) || r.kind() == Component.Kind.LOGITS) continue;
-                for (Port port : r.inputPorts()) downstream.add(CircuitPath.of(i, r, port));
-            }
+            naiveDirect.addAll(CircuitPath.compose("embed -> " + i + ".v", direct));
+            naive.addAll(CircuitPath.compose("embed -> " + i + ".v", viaMlps));
+            ptFull.addAll(CircuitPath.compose("embed -> " + i + ".v", viaMlps));
+            ptFull.addAll(CircuitPath.compose("embed -> " + i + ".q", viaMlps));
+            refined.addAll(CircuitPath.compose(i.toString(), viaMlps));
+            downstream.addAll(CircuitPath.compose(i.toString(), viaAll));
         }
         List<PatchingResult> rs = new ArrayList<>();
-        Hypothesis h1 = new Hypothesis("naive: embed -> PT.v -> IH.k, embed -> IH.v (K-composition + copying)", naive);
-        Hypothesis h2 = new Hypothesis("PT fully clean -> IH.k; embed -> IH.q, IH.v", ptFull);
-        Hypothesis h3 = new Hypothesis("refined: IH fully clean (every sender into q, k, v) -> logits directly", direct);
-        Hypothesis h4 = h3.plus("refined + IH -> every later MLP/head input -> logits", downstream);
+        Hypothesis h0 = new Hypothesis("naive, direct only: embed -> PT.v -> IH.k -> logits, embed -> IH.v -> logits", naiveDirect);
+        Hypothesis h1 = new Hypothesis("naive: embed -> PT.v -> IH.k, embed -> IH.v; IH output to logits directly and through later MLPs", naive);
+        Hypothesis h2 = new Hypothesis("PT fully clean -> IH.k; embed -> IH.q, IH.v; IH -> (MLPs) -> logits", ptFull);
+        Hypothesis h3 = new Hypothesis("refined: IH fully clean (every sender into q, k, v) -> (MLPs) -> logits", refined);
+        Hypothesis h4 = new Hypothesis("refined + IH -> later heads' q/k/v -> logits", downstream);
         Hypothesis full = Hypothesis.fullGraph(c);
-        for (Hypothesis h : List.of(h1, h2, h3, h4, full)) rs.add(pp.evaluate(h));
+        for (Hypothesis h : List.of(h0, h1, h2, h3, h4, full)) rs.add(pp.evaluate(h));
 
         html.h2("Induction (" + model.modelId() + ")");
         html.p(task.description() + "; " + task.pairs().size() + " pairs; metric: " + task.metric().label()
@@ -148,7 +151,21 @@ public final class PathAnalyses {
         ModelConfig c = model.config();
         PathPatcher pp = new PathPatcher(model, task);
         SweepResult direct = pp.sweep(Component.LOGITS);
-        double[][] d = direct.headMatrix(Port.IN);
+        // a head's effect on the logits directly and through the MLPs after it (a mover in a small model may
+        // write the name into a later MLP rather than straight into the unembedding)
+        double[][] d = new double[c.nLayers()][c.nHeads()];
+        ArrayNode viaMlp = JSON.createArrayNode();
+        for (int l = 0; l < c.nLayers(); l++)
+            for (int h = 0; h < c.nHeads(); h++) {
+                Component x = Component.head(l, h);
+                PatchingResult r = pp.evaluate(new Hypothesis(x + " -> (MLPs) -> logits", CircuitPath.compose(x.toString(), CircuitPath.exits(x, c, false))));
+                d[l][h] = r.proportionExplained();
+                ObjectNode e = viaMlp.addObject();
+                e.put("head", x.toString());
+                e.put("proportion_explained", r.proportionExplained());
+                e.put("ci95_low", r.ciLow());
+                e.put("ci95_high", r.ciHigh());
+            }
         List<Component> movers = pick(d, 0, c.nLayers(), 4);
         int last = task.pairs().get(0).clean().length - 1;
         // where the movers' last position attends on the clean prompts: the IO name vs the subject's first occurrence
@@ -173,15 +190,16 @@ public final class PathAnalyses {
         }
         SweepResult into = pp.sweep(movers.get(0));
         List<CircuitPath> moverPaths = new ArrayList<>(), withQ = new ArrayList<>(), heads = new ArrayList<>();
-        for (Component m : movers) moverPaths.add(CircuitPath.of(m, Component.LOGITS, Port.IN));
+        for (Component m : movers) moverPaths.addAll(CircuitPath.compose(m.toString(), CircuitPath.exits(m, c, false)));
         withQ.addAll(moverPaths);
+        List<List<PathStep>> topExits = CircuitPath.exits(movers.get(0), c, false);
         for (SweepResult.Entry e : into.ranked())
-            if (e.port() == Port.Q && e.result().proportionExplained() >= 0.05 && e.sender().kind() == Component.Kind.HEAD)
-                withQ.add(CircuitPath.of(e.sender(), movers.get(0), Port.Q));
+            if (e.port() != Port.IN && e.result().proportionExplained() >= 0.05)
+                withQ.addAll(CircuitPath.compose(e.sender() + " -> " + movers.get(0) + "." + e.port().label(), topExits));
         for (Component s : Component.senders(c, Component.LOGITS)) if (s.kind() != Component.Kind.EMBED) heads.add(CircuitPath.of(s, Component.LOGITS, Port.IN));
         List<PatchingResult> rs = new ArrayList<>();
-        for (Hypothesis h : List.of(new Hypothesis("name movers -> logits", moverPaths),
-                new Hypothesis("name movers -> logits + heads -> " + movers.get(0) + ".q (>= 5% each)", withQ),
+        for (Hypothesis h : List.of(new Hypothesis("name movers -> (MLPs) -> logits", moverPaths),
+                new Hypothesis("name movers -> (MLPs) -> logits + senders into " + movers.get(0) + " q/k/v (>= 5% each)", withQ),
                 new Hypothesis("every head and MLP -> logits (no direct embed path)", heads),
                 Hypothesis.fullGraph(c)))
             rs.add(pp.evaluate(h));
@@ -189,8 +207,12 @@ public final class PathAnalyses {
         html.h2("Indirect object identification (" + model.modelId() + ")");
         html.p(task.description() + "; " + task.pairs().size() + " pairs (IO/S name slots at positions " + nameSlots[0] + ", " + nameSlots[1]
                 + "); logit difference clean " + HtmlReport.num(rs.get(0).meanClean()) + ", reference " + HtmlReport.num(rs.get(0).meanReference()) + ".");
-        html.p("Name movers = heads whose direct path to the logits explains >= " + ROLE_THRESHOLD + " of the effect (or the best): " + movers);
-        html.table(List.of("head", "direct path: proportion explained", "attention last -> IO", "attention last -> S1"), attRows);
+        html.p("Name movers = heads whose paths to the logits (directly and through later MLPs) explain >= " + ROLE_THRESHOLD
+                + " of the effect (or the best): " + movers);
+        html.table(List.of("head", "head -> (MLPs) -> logits: proportion explained", "attention last -> IO", "attention last -> S1"), attRows);
+        HeatMapPng.write(d, HeatMapPng.labels("L", c.nLayers()), HeatMapPng.labels("H", c.nHeads()), "head -> (MLPs) -> logits (IOI)",
+                "proportion explained", out.resolve("ioi-via-mlps.png"));
+        html.img("ioi-via-mlps.png", "IOI: proportion explained by each head's paths to the logits, directly and through later MLPs");
         html.table(HEADER, rows(rs));
         ObjectNode o = JSON.createObjectNode();
         warnIfNoEffect(rs.get(0), html, o);
@@ -202,6 +224,7 @@ public final class PathAnalyses {
         o.put("description", task.description());
         o.put("pairs", task.pairs().size());
         o.set("name_movers", att);
+        o.set("head_via_mlps", viaMlp);
         ArrayNode hs = o.putArray("hypotheses");
         for (PatchingResult r : rs) hs.add(r.toJson(JSON));
         o.set("direct_sweep", direct.toJson(JSON));

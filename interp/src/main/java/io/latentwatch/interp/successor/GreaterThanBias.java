@@ -3,8 +3,8 @@ package io.latentwatch.interp.successor;
 /**
  * Where the bias towards larger numbers lives (Gould et al. 2023 §4; Hanna et al. 2023): for each number t,
  * bias(t) = mean logit over numbers u > t minus mean logit over numbers u < t (logits restricted to the number
- * tokens), averaged over t with both sides non-empty; computed for the head's OV circuit on the effective
- * embedding, on the raw embedding (no MLP0), on MLP0's output alone, and for the effective embedding
+ * tokens), averaged over t with both sides non-empty; computed for the head's OV circuit on what it reads
+ * (the effective embedding; the raw embedding for a block-0 head), on the raw embedding (no MLP0), on MLP0's output alone, and for the effective embedding
  * unembedded directly (no head).
  */
 public final class GreaterThanBias {
@@ -13,7 +13,7 @@ public final class GreaterThanBias {
     public record Result(double ovEffective, double ovEmbeddingOnly, double ovMlp0Only, double directEffective, double directMlp0) {}
 
     public static Result analyse(OvCircuit ov, int layer, int head, int[] ids, int[] values) {
-        float[][] e = ov.embeddings(ids), m = ov.mlp0(e), r = ov.effectiveEmbeddings(ids);
+        float[][] e = ov.embeddings(ids), m = ov.mlp0(e), r = ov.inputs(layer, ids);
         return new Result(bias(ov.logits(layer, head, r), ids, values), bias(ov.logits(layer, head, e), ids, values),
                 bias(ov.logits(layer, head, m), ids, values), bias(ov.direct(r), ids, values), bias(ov.direct(m), ids, values));
     }

@@ -27,7 +27,7 @@ public final class Mod10Features {
     public static Result analyse(OvCircuit ov, int layer, int head, int[] ids, int[] values) {
         int n = ids.length, d = ov.config().dModel();
         if (n < 20) throw new IllegalArgumentException("mod-10 analysis needs at least 20 single-token numbers, found " + n);
-        float[][] r = ov.effectiveEmbeddings(ids);
+        float[][] r = ov.inputs(layer, ids);
         double[] mean = new double[d];
         for (float[] row : r) for (int j = 0; j < d; j++) mean[j] += row[j] / n;
         double[][] f = new double[10][d];

@@ -7,7 +7,8 @@ import io.latentwatch.interp.model.ModelConfig;
  * The effective OV circuit of Gould et al. 2023 (after Wang et al. 2022 and Hanna et al. 2023):
  * token -> embedding -> MLP0 -> head's W_V W_O -> final norm -> unembedding. The effective embedding is the
  * residual stream after block 0 with block 0's attention ignored, r(t) = e_t + MLP0(ln2(e_t)); a head reads it
- * through its own norm (ln1 of its layer), as in the model.
+ * through its own norm (ln1 of its layer), as in the model. Heads of block 0 read the residual stream before
+ * MLP0, so their input is the raw embedding ({@link #inputs}).
  */
 public final class OvCircuit {
     private final ComponentMath math;
@@ -37,6 +38,11 @@ public final class OvCircuit {
         float[][] e = embeddings(ids), m = mlp0(e);
         for (int i = 0; i < e.length; i++) for (int j = 0; j < e[i].length; j++) e[i][j] += m[i][j];
         return e;
+    }
+
+    /** What a head of {@code layer} reads for each token: the embedding for block 0, else the effective embedding. */
+    public float[][] inputs(int layer, int[] ids) {
+        return layer == 0 ? embeddings(ids) : effectiveEmbeddings(ids);
     }
 
     /** The head's output for representations [n][d] (attention pattern = 1 on the token itself): [n][d]. */

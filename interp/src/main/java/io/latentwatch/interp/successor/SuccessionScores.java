@@ -23,8 +23,8 @@ public record SuccessionScores(List<OrdinalTask> tasks, double[][] pooled, doubl
             List<int[]> pairs = t.successorPairs();
             int[] src = new int[pairs.size()];
             for (int i = 0; i < src.length; i++) src[i] = t.ids()[pairs.get(i)[0]];
-            float[][] reps = ov.effectiveEmbeddings(src);
-            for (int l = 0; l < L; l++)
+            for (int l = 0; l < L; l++) {
+                float[][] reps = ov.inputs(l, src);
                 for (int h = 0; h < H; h++) {
                     float[][] lg = ov.logits(l, h, reps);
                     int hits = 0;
@@ -33,6 +33,7 @@ public record SuccessionScores(List<OrdinalTask> tasks, double[][] pooled, doubl
                     per[ti][l][h] = (double) hits / src.length;
                     pooled[l][h] += (double) hits / total;
                 }
+            }
         }
         return new SuccessionScores(tasks, pooled, per);
     }

@@ -92,14 +92,23 @@ public final class SuccessorAnalysis {
             html.p("Greater-than bias of " + o.get("best_head").asText() + " over " + ids.length
                     + " number tokens: mean logit(u > t) - mean logit(u < t), averaged over t.");
             html.table(List.of("where", "bias (logits)"), List.of(
-                    List.of("OV on effective embedding (embed + MLP0)", HtmlReport.num(gt.ovEffective())),
+                    List.of("OV on what the head reads (embed + MLP0; embed for block 0)", HtmlReport.num(gt.ovEffective())),
                     List.of("OV on raw embedding (no MLP0)", HtmlReport.num(gt.ovEmbeddingOnly())),
                     List.of("OV on MLP0 output alone", HtmlReport.num(gt.ovMlp0Only())),
                     List.of("no head: effective embedding unembedded", HtmlReport.num(gt.directEffective())),
                     List.of("no head: MLP0 output unembedded", HtmlReport.num(gt.directMlp0()))));
+            // mod-10 features live in MLP0's output (the paper): study them with the best head that reads it (block >= 1)
+            int[] mh = best;
+            if (c.nLayers() > 1) {
+                mh = new int[] {1, 0};
+                for (int l = 1; l < c.nLayers(); l++)
+                    for (int h = 0; h < c.nHeads(); h++) if (s.pooled()[l][h] > s.pooled()[mh[0]][mh[1]]) mh = new int[] {l, h};
+            }
             if (ids.length >= 20) {
-                Mod10Features.Result m = Mod10Features.analyse(ov, best[0], best[1], ids, vals);
+                Mod10Features.Result m = Mod10Features.analyse(ov, mh[0], mh[1], ids, vals);
                 ObjectNode mm = o.putObject("mod10");
+                mm.put("head", "L" + mh[0] + "H" + mh[1]);
+                mm.put("head_succession_score", s.pooled()[mh[0]][mh[1]]);
                 mm.put("numbers", m.numbers());
                 mm.put("probe_held_out_decade_accuracy", m.probeHeldOutAccuracy());
                 mm.put("units_accuracy_full", m.unitsAccuracyFull());
@@ -109,7 +118,8 @@ public final class SuccessorAnalysis {
                 mm.put("edits_20_29", m.edits2029());
                 mm.put("edit_success_all", m.editSuccessAll());
                 mm.put("edits_all", m.editsAll());
-                html.p("Mod-10 features over " + m.numbers() + " number tokens (head " + o.get("best_head").asText() + ").");
+                html.p("Mod-10 features of the effective embedding (embed + MLP0 output) over " + m.numbers() + " number tokens, read by head L"
+                        + mh[0] + "H" + mh[1] + " (the best successor head after block 0; succession score " + HtmlReport.pct(s.pooled()[mh[0]][mh[1]]) + ").");
                 html.table(List.of("measure", "value"), List.of(
                         List.of("linear probe, t mod 10, leave-one-decade-out accuracy (chance 10%)", HtmlReport.pct(m.probeHeldOutAccuracy())),
                         List.of("OV units digit of successor correct: full representation", HtmlReport.pct(m.unitsAccuracyFull())),

@@ -109,7 +109,7 @@ class SuccessorHeadsTest {
         for (int h = 0; h < 4; h++) {
             int hits = 0;
             for (int i = 0; i < 10; i++) {
-                float[] lg = ov.logits(1, h, ov.effectiveEmbeddings(new int[] {10 + i}))[0];
+                float[] lg = ov.logits(1, h, ov.inputs(1, new int[] {10 + i}))[0];
                 int best = 10;
                 for (int j = 10; j < 20; j++) if (lg[j] > lg[best]) best = j;
                 if (best == 10 + (i + 1) % 10) hits++;
