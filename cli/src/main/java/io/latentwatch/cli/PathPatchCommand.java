@@ -33,6 +33,8 @@ import java.util.concurrent.Callable;
                 "  path from the input into it (that component computed on the clean input).",
                 "Task FILE (JSON): {\"name\": ..., \"metric\": \"logit_diff\"|\"loss\", \"pairs\": [{\"clean\": TEXT|[ids],",
                 "  \"reference\": TEXT|[ids], \"answer\": TOKEN, \"wrong\": TOKEN}]}; equal token counts, metric at the last position.",
+                "Sweep: for each sender S and input p of RECEIVER the path S -> RECEIVER.p -> logits (and, unless --direct-only,",
+                "  RECEIVER's output also through every later MLP); heat maps per input.",
         })
 public final class PathPatchCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "checkpoint: llama2.c .bin or Hugging Face directory")
@@ -49,6 +51,9 @@ public final class PathPatchCommand implements Callable<Integer> {
 
     @Option(names = "--sweep", description = "receiver (e.g. L1H2 or logits): every sender into each of its inputs")
     String sweep;
+
+    @Option(names = "--direct-only", description = "sweep: the receiver's output goes straight to the logits (default: also through every later MLP)")
+    boolean directOnly;
 
     @Option(names = "--out", required = true, description = "output directory")
     Path out;
@@ -87,7 +92,7 @@ public final class PathPatchCommand implements Callable<Integer> {
             HtmlReport html = new HtmlReport("path patching: " + m.modelId() + ", task " + t.name());
             ObjectNode result;
             if (hypothesis != null) result = PathAnalyses.hypothesis(m, t, Hypothesis.read(hypothesis), html);
-            else if (sweep != null) result = PathAnalyses.sweep(m, t, Component.parse(sweep), out, html);
+            else if (sweep != null) result = PathAnalyses.sweep(m, t, Component.parse(sweep), !directOnly, out, html);
             else if (t.name().equals("induction") && task.equals("induction")) result = PathAnalyses.induction(m, t, length, out, html);
             else if (task.equals("ioi")) result = PathAnalyses.ioi(m, t, out, html);
             else throw new IllegalArgumentException("a task FILE needs --hypothesis or --sweep");

@@ -129,8 +129,8 @@ public final class PathAnalyses {
         HeatMapPng.write(sc[1], L, H, "induction score", "mean attention to the token after the earlier copy", out.resolve("induction-score.png"));
         html.img("induction-prev-token-score.png", "previous-token attention score per head");
         html.img("induction-score.png", "induction attention score per head");
-        SweepResult sweep = pp.sweep(ih.get(0));
-        html.p("Sweep: every sender into " + ih.get(0) + " through q, k and v (sender clean, receiver output straight to the logits).");
+        SweepResult sweep = pp.sweep(ih.get(0), true);
+        html.p("Sweep: every sender into " + ih.get(0) + " through q, k and v (sender clean; the receiver's output reaches the logits directly and through later MLPs).");
         sweepPngs(sweep, "induction-sweep-" + ih.get(0), out, html, "induction");
 
         o.put("task", task.name());
@@ -173,33 +173,33 @@ public final class PathAnalyses {
         ArrayNode att = JSON.createArrayNode();
         int[] nameSlots = nameSlots(task.pairs().get(0));
         for (Component m : movers) {
-            double toIo = 0, toS = 0;
+            double toIo = 0, toS = 0, toS2 = 0;
             for (int i = 0; i < task.pairs().size(); i++) {
                 float[][] x = pp.cleanTraces().get(i).residPre[m.layer()];
                 float[][] p = pp.math().pattern(pp.math().query(m.layer(), m.head(), x), pp.math().key(m.layer(), m.head(), x));
                 int[] s = nameSlots(task.pairs().get(i));
                 toIo += p[last][s[0]] / task.pairs().size();
                 toS += p[last][s[1]] / task.pairs().size();
+                toS2 += p[last][s[2]] / task.pairs().size();
             }
-            attRows.add(List.of(m.toString(), HtmlReport.pct(d[m.layer()][m.head()]), HtmlReport.num(toIo), HtmlReport.num(toS)));
+            attRows.add(List.of(m.toString(), HtmlReport.pct(d[m.layer()][m.head()]), HtmlReport.num(toIo), HtmlReport.num(toS), HtmlReport.num(toS2)));
             ObjectNode a = att.addObject();
             a.put("head", m.toString());
             a.put("direct_proportion", d[m.layer()][m.head()]);
             a.put("attention_to_io", toIo);
             a.put("attention_to_s1", toS);
+            a.put("attention_to_s2", toS2);
         }
-        SweepResult into = pp.sweep(movers.get(0));
-        List<CircuitPath> moverPaths = new ArrayList<>(), withQ = new ArrayList<>(), heads = new ArrayList<>();
+        SweepResult into = pp.sweep(movers.get(0), true);
+        List<CircuitPath> moverPaths = new ArrayList<>(), allHeads = new ArrayList<>(), heads = new ArrayList<>();
         for (Component m : movers) moverPaths.addAll(CircuitPath.compose(m.toString(), CircuitPath.exits(m, c, false)));
-        withQ.addAll(moverPaths);
-        List<List<PathStep>> topExits = CircuitPath.exits(movers.get(0), c, false);
-        for (SweepResult.Entry e : into.ranked())
-            if (e.port() != Port.IN && e.result().proportionExplained() >= 0.05)
-                withQ.addAll(CircuitPath.compose(e.sender() + " -> " + movers.get(0) + "." + e.port().label(), topExits));
+        for (int l = 0; l < c.nLayers(); l++)
+            for (int h = 0; h < c.nHeads(); h++)
+                allHeads.addAll(CircuitPath.compose("L" + l + "H" + h, CircuitPath.exits(Component.head(l, h), c, false)));
         for (Component s : Component.senders(c, Component.LOGITS)) if (s.kind() != Component.Kind.EMBED) heads.add(CircuitPath.of(s, Component.LOGITS, Port.IN));
         List<PatchingResult> rs = new ArrayList<>();
         for (Hypothesis h : List.of(new Hypothesis("name movers -> (MLPs) -> logits", moverPaths),
-                new Hypothesis("name movers -> (MLPs) -> logits + senders into " + movers.get(0) + " q/k/v (>= 5% each)", withQ),
+                new Hypothesis("every head -> (MLPs) -> logits", allHeads),
                 new Hypothesis("every head and MLP -> logits (no direct embed path)", heads),
                 Hypothesis.fullGraph(c)))
             rs.add(pp.evaluate(h));
@@ -209,7 +209,7 @@ public final class PathAnalyses {
                 + "); logit difference clean " + HtmlReport.num(rs.get(0).meanClean()) + ", reference " + HtmlReport.num(rs.get(0).meanReference()) + ".");
         html.p("Name movers = heads whose paths to the logits (directly and through later MLPs) explain >= " + ROLE_THRESHOLD
                 + " of the effect (or the best): " + movers);
-        html.table(List.of("head", "head -> (MLPs) -> logits: proportion explained", "attention last -> IO", "attention last -> S1"), attRows);
+        html.table(List.of("head", "head -> (MLPs) -> logits: proportion explained", "attention last -> IO", "attention last -> S1", "attention last -> S2"), attRows);
         HeatMapPng.write(d, HeatMapPng.labels("L", c.nLayers()), HeatMapPng.labels("H", c.nHeads()), "head -> (MLPs) -> logits (IOI)",
                 "proportion explained", out.resolve("ioi-via-mlps.png"));
         html.img("ioi-via-mlps.png", "IOI: proportion explained by each head's paths to the logits, directly and through later MLPs");
@@ -232,11 +232,11 @@ public final class PathAnalyses {
         return o;
     }
 
-    /** Positions of the IO name and the subject's first occurrence: where clean and reference differ. */
+    /** Positions of the IO name, the subject's first and second occurrence: where clean and reference differ. */
     static int[] nameSlots(PromptPair p) {
         List<Integer> d = new ArrayList<>();
         for (int i = 0; i < p.clean().length; i++) if (p.clean()[i] != p.reference()[i]) d.add(i);
-        return new int[] {d.get(0), d.size() > 1 ? d.get(1) : d.get(0)};
+        return new int[] {d.get(0), d.get(Math.min(1, d.size() - 1)), d.get(Math.min(2, d.size() - 1))};
     }
 
     /** A user hypothesis on a task, next to the empty and full hypotheses (0% and 100% by construction). */
@@ -255,11 +255,13 @@ public final class PathAnalyses {
         return o;
     }
 
-    public static ObjectNode sweep(HookedTransformer model, PatchingTask task, Component receiver, Path out, HtmlReport html) throws IOException {
+    public static ObjectNode sweep(HookedTransformer model, PatchingTask task, Component receiver, boolean throughMlps, Path out,
+                                   HtmlReport html) throws IOException {
         PathPatcher pp = new PathPatcher(model, task);
-        SweepResult s = pp.sweep(receiver);
+        SweepResult s = pp.sweep(receiver, throughMlps);
         html.h2("Sweep into " + receiver + " on " + task.name());
-        html.p(task.description() + "; " + task.pairs().size() + " pairs; metric " + task.metric().label());
+        html.p(task.description() + "; " + task.pairs().size() + " pairs; metric " + task.metric().label() + "; receiver output to the logits "
+                + (throughMlps ? "directly and through later MLPs" : "directly only"));
         sweepPngs(s, "sweep-" + task.name() + "-" + receiver, out, html, task.name());
         return s.toJson(JSON);
     }

@@ -74,6 +74,15 @@ public final class PathPatcher {
      * the sender's direct effect.
      */
     public SweepResult sweep(Component receiver) {
+        return sweep(receiver, false);
+    }
+
+    /**
+     * With {@code throughMlps}, the receiver's output reaches the logits directly and through every later MLP
+     * ({@link CircuitPath#exits}): {sender -> receiver.port -> (MLPs) -> logits}. In small models a head's output is
+     * often read by the MLP after it, which the direct-only sweep misses.
+     */
+    public SweepResult sweep(Component receiver, boolean throughMlps) {
         receiver.checkIn(math.config());
         List<Component> senders = Component.senders(math.config(), receiver);
         List<Port> ports = receiver.inputPorts();
@@ -81,7 +90,13 @@ public final class PathPatcher {
         for (int pi = 0; pi < ports.size(); pi++)
             for (int si = 0; si < senders.size(); si++) {
                 CircuitPath path = CircuitPath.of(senders.get(si), receiver, ports.get(pi));
-                res[pi][si] = evaluate(new Hypothesis(path.toString(), List.of(path)));
+                if (!throughMlps || receiver.kind() == Component.Kind.LOGITS) {
+                    res[pi][si] = evaluate(new Hypothesis(path.toString(), List.of(path)));
+                } else {
+                    List<PathStep> prefix = path.steps().subList(0, 2);
+                    res[pi][si] = evaluate(new Hypothesis(senders.get(si) + " -> " + receiver + "." + ports.get(pi).label() + " -> (MLPs) -> logits",
+                            CircuitPath.compose(prefix, CircuitPath.exits(receiver, math.config(), false))));
+                }
             }
         return new SweepResult(receiver, ports, senders, res, math.config());
     }
