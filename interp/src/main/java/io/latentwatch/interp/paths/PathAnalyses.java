@@ -67,15 +67,18 @@ public final class PathAnalyses {
             String f = stem + "-" + p.label() + ".png";
             String title = s.receiver() == Component.LOGITS ? "direct path head -> logits (" + what + ")"
                     : "head -> " + s.receiver() + "." + p.label() + " -> logits (" + what + ")";
+            int pi = s.ports().indexOf(p);
+            boolean cond = s.baseProportion()[pi] != 0;
             HeatMapPng.write(s.headMatrix(p), HeatMapPng.labels("L", c.nLayers()), HeatMapPng.labels("H", c.nHeads()), title,
-                    "proportion explained", out.resolve(f));
-            html.img(f, title + ": proportion of the effect explained by each single path (grey: head cannot send)");
+                    cond ? "gain over base" : "proportion explained", out.resolve(f));
+            html.img(f, title + (cond ? ": gain in proportion explained over the base (" + HtmlReport.pct(s.baseProportion()[pi]) + ") when the path is added"
+                    : ": proportion of the effect explained by each single path") + " (grey: head cannot send)");
         }
         List<List<String>> rows = new ArrayList<>();
         for (SweepResult.Entry e : s.ranked().subList(0, Math.min(10, s.ranked().size())))
-            rows.add(List.of(e.result().hypothesis().name(), HtmlReport.pct(e.result().proportionExplained()),
+            rows.add(List.of(e.result().hypothesis().name(), HtmlReport.pct(e.gain()), HtmlReport.pct(e.result().proportionExplained()),
                     "[" + HtmlReport.pct(e.result().ciLow()) + ", " + HtmlReport.pct(e.result().ciHigh()) + "]"));
-        html.table(List.of("path (top 10 by |proportion|)", "proportion explained", "95% CI"), rows);
+        html.table(List.of("path (top 10 by |gain|)", "gain over the port's base", "proportion explained (with base)", "95% CI"), rows);
     }
 
     /** Induction: previous-token heads -> induction heads via K-composition, naive vs refined hypotheses. */
@@ -125,12 +128,24 @@ public final class PathAnalyses {
         ObjectNode o = JSON.createObjectNode();
         warnIfNoEffect(rs.get(0), html, o);
         String[] L = HeatMapPng.labels("L", c.nLayers()), H = HeatMapPng.labels("H", c.nHeads());
-        HeatMapPng.write(sc[0], L, H, "previous-token score", "mean attention to q-1", out.resolve("induction-prev-token-score.png"));
-        HeatMapPng.write(sc[1], L, H, "induction score", "mean attention to the token after the earlier copy", out.resolve("induction-score.png"));
+        HeatMapPng.write(sc[0], L, H, "previous-token score", "mean attention", out.resolve("induction-prev-token-score.png"));
+        HeatMapPng.write(sc[1], L, H, "induction score", "mean attention", out.resolve("induction-score.png"));
         html.img("induction-prev-token-score.png", "previous-token attention score per head");
         html.img("induction-score.png", "induction attention score per head");
-        SweepResult sweep = pp.sweep(ih.get(0), true);
-        html.p("Sweep: every sender into " + ih.get(0) + " through q, k and v (sender clean; the receiver's output reaches the logits directly and through later MLPs).");
+        Component top = ih.get(0);
+        List<List<PathStep>> topExits = CircuitPath.exits(top, c, false);
+        Hypothesis copy = new Hypothesis("embed -> " + top + ".v", CircuitPath.compose("embed -> " + top + ".v", topExits));
+        List<CircuitPath> place = new ArrayList<>();
+        for (Component p : pt) if (p.layer() < top.layer()) place.addAll(CircuitPath.compose(p + " -> " + top + ".k", topExits));
+        java.util.Map<Port, Hypothesis> base = new java.util.EnumMap<>(Port.class);
+        base.put(Port.Q, copy);
+        base.put(Port.K, copy);
+        if (!place.isEmpty()) base.put(Port.V, new Hypothesis("PT -> " + top + ".k", place));
+        SweepResult sweep = pp.sweep(top, true, base);
+        html.p("Conditional sweep: every sender into " + top + " through q, k and v (sender clean; the receiver's output reaches the logits directly "
+                + "and through later MLPs), scored together with a base for the port — for q and k: the token to copy (embed -> " + top
+                + ".v); for v: the previous-token heads into its key — and shown as the gain over the base. Single key paths do nothing "
+                + "without the value (the mechanism is an AND), which an unconditional sweep would hide.");
         sweepPngs(sweep, "induction-sweep-" + ih.get(0), out, html, "induction");
 
         o.put("task", task.name());

@@ -83,11 +83,23 @@ public final class PathPatcher {
      * often read by the MLP after it, which the direct-only sweep misses.
      */
     public SweepResult sweep(Component receiver, boolean throughMlps) {
+        return sweep(receiver, throughMlps, java.util.Map.of());
+    }
+
+    /**
+     * A conditional sweep: each path is scored together with a base hypothesis for its port, and the sweep reports
+     * the gain over the base alone. Paths that only work jointly (an induction head's key path does nothing unless
+     * its value carries the token to copy) show up only this way.
+     */
+    public SweepResult sweep(Component receiver, boolean throughMlps, java.util.Map<Port, Hypothesis> base) {
         receiver.checkIn(math.config());
         List<Component> senders = Component.senders(math.config(), receiver);
         List<Port> ports = receiver.inputPorts();
         PatchingResult[][] res = new PatchingResult[ports.size()][senders.size()];
-        for (int pi = 0; pi < ports.size(); pi++)
+        double[] baseProp = new double[ports.size()];
+        for (int pi = 0; pi < ports.size(); pi++) {
+            Hypothesis b = base.get(ports.get(pi));
+            baseProp[pi] = b == null ? 0 : evaluate(b).proportionExplained();
             for (int si = 0; si < senders.size(); si++) {
                 CircuitPath path = CircuitPath.of(senders.get(si), receiver, ports.get(pi));
                 if (!throughMlps || receiver.kind() == Component.Kind.LOGITS) {
@@ -97,7 +109,12 @@ public final class PathPatcher {
                     res[pi][si] = evaluate(new Hypothesis(senders.get(si) + " -> " + receiver + "." + ports.get(pi).label() + " -> (MLPs) -> logits",
                             CircuitPath.compose(prefix, CircuitPath.exits(receiver, math.config(), false))));
                 }
+                if (b != null) {
+                    Hypothesis h = res[pi][si].hypothesis();
+                    res[pi][si] = evaluate(b.plus(h.name() + " (+ base)", h.paths()));
+                }
             }
-        return new SweepResult(receiver, ports, senders, res, math.config());
+        }
+        return new SweepResult(receiver, ports, senders, res, baseProp, math.config());
     }
 }

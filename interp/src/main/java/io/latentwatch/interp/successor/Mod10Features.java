@@ -19,7 +19,7 @@ import java.util.List;
 public final class Mod10Features {
     private Mod10Features() {}
 
-    public record Result(int numbers, double probeHeldOutAccuracy, double unitsAccuracyFull, double unitsAccuracyMod10Only,
+    public record Result(int numbers, double probeHeldOutAccuracy, double probeEmbeddingOnly, double probeMlp0Only, double unitsAccuracyFull, double unitsAccuracyMod10Only,
                          double unitsAccuracyMod10Removed, double editSuccess2029, int edits2029, double editSuccessAll, int editsAll,
                          double[][] classMeans) {}
 
@@ -40,6 +40,8 @@ public final class Mod10Features {
         for (int k = 0; k < 10; k++) for (int j = 0; j < d; j++) f[k][j] = cnt[k] == 0 ? 0 : f[k][j] / cnt[k] - mean[j];
 
         double probe = heldOutProbe(r, values);
+        float[][] emb = ov.embeddings(ids);
+        double probeEmb = heldOutProbe(emb, values), probeMlp = heldOutProbe(ov.mlp0(emb), values);
 
         // orthonormal basis of span{f_k} (Gram-Schmidt; rank <= 9 since the f_k sum to ~0)
         List<double[]> basis = new ArrayList<>();
@@ -85,7 +87,7 @@ public final class Mod10Features {
                 if (hit) okAll++;
             }
         }
-        return new Result(n, probe, full, o, rm, n2029 == 0 ? Double.NaN : (double) ok2029 / n2029, n2029,
+        return new Result(n, probe, probeEmb, probeMlp, full, o, rm, n2029 == 0 ? Double.NaN : (double) ok2029 / n2029, n2029,
                 nAll == 0 ? Double.NaN : (double) okAll / nAll, nAll, f);
     }
 

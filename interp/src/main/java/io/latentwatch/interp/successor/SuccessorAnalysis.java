@@ -111,6 +111,8 @@ public final class SuccessorAnalysis {
                 mm.put("head_succession_score", s.pooled()[mh[0]][mh[1]]);
                 mm.put("numbers", m.numbers());
                 mm.put("probe_held_out_decade_accuracy", m.probeHeldOutAccuracy());
+                mm.put("probe_held_out_raw_embedding", m.probeEmbeddingOnly());
+                mm.put("probe_held_out_mlp0_output", m.probeMlp0Only());
                 mm.put("units_accuracy_full", m.unitsAccuracyFull());
                 mm.put("units_accuracy_mod10_subspace_only", m.unitsAccuracyMod10Only());
                 mm.put("units_accuracy_mod10_subspace_removed", m.unitsAccuracyMod10Removed());
@@ -121,7 +123,9 @@ public final class SuccessorAnalysis {
                 html.p("Mod-10 features of the effective embedding (embed + MLP0 output) over " + m.numbers() + " number tokens, read by head L"
                         + mh[0] + "H" + mh[1] + " (the best successor head after block 0; succession score " + HtmlReport.pct(s.pooled()[mh[0]][mh[1]]) + ").");
                 html.table(List.of("measure", "value"), List.of(
-                        List.of("linear probe, t mod 10, leave-one-decade-out accuracy (chance 10%)", HtmlReport.pct(m.probeHeldOutAccuracy())),
+                        List.of("linear probe, t mod 10, leave-one-decade-out accuracy (chance 10%), on what the head reads", HtmlReport.pct(m.probeHeldOutAccuracy())),
+                        List.of("... on the raw embedding", HtmlReport.pct(m.probeEmbeddingOnly())),
+                        List.of("... on MLP0's output alone", HtmlReport.pct(m.probeMlp0Only())),
                         List.of("OV units digit of successor correct: full representation", HtmlReport.pct(m.unitsAccuracyFull())),
                         List.of("... mean + mod-10 subspace only", HtmlReport.pct(m.unitsAccuracyMod10Only())),
                         List.of("... mod-10 subspace projected out", HtmlReport.pct(m.unitsAccuracyMod10Removed())),
