@@ -71,6 +71,31 @@ class ZooPathsTest {
     }
 
     @Test
+    void ioiPairsPutTheNamesInTheirSlotsAndTheMoverIsTheAblationHead() {
+        PatchingTask t = TaskBuilders.ioi(zoo.tokenizer(), TaskBuilders.zooTemplate(), 12, 3);
+        assertEquals(12, t.pairs().size());
+        for (PromptPair p : t.pairs()) {
+            int[] slots = PathAnalyses.nameSlots(p);
+            assertEquals(p.answers()[0], p.clean()[slots[0]]);                                   // IO
+            assertEquals(p.wrongs()[0], p.clean()[slots[1]]);                                    // S1
+            assertEquals(p.wrongs()[0], p.clean()[slots[2]]);                                    // S2
+            assertEquals("to", zoo.tokenizer().tokenString(p.clean()[p.clean().length - 1]).trim());
+            for (int s : slots) assertNotEquals(p.clean()[s], p.reference()[s]);                  // ABC: every name replaced
+        }
+        PathPatcher pp = new PathPatcher(zoo, t);
+        double best = Double.NEGATIVE_INFINITY;
+        String bestHead = null;
+        for (int l = 0; l < zoo.config().nLayers(); l++)
+            for (int h = 0; h < zoo.config().nHeads(); h++) {
+                Component x = Component.head(l, h);
+                double v = pp.evaluate(new Hypothesis(x.toString(), CircuitPath.compose(x.toString(), CircuitPath.exits(x, zoo.config(), false)))).proportionExplained();
+                if (v > best) { best = v; bestHead = x.toString(); }
+            }
+        assertTrue(groundTruth("ioi", null).contains(bestHead), bestHead + " vs " + groundTruth("ioi", null));
+        assertTrue(best > 0.3, "best head explains " + best);
+    }
+
+    @Test
     void plantedSuccessionIsFoundFarAboveARandomInitModel() {
         List<OrdinalTask> tasks = OrdinalTask.find(zoo.tokenizer(), zoo.config().vocabSize());
         assertTrue(tasks.size() >= 4, "numbers, number words, weekdays, months, letters: " + tasks.stream().map(OrdinalTask::name).toList());
