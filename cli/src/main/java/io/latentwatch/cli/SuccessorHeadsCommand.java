@@ -42,7 +42,9 @@ public final class SuccessorHeadsCommand implements Callable<Integer> {
             List<OrdinalTask> tasks = OrdinalTask.find(m.tokenizer(), m.config().vocabSize());
             if (tasks.isEmpty()) throw new IllegalArgumentException("no ordinal sequence of single tokens in the vocabulary of " + m.modelId());
             HtmlReport html = new HtmlReport("successor heads: " + m.modelId());
-            ObjectNode o = SuccessorAnalysis.run(m.params().toWeights(), tasks, m.modelId(), out, html);
+            int[] all = tasks.stream().flatMapToInt(t -> java.util.Arrays.stream(t.presentIds())).distinct().toArray();
+            ObjectNode o = SuccessorAnalysis.run(m.params().toWeights(), tasks, m.modelId(),
+                    new io.latentwatch.interp.successor.ContextualInputs(m, all), out, html);
             o.put("model_sha256", m.versionHash());
             PathAnalyses.writeJson(o, out.resolve("successor-heads.json"));
             html.write(out.resolve("report.html"));

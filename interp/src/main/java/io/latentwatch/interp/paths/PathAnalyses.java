@@ -92,6 +92,7 @@ public final class PathAnalyses {
         List<Component> pt = pick(sc[0], 0, Math.max(1, ih.stream().mapToInt(Component::layer).max().orElse(1)), 3);
         pt.removeIf(x -> x.layer() >= minIh && ih.stream().noneMatch(i -> x.layer() < i.layer()));
 
+        List<CircuitPath> mlp0Naive = new ArrayList<>();
         List<CircuitPath> naiveDirect = new ArrayList<>(), naive = new ArrayList<>(), ptFull = new ArrayList<>(), refined = new ArrayList<>(),
                 downstream = new ArrayList<>();
         for (Component i : ih) {
@@ -102,6 +103,8 @@ public final class PathAnalyses {
                 naive.addAll(CircuitPath.compose("embed -> " + p + ".v -> " + i + ".k", viaMlps));
                 ptFull.addAll(CircuitPath.compose(p + " -> " + i + ".k", viaMlps));
             }
+            for (Component p : pt) if (p.layer() > 0 && p.layer() < i.layer()) mlp0Naive.addAll(CircuitPath.compose("mlp0 -> " + p + ".v -> " + i + ".k", viaMlps));
+            if (i.layer() > 0) mlp0Naive.addAll(CircuitPath.compose("mlp0 -> " + i + ".v", viaMlps));
             naiveDirect.addAll(CircuitPath.compose("embed -> " + i + ".v", direct));
             naive.addAll(CircuitPath.compose("embed -> " + i + ".v", viaMlps));
             ptFull.addAll(CircuitPath.compose("embed -> " + i + ".v", viaMlps));
@@ -112,11 +115,13 @@ public final class PathAnalyses {
         List<PatchingResult> rs = new ArrayList<>();
         Hypothesis h0 = new Hypothesis("naive, direct only: embed -> PT.v -> IH.k -> logits, embed -> IH.v -> logits", naiveDirect);
         Hypothesis h1 = new Hypothesis("naive: embed -> PT.v -> IH.k, embed -> IH.v; IH output to logits directly and through later MLPs", naive);
+        mlp0Naive.addAll(naive);
+        Hypothesis h1b = new Hypothesis("naive with token identity from embed and MLP0: {embed, mlp0} -> PT.v -> IH.k, {embed, mlp0} -> IH.v; IH -> (MLPs) -> logits", mlp0Naive);
         Hypothesis h2 = new Hypothesis("PT fully clean -> IH.k; embed -> IH.q, IH.v; IH -> (MLPs) -> logits", ptFull);
         Hypothesis h3 = new Hypothesis("refined: IH fully clean (every sender into q, k, v) -> (MLPs) -> logits", refined);
         Hypothesis h4 = new Hypothesis("refined + IH -> later heads' q/k/v -> logits", downstream);
         Hypothesis full = Hypothesis.fullGraph(c);
-        for (Hypothesis h : List.of(h0, h1, h2, h3, h4, full)) rs.add(pp.evaluate(h));
+        for (Hypothesis h : List.of(h0, h1, h1b, h2, h3, h4, full)) rs.add(pp.evaluate(h));
 
         html.h2("Induction (" + model.modelId() + ")");
         html.p(task.description() + "; " + task.pairs().size() + " pairs; metric: " + task.metric().label()
@@ -134,17 +139,19 @@ public final class PathAnalyses {
         html.img("induction-score.png", "induction attention score per head");
         Component top = ih.get(0);
         List<List<PathStep>> topExits = CircuitPath.exits(top, c, false);
-        Hypothesis copy = new Hypothesis("embed -> " + top + ".v", CircuitPath.compose("embed -> " + top + ".v", topExits));
-        List<CircuitPath> place = new ArrayList<>();
-        for (Component p : pt) if (p.layer() < top.layer()) place.addAll(CircuitPath.compose(p + " -> " + top + ".k", topExits));
+        List<CircuitPath> intoV = new ArrayList<>(), intoK = new ArrayList<>();
+        for (Component snd : Component.senders(c, top)) {
+            intoV.addAll(CircuitPath.compose(snd + " -> " + top + ".v", topExits));
+            intoK.addAll(CircuitPath.compose(snd + " -> " + top + ".k", topExits));
+        }
         java.util.Map<Port, Hypothesis> base = new java.util.EnumMap<>(Port.class);
-        base.put(Port.Q, copy);
-        base.put(Port.K, copy);
-        if (!place.isEmpty()) base.put(Port.V, new Hypothesis("PT -> " + top + ".k", place));
+        base.put(Port.Q, new Hypothesis("every sender -> " + top + ".v", intoV));
+        base.put(Port.K, base.get(Port.Q));
+        base.put(Port.V, new Hypothesis("every sender -> " + top + ".k", intoK));
         SweepResult sweep = pp.sweep(top, true, base);
         html.p("Conditional sweep: every sender into " + top + " through q, k and v (sender clean; the receiver's output reaches the logits directly "
-                + "and through later MLPs), scored together with a base for the port — for q and k: the token to copy (embed -> " + top
-                + ".v); for v: the previous-token heads into its key — and shown as the gain over the base. Single key paths do nothing "
+                + "and through later MLPs), scored together with a base for the port — for q and k: the head's value input fully clean (every sender -> " + top
+                + ".v); for v: its key input fully clean — and shown as the gain over the base. Single key paths do nothing "
                 + "without the value (the mechanism is an AND), which an unconditional sweep would hide.");
         sweepPngs(sweep, "induction-sweep-" + ih.get(0), out, html, "induction");
 

@@ -11,7 +11,16 @@ import java.util.List;
  */
 public record SuccessionScores(List<OrdinalTask> tasks, double[][] pooled, double[][][] perTask) {
 
+    /** What a head of a layer reads for each token: {@link OvCircuit#inputs} (the paper) or {@link ContextualInputs#inputs}. */
+    public interface Inputs {
+        float[][] get(int layer, int[] ids);
+    }
+
     public static SuccessionScores compute(OvCircuit ov, List<OrdinalTask> tasks) {
+        return compute(ov, tasks, ov::inputs);
+    }
+
+    public static SuccessionScores compute(OvCircuit ov, List<OrdinalTask> tasks, Inputs inputs) {
         ModelConfig c = ov.config();
         int L = c.nLayers(), H = c.nHeads();
         double[][] pooled = new double[L][H];
@@ -24,7 +33,7 @@ public record SuccessionScores(List<OrdinalTask> tasks, double[][] pooled, doubl
             int[] src = new int[pairs.size()];
             for (int i = 0; i < src.length; i++) src[i] = t.ids()[pairs.get(i)[0]];
             for (int l = 0; l < L; l++) {
-                float[][] reps = ov.inputs(l, src);
+                float[][] reps = inputs.get(l, src);
                 for (int h = 0; h < H; h++) {
                     float[][] lg = ov.logits(l, h, reps);
                     int hits = 0;

@@ -20,6 +20,12 @@ public final class SuccessorAnalysis {
     private SuccessorAnalysis() {}
 
     public static ObjectNode run(ModelWeights weights, List<OrdinalTask> tasks, String modelId, Path out, HtmlReport html) throws IOException {
+        return run(weights, tasks, modelId, null, out, html);
+    }
+
+    /** With {@code contextual} (may be null) the in-context variant of the score is reported beside the paper's. */
+    public static ObjectNode run(ModelWeights weights, List<OrdinalTask> tasks, String modelId, ContextualInputs contextual, Path out,
+                                 HtmlReport html) throws IOException {
         ModelConfig c = weights.config();
         OvCircuit ov = new OvCircuit(new ComponentMath(weights));
         SuccessionScores s = SuccessionScores.compute(ov, tasks);
@@ -60,6 +66,19 @@ public final class SuccessorAnalysis {
                 + HtmlReport.pct(o.get("best_score").asDouble()) + "; best head of a random-init model of the same shape and per-tensor scale: "
                 + HtmlReport.pct(o.get("random_init_best_score").asDouble()) + ".");
         html.table(List.of("task", "single-token items", "successor pairs", "best head's score", "chance (1/items)"), taskRows);
+        if (contextual != null) {
+            SuccessionScores cs = SuccessionScores.compute(ov, tasks, contextual::inputs);
+            int[] cb = cs.best();
+            o.put("contextual_best_head", "L" + cb[0] + "H" + cb[1]);
+            o.put("contextual_best_score", cs.pooled()[cb[0]][cb[1]]);
+            o.set("contextual_scores", matrix(cs.pooled()));
+            html.p("Variant (not the paper's): the same OV score on what the head really reads at the token in the prompt [BOS, t] "
+                    + "(blocks.l.hook_resid_pre; every earlier layer applied). Best head L" + cb[0] + "H" + cb[1] + ": "
+                    + HtmlReport.pct(cs.pooled()[cb[0]][cb[1]]) + ".");
+            HeatMapPng.write(cs.pooled(), HeatMapPng.labels("L", c.nLayers()), HeatMapPng.labels("H", c.nHeads()),
+                    "succession score, in-context inputs", "share of successors ranked first", out.resolve("succession-scores-contextual.png"));
+            html.img("succession-scores-contextual.png", "succession score per head on in-context inputs");
+        }
         html.table(List.of("head (top 8)", "succession score"), rankRows);
         HeatMapPng.write(s.pooled(), HeatMapPng.labels("L", c.nLayers()), HeatMapPng.labels("H", c.nHeads()),
                 "succession score (pooled over tasks)", "share of successors ranked first", out.resolve("succession-scores.png"));

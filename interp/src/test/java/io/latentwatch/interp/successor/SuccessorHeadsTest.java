@@ -119,6 +119,19 @@ class SuccessorHeadsTest {
     }
 
     @Test
+    void contextualInputsAreTheEmbeddingAtLayerZeroAndTheCachedResidualLater() {
+        int[] ids = {7, 30, 31};
+        ContextualInputs ci = new ContextualInputs(model, ids);
+        OvCircuit ov = new OvCircuit(new ComponentMath(model.params().toWeights()));
+        float[][] e = ov.embeddings(ids), c0 = ci.inputs(0, ids);
+        for (int i = 0; i < ids.length; i++) assertArrayEquals(e[i], c0[i], 1e-6f);
+        int bos = model.config().bosId();
+        int[] prompt = bos >= 0 ? new int[] {bos, 30} : new int[] {30};
+        float[] want = model.runWithCache(prompt, List.of("blocks.1.hook_resid_pre")).cache().get("blocks.1.hook_resid_pre").row(prompt.length - 1);
+        assertArrayEquals(want, ci.inputs(1, new int[] {30})[0], 1e-5f);
+    }
+
+    @Test
     void linearProbeFindsPlantedMod10StructureAndNotNoise() {
         SplittableRandom r = new SplittableRandom(1);
         int d = 32;
