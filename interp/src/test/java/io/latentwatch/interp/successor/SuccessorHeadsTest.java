@@ -128,7 +128,7 @@ class SuccessorHeadsTest {
         int bos = model.config().bosId();
         int[] prompt = bos >= 0 ? new int[] {bos, 30} : new int[] {30};
         float[] want = model.runWithCache(prompt, List.of("blocks.1.hook_resid_pre")).cache().get("blocks.1.hook_resid_pre").row(prompt.length - 1);
-        assertArrayEquals(want, ci.inputs(1, new int[] {30})[0], 1e-5f);
+        assertArrayEquals(want, ci.inputs(1, new int[] {30})[0], 1e-4f); // batched vs single forward: float rounding
     }
 
     @Test
