@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 DemoCommand.class, MonitorCommand.class, KafkaCommand.class,
                 GenerateCommand.class, InspectCommand.class, ModelsCommand.class, ZooCommand.class,
                 TrainCommand.class, BenchCommand.class,
+                PathPatchCommand.class, SuccessorHeadsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -105,10 +105,6 @@ public final class PathPatchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Standalone entry point (until the command is registered in Main). */
-    public static void main(String[] args) {
-        System.exit(new picocli.CommandLine(new PathPatchCommand()).execute(args));
-    }
 
     private static int[] range(int n) {
         int[] r = new int[n - 1];

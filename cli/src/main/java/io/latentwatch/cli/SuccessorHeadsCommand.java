@@ -53,8 +53,4 @@ public final class SuccessorHeadsCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Standalone entry point (until the command is registered in Main). */
-    public static void main(String[] args) {
-        System.exit(new picocli.CommandLine(new SuccessorHeadsCommand()).execute(args));
-    }
 }
