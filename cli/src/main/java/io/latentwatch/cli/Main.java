@@ -37,6 +37,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setUsageHelpAutoWidth(true); // use the terminal's width: several commands explain their file formats at length
         cl.registerConverter(java.time.Duration.class, new DurationConverter());
         return cl;
     }

@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
         description = {
                 "Path patching (Goldowsky-Dill et al. 2023): run a hypothesis's paths on the clean input and everything else on",
                 "the reference input (treeified model) and report the proportion of the effect explained,",
-                "1 - unexplained/total, with a 95% bootstrap interval over prompt pairs. Writes DIR/path-patch.json,",
+                "1 - unexplained/total, with a 95%% bootstrap interval over prompt pairs. Writes DIR/path-patch.json,",
                 "DIR/report.html and heat maps (PNG).",
                 "",
                 "Without --hypothesis/--sweep the built-in analysis of the task runs: induction (previous-token heads ->",
