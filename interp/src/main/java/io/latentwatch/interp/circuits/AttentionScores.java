@@ -23,9 +23,15 @@ import java.util.TreeSet;
 public record AttentionScores(double[][] previousToken, double[][] induction) {
 
     public static AttentionScores measure(HookedTransformer m, int sequences, int length, int minToken, long seed) {
-        int L = m.config().nLayers(), H = m.config().nHeads();
         int vocab = m.config().vocabSize();
         if (minToken >= vocab) throw new IllegalArgumentException("minToken " + minToken + " >= vocab " + vocab);
+        return measure(m, sequences, length, java.util.stream.IntStream.range(minToken, vocab).toArray(), seed);
+    }
+
+    /** As above, drawing the random tokens from {@code pool} (e.g. whole-word tokens, closer to the training text). */
+    public static AttentionScores measure(HookedTransformer m, int sequences, int length, int[] pool, long seed) {
+        int L = m.config().nLayers(), H = m.config().nHeads();
+        if (pool.length < 2) throw new IllegalArgumentException("token pool needs at least 2 tokens");
         Random rnd = new Random(seed);
         int T = 1 + 2 * length;
         int[][] batch = new int[sequences][T];
@@ -33,7 +39,7 @@ public record AttentionScores(double[][] previousToken, double[][] induction) {
         for (int b = 0; b < sequences; b++) {
             batch[b][0] = bos;
             for (int j = 0; j < length; j++) {
-                int t = minToken + rnd.nextInt(vocab - minToken);
+                int t = pool[rnd.nextInt(pool.length)];
                 batch[b][1 + j] = t;
                 batch[b][1 + length + j] = t;
             }

@@ -26,6 +26,13 @@ class Stories260kInductionHeadsTest {
         Assumptions.assumeTrue(Files.isRegularFile(DIR.resolve("stories260K.bin")), "stories260K not present");
         try (HookedTransformer m = HookedTransformer.load(DIR.resolve("stories260K.bin"), DIR.resolve("tok512.bin"))) {
             AttentionScores s = AttentionScores.measure(m, 16, 10, 259, 7);
+            java.util.List<Integer> words = new java.util.ArrayList<>();
+            for (int id = 259; id < m.config().vocabSize(); id++) {
+                String t = m.tokenizer().tokenString(id);
+                if (t.length() >= 4 && (t.charAt(0) == ' ' || t.charAt(0) == '\u2581') && t.substring(1).chars().allMatch(Character::isLetter)) words.add(id);
+            }
+            AttentionScores w = AttentionScores.measure(m, 16, 10, words.stream().mapToInt(Integer::intValue).toArray(), 7);
+            for (int l = 0; l < w.induction().length; l++) System.out.println("words L" + l + " prev " + java.util.Arrays.toString(round(w.previousToken()[l])) + " induction " + java.util.Arrays.toString(round(w.induction()[l])));
             Set<HeadId> circuit = s.inductionCircuit(INDUCTION_MIN, PREV_MIN);
             StringBuilder table = new StringBuilder();
             for (int l = 0; l < s.induction().length; l++) {
@@ -33,9 +40,17 @@ class Stories260kInductionHeadsTest {
                      .append(" induction ").append(java.util.Arrays.toString(round(s.induction()[l]))).append('\n');
             }
             System.out.print(table);
-            // Induction needs a head attending back to "the token after the earlier copy" above a previous-token head.
-            assertTrue(circuit.stream().anyMatch(h -> s.induction()[h.layer()][h.head()] >= INDUCTION_MIN), "no induction head:\n" + table);
-            assertTrue(circuit.stream().anyMatch(h -> s.previousToken()[h.layer()][h.head()] >= PREV_MIN), "no previous-token head:\n" + table);
+            // Measured (this is the finding, not a wish): stories260K has previous-token heads (L3H6 ~0.7-0.8) but
+            // NO induction head: no head puts more than ~0.1 of its attention on "the token after the earlier copy",
+            // on random BPE pieces or on random whole words. So it has no induction circuit to score discovery against.
+            double maxInduction = 0, maxPrev = 0;
+            for (AttentionScores a : new AttentionScores[] {s, w}) {
+                for (double[] row : a.induction()) for (double v : row) maxInduction = Math.max(maxInduction, v);
+                for (double[] row : a.previousToken()) for (double v : row) maxPrev = Math.max(maxPrev, v);
+            }
+            assertTrue(maxInduction < 0.15, "an induction head appeared (max score " + maxInduction + "):\n" + table);
+            assertTrue(maxPrev > 0.5, "previous-token heads expected, max " + maxPrev + ":\n" + table);
+            assertTrue(circuit.isEmpty(), "no head passes the induction threshold, so the circuit is empty: " + circuit);
             for (double[] row : s.previousToken()) for (double v : row) assertTrue(v >= 0 && v <= 1, "attention is a probability");
 
             ObjectMapper json = new ObjectMapper();
