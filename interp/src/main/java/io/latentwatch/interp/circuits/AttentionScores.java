@@ -1,0 +1,86 @@
+package io.latentwatch.interp.circuits;
+
+import io.latentwatch.interp.model.ForwardResult;
+import io.latentwatch.interp.model.HookedTransformer;
+import io.latentwatch.interp.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Attention-pattern scores on repeated random tokens (Olsson et al. 2022; TransformerLens's
+ * induction-head demo): [BOS] r_1..r_n r_1..r_n.
+ * <ul>
+ *   <li>previous-token score: mean attention from position q to q-1 (q >= 2);</li>
+ *   <li>induction score: mean attention from the second copy of r_j to the first copy of r_{j+1}
+ *       (the token that followed r_j last time).</li>
+ * </ul>
+ * Found without SAEs or ablation, so they are an independent ground truth for induction circuits.
+ */
+public record AttentionScores(double[][] previousToken, double[][] induction) {
+
+    public static AttentionScores measure(HookedTransformer m, int sequences, int length, int minToken, long seed) {
+        int vocab = m.config().vocabSize();
+        if (minToken >= vocab) throw new IllegalArgumentException("minToken " + minToken + " >= vocab " + vocab);
+        return measure(m, sequences, length, java.util.stream.IntStream.range(minToken, vocab).toArray(), seed);
+    }
+
+    /** As above, drawing the random tokens from {@code pool} (e.g. whole-word tokens, closer to the training text). */
+    public static AttentionScores measure(HookedTransformer m, int sequences, int length, int[] pool, long seed) {
+        int L = m.config().nLayers(), H = m.config().nHeads();
+        if (pool.length < 2) throw new IllegalArgumentException("token pool needs at least 2 tokens");
+        Random rnd = new Random(seed);
+        int T = 1 + 2 * length;
+        int[][] batch = new int[sequences][T];
+        int bos = m.tokenizer() != null ? m.tokenizer().bosId() : 1;
+        for (int b = 0; b < sequences; b++) {
+            batch[b][0] = bos;
+            for (int j = 0; j < length; j++) {
+                int t = pool[rnd.nextInt(pool.length)];
+                batch[b][1 + j] = t;
+                batch[b][1 + length + j] = t;
+            }
+        }
+        List<String> hooks = new ArrayList<>();
+        for (int l = 0; l < L; l++) hooks.add("blocks." + l + ".attn.hook_pattern");
+        ForwardResult fr = m.runWithCache(batch, hooks);
+        double[][] prev = new double[L][H], ind = new double[L][H];
+        for (int l = 0; l < L; l++) {
+            float[] p = fr.cache().get("blocks." + l + ".attn.hook_pattern").data();   // [B, H, T, T]
+            for (int h = 0; h < H; h++) {
+                double sp = 0, si = 0;
+                int np = 0, ni = 0;
+                for (int b = 0; b < sequences; b++) {
+                    for (int q = 2; q < T; q++) { sp += p[idx(b, h, q, q - 1, H, T)]; np++; }
+                    for (int j = 0; j < length - 1; j++) { si += p[idx(b, h, 1 + length + j, 2 + j, H, T)]; ni++; }
+                }
+                prev[l][h] = sp / np;
+                ind[l][h] = si / ni;
+            }
+        }
+        return new AttentionScores(prev, ind);
+    }
+
+    private static int idx(int b, int h, int q, int k, int H, int T) { return ((b * H + h) * T + q) * T + k; }
+
+    /**
+     * Induction circuit heads: induction score >= inductionMin, plus previous-token heads (score >= prevMin)
+     * in layers before the deepest induction head (they can only feed it through K-composition from below).
+     */
+    public Set<HeadId> inductionCircuit(double inductionMin, double prevMin) {
+        Set<HeadId> out = new TreeSet<>();
+        int deepest = -1;
+        for (int l = 0; l < induction.length; l++) {
+            for (int h = 0; h < induction[l].length; h++) {
+                if (induction[l][h] >= inductionMin) { out.add(new HeadId(l, h)); deepest = l; }
+            }
+        }
+        for (int l = 0; l < deepest; l++) {
+            for (int h = 0; h < previousToken[l].length; h++) if (previousToken[l][h] >= prevMin) out.add(new HeadId(l, h));
+        }
+        return out;
+    }
+}
