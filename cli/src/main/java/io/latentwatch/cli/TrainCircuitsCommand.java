@@ -104,10 +104,6 @@ public final class TrainCircuitsCommand implements Callable<Integer> {
         }
     }
 
-    /** Runs the command on its own (before it is registered under {@code latentwatch train}). */
-    public static void main(String[] args) {
-        System.exit(new picocli.CommandLine(new TrainCircuitsCommand()).execute(args));
-    }
 
     private List<String> cap(List<String> l) {
         if (maxExamples < 1) throw new IllegalArgumentException("--max-examples must be >= 1");
