@@ -51,7 +51,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 abstract class KafkaRefitContract extends AbstractKafkaIT {
     static final String HOOK = "blocks.1.hook_resid_post";
-    static final QualityGates GATES = new QualityGates(0.6, 1, 64, 0.9, 1.0, 0.0, 0.02);
+    static final QualityGates GATES = new QualityGates(0.8, 1, 64, 0.9, 1.0, 0.0, 0.02);
     final LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry("embedded");
     HookedTransformerActivationModel model;
     List<String> stories;
@@ -149,13 +149,13 @@ abstract class KafkaRefitContract extends AbstractKafkaIT {
         String id = model.modelId();
         try (KafkaVersionPublisher<SaeVersion> pub = KafkaVersionPublisher.create(producerConfig(), serdes, t)) {
             assertEquals(t.saeVersions(), pub.topic());
-            TopicRefit nothing = examplesRefit(t, store, 4, 150, GATES, pub);
+            TopicRefit nothing = examplesRefit(t, store, 4, 60, GATES, pub);
             assertFalse(nothing.call().published(), "no examples yet: no refit");
 
             // 1. First refit: 120 fresh examples (plus 5 for another model, skipped) -> version 1.
             publishExamples(t, stories.subList(0, 120), null);
             publishExamples(t, stories.subList(0, 5), "some-other-model");
-            TopicRefit first = examplesRefit(t, store, 4, 150, GATES, pub);
+            TopicRefit first = examplesRefit(t, store, 4, 60, GATES, pub);
             assertEquals(125, first.pending(10_000));
             SaeRefit.Result r1 = first.call();
             assertTrue(r1.published(), r1.reasons().toString());
@@ -177,17 +177,19 @@ abstract class KafkaRefitContract extends AbstractKafkaIT {
             }
             assertEquals(r1.metrics().get("fvu"), v1.getMetrics().get("fvu"));
 
-            // 2. A weaker candidate (k=1, 20 steps) on fresh examples: rejected, nothing published, v1 in force.
+            // 2. A weaker candidate (k=1, 10 steps) on fresh examples: rejected, nothing published, v1 in force.
             publishExamples(t, stories.subList(120, 240), null);
-            SaeRefit.Result r2 = examplesRefit(t, store, 1, 20, GATES, pub).call();
+            SaeRefit.Result r2 = examplesRefit(t, store, 1, 10, GATES, pub).call();
             assertFalse(r2.published());
             assertTrue(r2.reasons().stream().anyMatch(s -> s.contains("does not beat")), r2.reasons().toString());
             assertEquals(1, versions(t).size(), "nothing new on sae-versions");
             assertEquals("1", store.current(id, HOOK).version());
 
-            // 3. A better candidate (k=16, 300 steps): version 2, previousVersion 1.
+            // 3. A better candidate (k=16, 150 steps): version 2, previousVersion 1.
             publishExamples(t, stories.subList(240, 360), null);
-            SaeRefit.Result r3 = examplesRefit(t, store, 16, 300, GATES, pub).call();
+            SaeRefit.Result r3 = examplesRefit(t, store, 16, 150, GATES, pub).call();
+            System.out.printf("refits: v1 FVU %.4f L0 %.2f; weak candidate FVU %.4f; v2 FVU %.4f L0 %.2f%n", r1.metrics().get("fvu"),
+                    r1.metrics().get("l0"), r2.metrics().get("fvu"), r3.metrics().get("fvu"), r3.metrics().get("l0"));
             assertTrue(r3.published(), r3.reasons().toString());
             vs = versions(t);
             assertEquals(2, vs.size());
@@ -203,7 +205,7 @@ abstract class KafkaRefitContract extends AbstractKafkaIT {
             publishExamples(t, stories.subList(0, 60), null);
             VersionPublisher crashing = v -> { throw new IllegalStateException("injected crash before publish of " + v.getVersion()); };
             QualityGates anything = new QualityGates(1.0, 0, 1000, 1.0, 100, -10, 100);
-            TopicRefit crash = examplesRefit(t, store, 16, 60, anything, crashing);
+            TopicRefit crash = examplesRefit(t, store, 16, 10, anything, crashing);
             Exception e = assertThrows(IllegalStateException.class, crash::call);
             assertTrue(e.getMessage().contains("injected"), e.getMessage());
             assertTrue(Files.isDirectory(store.root().resolve(id).resolve(HOOK).resolve("3")), "artifacts were written");
@@ -299,11 +301,12 @@ abstract class KafkaRefitContract extends AbstractKafkaIT {
         // And an SAE trains from production traffic and is announced.
         ArtifactStore store = new ArtifactStore(tmp.resolve("hs-artifacts"));
         java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        int steps = (int) Math.ceil(2.5 * expected.size() / 128);      // 2.5 passes over the rows: several epochs
         try (KafkaVersionPublisher<SaeVersion> pub = KafkaVersionPublisher.create(producerConfig(), serdes, t)) {
             Callable<SaeRefit.Result> refit = new TopicRefit(Map.of("bootstrap.servers", bootstrapServers()), t.hiddenStates(),
                     TopicRefit.groupId(id, HOOK), 10_000,
                     s -> { reads.incrementAndGet(); return new HiddenStatesTopicSource(s, serdes.deserializer(HiddenStateSample.class), id, HOOK, d); },
-                    src -> new SaeRefit(id, job(8, 100, src), store, GATES, pub));
+                    src -> new SaeRefit(id, job(8, steps, src), store, GATES, pub));
             SaeRefit.Result r = refit.call();
             assertTrue(r.published(), r.reasons().toString());
             assertTrue(r.metrics().get("train_tokens") > 2.0 * expected.size(), "several epochs: " + r.metrics());
