@@ -51,6 +51,26 @@ public final class ArtifactStore {
         return root.resolve(safe(modelId)).resolve(safe(hook));
     }
 
+    /**
+     * The next version number for a model and hook: one more than the largest numeric version
+     * directory in the store (1 for the first). Numbers taken by a refit that wrote its artifacts
+     * but crashed before announcing them are not reused, so a version name always means one set of
+     * files.
+     */
+    public String nextVersion(String modelId, String hook) throws IOException {
+        Path dir = dirFor(modelId, hook);
+        long max = 0;
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path p : s.toList()) {
+                    String n = p.getFileName().toString();
+                    if (Files.isDirectory(p) && n.matches("[0-9]{1,18}")) max = Math.max(max, Long.parseLong(n));
+                }
+            }
+        }
+        return Long.toString(max + 1);
+    }
+
     /** Copies {@code staging}'s files into the store as {@code version}; fails if that version exists. */
     public Artifact publish(Path staging, String modelId, String hook, String version) throws IOException {
         Path parent = Files.createDirectories(dirFor(modelId, hook));

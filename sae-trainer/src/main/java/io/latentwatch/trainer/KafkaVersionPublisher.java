@@ -11,17 +11,24 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import io.latentwatch.serde.LatentwatchSerdes;
+import io.latentwatch.serde.Topics;
+
 import java.io.ByteArrayOutputStream;
+import java.util.HashMap;
+import java.util.Map;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 import java.util.function.Function;
 
 /**
- * Publishes SaeVersion records with a Kafka producer, keyed {@code modelId|hook}, waiting for the
- * broker's acknowledgement. The value encoding is pluggable ({@code encode}): plain Avro binary by
- * default; pass the Kafka team's serde (Confluent wire format with a registry) when wiring the
- * system, or give a producer whose value serializer does it and an identity encoder.
+ * Publishes SaeVersion records with a Kafka producer, keyed {@code modelId|hook}, to the compacted
+ * {@code latentwatch.sae-versions} topic, waiting for the broker's acknowledgement. The default
+ * ({@link #create}) is what the monitor reads: an idempotent producer (acks=all) whose values are
+ * in the Confluent wire format (magic byte 0, 4-byte schema id, Avro binary) through
+ * {@link LatentwatchSerdes}. The value encoding stays pluggable ({@code encode}): e.g.
+ * {@link #avroBinary} writes bare Avro binary for tools without a registry.
  */
 public final class KafkaVersionPublisher<V> implements VersionPublisher {
     private final Producer<String, V> producer;
@@ -34,7 +41,28 @@ public final class KafkaVersionPublisher<V> implements VersionPublisher {
         this.topic = topic;
     }
 
-    /** An idempotent producer (acks=all) with Avro binary values. */
+    /**
+     * The default publisher: an idempotent producer (acks=all) writing SaeVersion values in the
+     * Confluent wire format via {@code serdes} to {@code topics.saeVersions()}.
+     *
+     * @param base Kafka producer properties (at least bootstrap.servers); idempotence and acks are
+     *             forced, since a version announcement must be written exactly once and durably
+     */
+    public static KafkaVersionPublisher<SaeVersion> create(Map<String, ?> base, LatentwatchSerdes serdes, Topics topics) {
+        Map<String, Object> p = new HashMap<>(base);
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "latentwatch-sae-trainer");
+        return new KafkaVersionPublisher<>(new KafkaProducer<>(p, new StringSerializer(), serdes.serializer(SaeVersion.class)),
+                Function.identity(), topics.saeVersions());
+    }
+
+    /** The topic records go to. */
+    public String topic() {
+        return topic;
+    }
+
+    /** An idempotent producer (acks=all) with bare Avro binary values (no registry, no wire-format header). */
     public static KafkaVersionPublisher<byte[]> avroBinary(Properties base) {
         Properties p = new Properties();
         p.putAll(base);

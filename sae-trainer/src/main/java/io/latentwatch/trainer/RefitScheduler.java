@@ -23,13 +23,29 @@ public final class RefitScheduler implements AutoCloseable {
     private final Duration every;
     private final long minNewExamples;
     private final LongSupplier exampleCount;
+    private final boolean cumulative;
     private final Callable<SaeRefit.Result> refit;
     private long countAtLastRefit;
     private volatile SaeRefit.Result last;
+    private volatile Exception lastFailure;
     private volatile int runs;
     private ScheduledFuture<?> task;
 
+    /** {@code exampleCount} is a running total of examples seen (e.g. lines of a file); new = total - total at the last refit. */
     public RefitScheduler(Duration every, long minNewExamples, LongSupplier exampleCount, Callable<SaeRefit.Result> refit) {
+        this(every, minNewExamples, exampleCount, refit, true);
+    }
+
+    /**
+     * A scheduler whose {@code newExamples} already counts only the examples not yet consumed (e.g.
+     * a consumer group's lag on latentwatch.examples, which a successful refit commits).
+     */
+    public static RefitScheduler forFreshCount(Duration every, long minNewExamples, LongSupplier newExamples, Callable<SaeRefit.Result> refit) {
+        return new RefitScheduler(every, minNewExamples, newExamples, refit, false);
+    }
+
+    private RefitScheduler(Duration every, long minNewExamples, LongSupplier exampleCount, Callable<SaeRefit.Result> refit, boolean cumulative) {
+        this.cumulative = cumulative;
         if (every.isZero() || every.isNegative()) throw new IllegalArgumentException("--every must be positive, got " + every);
         this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sae-refit");
@@ -50,9 +66,17 @@ public final class RefitScheduler implements AutoCloseable {
 
     /** One scheduled check (public for tests and for "run now"). */
     public synchronized void tick() {
-        long count = exampleCount.getAsLong();
-        if (count - countAtLastRefit < minNewExamples) {
-            LOG.info("refit skipped: {} new examples, need {}", count - countAtLastRefit, minNewExamples);
+        long count;
+        try {
+            count = exampleCount.getAsLong();
+        } catch (RuntimeException e) {
+            lastFailure = e;
+            LOG.error("cannot count new examples; no refit this time", e);
+            return;
+        }
+        long fresh = cumulative ? count - countAtLastRefit : count;
+        if (fresh < minNewExamples) {
+            LOG.info("refit skipped: {} new examples, need {}", fresh, minNewExamples);
             return;
         }
         try {
@@ -62,7 +86,9 @@ public final class RefitScheduler implements AutoCloseable {
             countAtLastRefit = count;
             if (r.published()) LOG.info("refit published version {} ({})", r.version(), r.metrics());
             else LOG.info("refit candidate rejected: {}", r.reasons());
+            lastFailure = null;
         } catch (Exception e) {
+            lastFailure = e;
             LOG.error("refit failed; the current version stays in force", e);
         }
     }
@@ -90,6 +116,9 @@ public final class RefitScheduler implements AutoCloseable {
     public SaeRefit.Result lastResult() { return last; }
 
     public int runs() { return runs; }
+
+    /** The error of the last refit attempt, or null when it completed (or none ran). */
+    public Exception lastFailure() { return lastFailure; }
 
     @Override
     public void close() {

@@ -6,8 +6,6 @@ import io.latentwatch.interp.sae.SaeConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -16,7 +14,13 @@ import java.util.concurrent.Callable;
  * One refit: train a candidate into a private staging directory, judge it with the quality gates
  * against the version in force, and only if it passes: publish it to the artifact store (atomic,
  * SHA-256), announce the SaeVersion, then mark it current. Any failure before the announcement
- * leaves the current version in force (the staging directory is discarded).
+ * leaves the current version in force (the staging directory is discarded). Versions are numbered
+ * 1, 2, ... per model and hook ({@link ArtifactStore#nextVersion}).
+ *
+ * <p>If the announcement fails after the artifact was stored (crash, broker down), the stored
+ * directory stays but is not current and was never announced; its number is not reused. It is not
+ * deleted: a publish that timed out may still have reached the topic, and the monitor must then
+ * find the files.
  */
 public final class SaeRefit implements Callable<SaeRefit.Result> {
     private final String modelId;
@@ -46,7 +50,7 @@ public final class SaeRefit implements Callable<SaeRefit.Result> {
             QualityGates.Decision d = gates.judge(o.metrics(), cur == null ? null : cur.metrics());
             if (!d.accepted()) return new Result(false, null, d.reasons(), o.metrics());
             Instant now = Instant.now();
-            String version = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC).format(now);
+            String version = store.nextVersion(modelId, config.hookName());
             ArtifactStore.Artifact a = store.publish(staging, modelId, config.hookName(), version);
             SaeVersion v = SaeVersion.newBuilder()
                     .setModelId(modelId).setHook(config.hookName()).setVersion(version)
