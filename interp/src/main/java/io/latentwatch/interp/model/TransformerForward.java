@@ -1,0 +1,201 @@
+package io.latentwatch.interp.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import io.latentwatch.interp.hooks.HookContext;
+import io.latentwatch.interp.hooks.Hooks;
+
+/**
+ * The functional forward pass over {@link TransformerParams}: plain NDArray operations, so it runs under
+ * DJL autograd when the parameters require gradients (the zoo trainer, tuned-lens and SAE code reuse it).
+ * It does not free anything: the caller scopes it (HookedTransformer wraps it in an NDScope).
+ *
+ * <p>Definitions (TransformerLens / Hugging Face): Llama block x += Attn(RMSNorm(x)); x += W_down(SiLU(W_gate n) *
+ * W_up n) with n = RMSNorm(x); RMSNorm(x) = x / sqrt(mean(x^2) + eps) * g; attention softmax(q k^T / sqrt(d_head)
+ * + causal mask) v with rotate-half RoPE on q and k and grouped-query sharing (head h reads kv head h / group).
+ * GPT-2 block: LayerNorm, biased fused QKV, GELU tanh approximation, learned positions, tied unembedding.
+ */
+public final class TransformerForward {
+    private TransformerForward() {}
+
+    /** Logits [batch, t, vocab] for token ids [batch, t] (int32 or int64), no hooks, no cache. */
+    public static NDArray forward(TransformerParams p, NDArray tokens) {
+        long[] s = tokens.getShape().getShape();
+        int[] lengths = new int[(int) s[0]];
+        java.util.Arrays.fill(lengths, (int) s[1]);
+        return forward(p, tokens, 0, lengths, true, Hooks.none(), null);
+    }
+
+    /**
+     * @param tokens         [batch, t] token ids of the new positions
+     * @param positionOffset absolute position of tokens[:, 0] (the KV cache length when generating)
+     * @param lengths        real total length of each row (right padding beyond it is masked out as keys)
+     * @param batched        passed to hooks (whether the caller sees a batch axis)
+     * @param hooks          hook functions for this call (never null; {@link Hooks#none()})
+     * @param cache          KV cache to read and extend, or null
+     * @return logits [batch, t, vocab]
+     */
+    public static NDArray forward(TransformerParams p, NDArray tokens, int positionOffset, int[] lengths, boolean batched,
+                                  Hooks hooks, KvCache cache) {
+        ModelConfig c = p.config;
+        NDManager m = tokens.getManager();
+        long[] ts = tokens.getShape().getShape();
+        if (ts.length != 2) throw new IllegalArgumentException("tokens must be [batch, t], got " + tokens.getShape());
+        int b = (int) ts[0], t = (int) ts[1];
+        int tk = positionOffset + t;
+        if (tk > c.nCtx()) {
+            throw new IllegalArgumentException("sequence of " + tk + " positions exceeds the model's context of " + c.nCtx());
+        }
+        int d = c.dModel(), h = c.nHeads(), hkv = c.nKvHeads(), dh = c.dHead();
+
+        NDArray resid = p.wE.get(new NDIndex("{}", tokens.flatten())).reshape(b, t, d);
+        resid = fire(hooks, "hook_embed", resid, -1, positionOffset, lengths, batched, m);
+        if (p.wPos != null) {
+            NDArray pos = p.wPos.get(positionOffset + ":" + tk).expandDims(0).broadcast(b, t, d);
+            pos = fire(hooks, "hook_pos_embed", pos, -1, positionOffset, lengths, batched, m);
+            resid = resid.add(pos);
+        }
+        NDArray mask = causalMask(m, b, t, positionOffset, lengths);
+        NDArray cos = null, sin = null;
+        if (c.isLlama()) {
+            cos = p.ropeCos.get(positionOffset + ":" + tk).reshape(1, t, 1, dh);
+            sin = p.ropeSin.get(positionOffset + ":" + tk).reshape(1, t, 1, dh);
+        }
+        float scale = (float) (1.0 / Math.sqrt(dh));
+        for (int l = 0; l < c.nLayers(); l++) {
+            TransformerParams.Block w = p.blocks.get(l);
+            String pre = "blocks." + l + ".";
+            resid = fire(hooks, pre + "hook_resid_pre", resid, l, positionOffset, lengths, batched, m);
+
+            NDArray n1 = fire(hooks, pre + "ln1.hook_normalized", normalize(c, resid), l, positionOffset, lengths, batched, m);
+            NDArray x1 = affine(n1, w.ln1W, w.ln1B);
+            NDArray qkv = x1.matMul(w.wQKV);
+            if (w.bQKV != null) qkv = qkv.add(w.bQKV);
+            int qd = c.qDim(), kd = c.kvDim();
+            NDArray q = qkv.get(":, :, 0:" + qd).reshape(b, t, h, dh);
+            NDArray k = qkv.get(":, :, " + qd + ":" + (qd + kd)).reshape(b, t, hkv, dh);
+            NDArray v = qkv.get(":, :, " + (qd + kd) + ":").reshape(b, t, hkv, dh);
+            q = fire(hooks, pre + "attn.hook_q", q, l, positionOffset, lengths, batched, m);
+            k = fire(hooks, pre + "attn.hook_k", k, l, positionOffset, lengths, batched, m);
+            v = fire(hooks, pre + "attn.hook_v", v, l, positionOffset, lengths, batched, m);
+            if (c.isLlama()) {
+                q = fire(hooks, pre + "attn.hook_rot_q", rope(q, cos, sin, p.ropeRotate), l, positionOffset, lengths, batched, m);
+                k = fire(hooks, pre + "attn.hook_rot_k", rope(k, cos, sin, p.ropeRotate), l, positionOffset, lengths, batched, m);
+            }
+            NDArray qh = q.transpose(0, 2, 1, 3);                 // [b, h, t, dh]
+            NDArray kh = k.transpose(0, 2, 1, 3);                 // [b, hkv, t, dh]
+            NDArray vh = v.transpose(0, 2, 1, 3);
+            if (cache != null) {
+                NDArray[] kv = cache.append(l, kh, vh);
+                kh = kv[0];
+                vh = kv[1];
+            }
+            // grouped-query attention without copying k/v per head: fold the g query heads that share a kv head
+            // into the query axis, [b, hkv, g*t, dh] x [b, hkv, dh, tk] (head i reads kv head i / g, as in llama2.c/HF)
+            int g = h / hkv;
+            NDArray scores = qh.reshape(b, hkv, (long) g * t, dh).matMul(kh.transpose(0, 1, 3, 2))
+                    .reshape(b, h, t, tk).mul(scale);
+            scores = scores.add(mask); // 0 where allowed, -inf where masked: exact for allowed entries
+            scores = fire(hooks, pre + "attn.hook_attn_scores", scores, l, positionOffset, lengths, batched, m);
+            NDArray pattern = fire(hooks, pre + "attn.hook_pattern", scores.softmax(-1), l, positionOffset, lengths, batched, m);
+            NDArray z = pattern.reshape(b, hkv, (long) g * t, tk).matMul(vh).reshape(b, h, t, dh).transpose(0, 2, 1, 3); // [b, t, h, dh]
+            z = fire(hooks, pre + "attn.hook_z", z, l, positionOffset, lengths, batched, m);
+            NDArray attnOut;
+            if (hooks.has(pre + "attn.hook_result")) {
+                // per-head outputs z_h W_O[h] (TransformerLens use_attn_result): [b, t, h, d]; costs h x memory
+                NDArray result = z.transpose(0, 2, 1, 3).matMul(w.wO.reshape(h, dh, d)).transpose(0, 2, 1, 3);
+                result = fire(hooks, pre + "attn.hook_result", result, l, positionOffset, lengths, batched, m);
+                attnOut = result.sum(new int[]{2});
+            } else {
+                attnOut = z.reshape(b, t, h * dh).matMul(w.wO);
+            }
+            if (w.bO != null) attnOut = attnOut.add(w.bO);
+            attnOut = fire(hooks, pre + "hook_attn_out", attnOut, l, positionOffset, lengths, batched, m);
+            resid = fire(hooks, pre + "hook_resid_mid", resid.add(attnOut), l, positionOffset, lengths, batched, m);
+
+            NDArray n2 = fire(hooks, pre + "ln2.hook_normalized", normalize(c, resid), l, positionOffset, lengths, batched, m);
+            NDArray x2 = affine(n2, w.ln2W, w.ln2B);
+            NDArray mid = x2.matMul(w.wMlpIn);
+            NDArray post;
+            if (c.isLlama()) {
+                int dm = c.dMlp();
+                // contiguous copies: PyTorch's vectorised sigmoid can round differently on strided views, and a
+                // patched (contiguous) activation must reproduce the clean run bit for bit
+                NDArray gate = fire(hooks, pre + "mlp.hook_pre", mid.get(":, :, 0:" + dm).duplicate(), l, positionOffset, lengths, batched, m);
+                NDArray up = fire(hooks, pre + "mlp.hook_pre_linear", mid.get(":, :, " + dm + ":").duplicate(), l, positionOffset, lengths, batched, m);
+                post = silu(gate).mul(up);
+            } else {
+                if (w.bMlpIn != null) mid = mid.add(w.bMlpIn);
+                NDArray preAct = fire(hooks, pre + "mlp.hook_pre", mid, l, positionOffset, lengths, batched, m);
+                post = geluTanh(preAct);
+            }
+            post = fire(hooks, pre + "mlp.hook_post", post, l, positionOffset, lengths, batched, m);
+            NDArray mlpOut = post.matMul(w.wOut);
+            if (w.bOut != null) mlpOut = mlpOut.add(w.bOut);
+            mlpOut = fire(hooks, pre + "hook_mlp_out", mlpOut, l, positionOffset, lengths, batched, m);
+            resid = fire(hooks, pre + "hook_resid_post", resid.add(mlpOut), l, positionOffset, lengths, batched, m);
+        }
+        NDArray nf = fire(hooks, "ln_final.hook_normalized", normalize(c, resid), -1, positionOffset, lengths, batched, m);
+        NDArray xf = affine(nf, p.lnFinalW, p.lnFinalB);
+        NDArray logits = p.wU != null ? xf.matMul(p.wU) : xf.matMul(p.wE.transpose());
+        if (p.bU != null) logits = logits.add(p.bU);
+        return logits;
+    }
+
+    private static NDArray fire(Hooks hooks, String name, NDArray act, int layer, int offset, int[] lengths, boolean batched,
+                                NDManager m) {
+        if (!hooks.has(name)) return act;
+        return hooks.fire(name, act, new HookContext(name, layer, offset, lengths, batched, m));
+    }
+
+    /** Additive mask [b, 1, t, tk]: 0 where query i (absolute offset+i) may attend to key j (j <= offset+i and
+     * j < length[row]), -inf elsewhere. */
+    static NDArray causalMask(NDManager m, int b, int t, int offset, int[] lengths) {
+        int tk = offset + t;
+        float[] mask = new float[b * t * tk];
+        java.util.Arrays.fill(mask, Float.NEGATIVE_INFINITY);
+        for (int r = 0; r < b; r++) {
+            int len = lengths[r];
+            for (int i = 0; i < t; i++) {
+                int lim = Math.min(offset + i, len - 1);
+                // a padded query row (offset+i >= len) still sees its row's real keys: never an empty softmax
+                int base = (r * t + i) * tk;
+                for (int j = 0; j <= lim; j++) mask[base + j] = 0f;
+            }
+        }
+        return m.create(mask, new Shape(b, 1, t, tk));
+    }
+
+    /** The norm without its gain/bias (TransformerLens hook_normalized). */
+    static NDArray normalize(ModelConfig c, NDArray x) {
+        float eps = c.normEps();
+        if (c.isLlama()) {
+            return x.div(x.square().mean(new int[]{-1}, true).add(eps).sqrt());
+        }
+        NDArray centered = x.sub(x.mean(new int[]{-1}, true));
+        return centered.div(centered.square().mean(new int[]{-1}, true).add(eps).sqrt());
+    }
+
+    static NDArray affine(NDArray n, NDArray w, NDArray bias) {
+        NDArray y = n.mul(w);
+        return bias == null ? y : y.add(bias);
+    }
+
+    /** Rotate-half RoPE: x * cos + rotate_half(x) * sin, rotate_half([a, b]) = [-b, a] = x R (one small matmul). */
+    static NDArray rope(NDArray x, NDArray cos, NDArray sin, NDArray rotateHalf) {
+        return x.mul(cos).add(x.matMul(rotateHalf).mul(sin));
+    }
+
+    static NDArray silu(NDArray x) {
+        return x.mul(x.getNDArrayInternal().sigmoid());
+    }
+
+    /** GPT-2's gelu_new: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+    static NDArray geluTanh(NDArray x) {
+        float k = (float) Math.sqrt(2.0 / Math.PI);
+        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul(k);
+        return x.mul(inner.tanh().add(1f)).mul(0.5f);
+    }
+}
