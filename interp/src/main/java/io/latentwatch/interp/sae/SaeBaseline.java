@@ -1,0 +1,117 @@
+package io.latentwatch.interp.sae;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.latentwatch.interp.tensor.SafeTensors;
+import io.latentwatch.interp.tensor.Tensor;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What "normal" looks like for an SAE on reference data: the monitor's detectors compare live
+ * traffic against it. Written beside the SAELens files as {@code latentwatch_baseline.json}, plus
+ * SAELens's own {@code sparsity.safetensors} (tensor "sparsity" = log10 of each latent's firing
+ * frequency, the file SAELens's loaders return as log_sparsity).
+ *
+ * @param firingFrequency share of reference tokens on which each latent is active
+ * @param errorQuantiles  quantiles of the per-token relative reconstruction error ||x − x̂||²/||x||²
+ * @param histogramEdges  log-spaced bin edges of that error (histogramCounts has one fewer entry)
+ */
+public record SaeBaseline(int tokens, double fvu, double mse, double meanL0, float[] firingFrequency,
+                          Map<String, Double> errorQuantiles, double[] histogramEdges, long[] histogramCounts) {
+
+    public static final String FILE = "latentwatch_baseline.json";
+    public static final String SPARSITY_FILE = "sparsity.safetensors";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final double[] QUANTILES = {0.5, 0.9, 0.95, 0.99, 0.999};
+
+    public static SaeBaseline of(SaeEvaluation ev) {
+        float[] err = ev.relativeError().clone();
+        Arrays.sort(err);
+        Map<String, Double> q = new LinkedHashMap<>();
+        for (double p : QUANTILES) q.put("p" + trim(p * 100), quantile(err, p));
+        q.put("max", (double) err[err.length - 1]);
+        // 40 log-spaced bins from 1e-5 to 10 plus under/overflow in the end bins: relative errors span decades.
+        int bins = 40;
+        double lo = 1e-5, hi = 10;
+        double[] edges = new double[bins + 1];
+        for (int i = 0; i <= bins; i++) edges[i] = lo * Math.pow(hi / lo, (double) i / bins);
+        long[] counts = new long[bins];
+        for (float e : err) {
+            int b = e <= lo ? 0 : (int) Math.floor(Math.log(e / lo) / Math.log(hi / lo) * bins);
+            counts[Math.max(0, Math.min(bins - 1, b))]++;
+        }
+        return new SaeBaseline(ev.rows(), ev.fvu(), ev.mse(), ev.l0(), ev.firingFrequency().clone(), q, edges, counts);
+    }
+
+    /** Linear-interpolated quantile of sorted data (numpy's default "linear" method). */
+    static double quantile(float[] sorted, double p) {
+        if (sorted.length == 1) return sorted[0];
+        double pos = p * (sorted.length - 1);
+        int i = (int) Math.floor(pos);
+        double frac = pos - i;
+        return i + 1 < sorted.length ? sorted[i] * (1 - frac) + sorted[i + 1] * frac : sorted[i];
+    }
+
+    private static String trim(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    public void write(Path dir) throws IOException {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("tokens", tokens);
+        o.put("fvu", fvu);
+        o.put("mse", mse);
+        o.put("mean_l0", meanL0);
+        o.put("error_metric", "relative squared reconstruction error ||x - x_hat||^2 / ||x||^2 per token");
+        ObjectNode qn = o.putObject("error_quantiles");
+        errorQuantiles.forEach(qn::put);
+        ArrayNode e = o.putArray("error_histogram_edges");
+        for (double v : histogramEdges) e.add(v);
+        ArrayNode c = o.putArray("error_histogram_counts");
+        for (long v : histogramCounts) c.add(v);
+        ArrayNode f = o.putArray("firing_frequency");
+        for (float v : firingFrequency) f.add(v);
+        Path tmp = dir.resolve(FILE + ".tmp");
+        Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o), StandardCharsets.UTF_8);
+        Files.move(tmp, dir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        float[] logFreq = new float[firingFrequency.length];
+        for (int i = 0; i < logFreq.length; i++) logFreq[i] = (float) Math.log10(firingFrequency[i] + 1e-10);
+        SafeTensors.write(dir.resolve(SPARSITY_FILE), Map.of("sparsity", new Tensor(logFreq, logFreq.length)));
+    }
+
+    public static SaeBaseline read(Path dir) throws IOException {
+        Path file = dir.resolve(FILE);
+        if (!Files.exists(file)) throw new java.nio.file.NoSuchFileException(file + ": missing latentwatch baseline");
+        JsonNode o = JSON.readTree(file.toFile());
+        float[] f = new float[o.get("firing_frequency").size()];
+        for (int i = 0; i < f.length; i++) f[i] = (float) o.get("firing_frequency").get(i).asDouble();
+        Map<String, Double> q = new LinkedHashMap<>();
+        o.get("error_quantiles").fields().forEachRemaining(en -> q.put(en.getKey(), en.getValue().asDouble()));
+        double[] edges = new double[o.get("error_histogram_edges").size()];
+        for (int i = 0; i < edges.length; i++) edges[i] = o.get("error_histogram_edges").get(i).asDouble();
+        long[] counts = new long[o.get("error_histogram_counts").size()];
+        for (int i = 0; i < counts.length; i++) counts[i] = o.get("error_histogram_counts").get(i).asLong();
+        return new SaeBaseline(o.get("tokens").asInt(), o.get("fvu").asDouble(), o.get("mse").asDouble(), o.get("mean_l0").asDouble(),
+                f, q, edges, counts);
+    }
+
+    /** A flat summary for SaeVersion.baseline (map of doubles). */
+    public Map<String, Double> summary() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        errorQuantiles.forEach((k, v) -> m.put("recon_error_" + k, v));
+        m.put("mean_l0", meanL0);
+        m.put("fvu", fvu);
+        m.put("tokens", (double) tokens);
+        return m;
+    }
+}

@@ -1,0 +1,89 @@
+package io.latentwatch.trainer;
+
+import io.latentwatch.interp.sae.LatentLabels;
+import io.latentwatch.interp.sae.SaeBaseline;
+import io.latentwatch.interp.sae.SaeConfig;
+import io.latentwatch.interp.sae.SaeFiles;
+import io.latentwatch.interp.sae.SaeTraining;
+import io.latentwatch.interp.sae.SaeTrainingOptions;
+import io.latentwatch.interp.sae.TrainingReport;
+import io.latentwatch.interp.sae.LogitLens;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * One SAE training run end to end: stream activations (bounded buffer, split, shuffle), train,
+ * then write into {@code out}: the SAELens files, latentwatch_baseline.json + sparsity.safetensors
+ * (on the held-out rows), latentwatch_labels.json, metrics.json and the HTML report with its PNGs.
+ *
+ * @param ceEvaluator measures the next-token CE increase with the SAE spliced in (null: not measured)
+ */
+public record SaeTrainJob(SaeConfig config, SaeTrainingOptions options, Supplier<ActivationSource> source,
+                          int bufferRows, int shuffleRows, double validationShare, int validationCap, int initRows,
+                          LogitLens logitLens, CeEvaluator ceEvaluator) {
+
+    /** Next-token cross-entropy increase (nats) when the SAE's reconstruction replaces the hook's activation. */
+    @FunctionalInterface
+    public interface CeEvaluator {
+        double ceIncrease(io.latentwatch.interp.sae.SparseAutoencoder sae) throws Exception;
+    }
+
+    public record Outcome(Path dir, Map<String, Double> metrics, SaeBaseline baseline, SaeTraining.Result training) {}
+
+    public static SaeTrainJob of(SaeConfig cfg, SaeTrainingOptions opt, Supplier<ActivationSource> source) {
+        return new SaeTrainJob(cfg, opt, source, 65_536, 16_384, 0.1, 32_768, 8_192, null, null);
+    }
+
+    public SaeTrainJob withLogitLens(LogitLens l) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, l, ceEvaluator); }
+    public SaeTrainJob withCeEvaluator(CeEvaluator c) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, logitLens, c); }
+    public SaeTrainJob withValidation(double share, int cap) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, share, cap, initRows, logitLens, ceEvaluator); }
+    public SaeTrainJob withBuffers(int buffer, int shuffle, int init) { return new SaeTrainJob(config, options, source, buffer, shuffle, validationShare, validationCap, init, logitLens, ceEvaluator); }
+
+    public Outcome run(Path out) throws Exception {
+        Files.createDirectories(out);
+        try (ActivationPipeline pipe = new ActivationPipeline(source, bufferRows, shuffleRows, validationShare, validationCap, options.seed())) {
+            if (pipe.dIn() != config.dIn()) {
+                throw new IllegalArgumentException("activations have width " + pipe.dIn() + " but the SAE's d_in is " + config.dIn());
+            }
+            float[] init = pipe.next(initRows);
+            SaeTraining.Result res = SaeTraining.train(config, options, init, pipe, pipe::validationRows);
+            try {
+                SaeFiles.save(res.sae(), out);
+                SaeBaseline baseline = SaeBaseline.of(res.validation());
+                baseline.write(out);
+                float[] val = pipe.validationRows();
+                List<io.latentwatch.interp.sae.TokenContext> ctx = pipe.validationContexts().subList(0, val.length / config.dIn());
+                LatentLabels.compute(res.sae(), val, ctx, 10, logitLens).write(out);
+                Map<String, Double> metrics = new LinkedHashMap<>();
+                metrics.put("fvu", res.validation().fvu());
+                metrics.put("mse", res.validation().mse());
+                metrics.put("l0", res.validation().l0());
+                metrics.put("dead_fraction", res.validation().deadFraction());
+                metrics.put("dense_fraction", res.validation().denseFraction());
+                if (ceEvaluator != null) metrics.put("ce_increase", ceEvaluator.ceIncrease(res.sae()));
+                metrics.put("train_tokens", (double) res.tokens());
+                metrics.put("validation_tokens", (double) res.validation().rows());
+                metrics.put("train_seconds", res.seconds());
+                metrics.put("tokens_per_second", res.tokensPerSecond());
+                writeMetrics(out.resolve("latentwatch_metrics.json"), metrics);
+                TrainingReport.write(res, config, options, out.resolve("report"));
+                return new Outcome(out, metrics, baseline, res);
+            } finally {
+                res.sae().close();
+            }
+        }
+    }
+
+    static void writeMetrics(Path file, Map<String, Double> metrics) throws IOException {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsString(metrics));
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+}
