@@ -33,6 +33,22 @@ public final class MonitorApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final MonitorMetrics metrics;
     private final HTTPServer metricsServer;
+    private final io.latentwatch.monitor.sae.SaeRegistry registry;
+    private final io.latentwatch.monitor.explain.ExplanationWorker worker;
+
+    /** Partitions of an existing topic, asked of the cluster (the explanation chain needs the exact count). */
+    static int partitionsOf(Map<String, Object> streamsConfig, String topic) {
+        Map<String, Object> adminCfg = new LinkedHashMap<>();
+        adminCfg.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                streamsConfig.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminCfg)) {
+            return admin.describeTopics(java.util.List.of(topic)).allTopicNames().get(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .get(topic).partitions().size();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the partition count of " + topic + " (create it first, or set "
+                    + MonitorConfig.EXPLANATIONS_PARTITIONS + "): " + e.getMessage(), e);
+        }
+    }
 
     /** Streams properties latentwatch uses, before environment overrides. */
     public static Map<String, Object> streamsDefaults(String bootstrapServers, Path stateDir) {
@@ -52,9 +68,33 @@ public final class MonitorApp implements AutoCloseable {
      */
     public MonitorApp(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
                       ActivationNormDetector detector, int metricsPort) {
+        this(streamsConfig, topics, serdes, detector, metricsPort, null, null, null);
+    }
+
+    /**
+     * The full monitor: the walking skeleton plus SAE projection, detectors and hash-chained
+     * explanations, configured by {@code monitorConfig}.
+     *
+     * @param reader model readings for explanations (lenses, Patchscope); null when no model is at hand
+     */
+    public MonitorApp(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
+                      ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
+                      io.latentwatch.monitor.detect.Watchlist watchlist, io.latentwatch.monitor.explain.RepresentationReader reader) {
         this.metrics = new MonitorMetrics();
+        MonitorTopology.Sae sae = null;
+        if (monitorConfig != null) {
+            this.registry = new io.latentwatch.monitor.sae.SaeRegistry(watchlist == null ? io.latentwatch.monitor.detect.Watchlist.empty() : watchlist);
+            this.worker = reader == null ? null : new io.latentwatch.monitor.explain.ExplanationWorker(reader,
+                    monitorConfig.integer(MonitorConfig.EXPLAIN_WORKERS), monitorConfig.integer(MonitorConfig.EXPLAIN_QUEUE));
+            int parts = monitorConfig.integer(MonitorConfig.EXPLANATIONS_PARTITIONS);
+            if (parts <= 0) parts = partitionsOf(streamsConfig, topics.explanations());
+            sae = new MonitorTopology.Sae(registry, monitorConfig, serdes, worker, parts);
+        } else {
+            this.registry = null;
+            this.worker = null;
+        }
         MonitorTopology topology = new MonitorTopology(topics, serdes.deserializer(HiddenStateSample.class),
-                serdes.serde(Alert.class), detector, metrics);
+                serdes.serde(Alert.class), detector, metrics, sae);
         Map<String, Object> cfg = new LinkedHashMap<>(streamsConfig);
         if (!StreamsConfig.EXACTLY_ONCE_V2.equals(cfg.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))) {
             LOG.warn("processing.guarantee is {}, not exactly_once_v2: alerts and dead letters may be duplicated",
@@ -95,6 +135,11 @@ public final class MonitorApp implements AutoCloseable {
 
     public MonitorMetrics metrics() { return metrics; }
 
+    /** The SAE versions in force (null for the norm-only monitor). */
+    public io.latentwatch.monitor.sae.SaeRegistry registry() { return registry; }
+
+    public KafkaStreams streams() { return streams; }
+
     /** The /metrics port, or -1 when none is served. */
     public int metricsPort() { return metricsServer == null ? -1 : metricsServer.getPort(); }
 
@@ -106,5 +151,7 @@ public final class MonitorApp implements AutoCloseable {
                 .groupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
         if (metricsServer != null) metricsServer.close();
+        if (worker != null) worker.close();
+        if (registry != null) registry.close();
     }
 }
