@@ -35,6 +35,18 @@ public final class MonitorApp implements AutoCloseable {
     private final HTTPServer metricsServer;
     private final io.latentwatch.monitor.sae.SaeRegistry registry;
     private final io.latentwatch.monitor.explain.ExplanationWorker worker;
+    private final io.latentwatch.monitor.http.MonitorHttp http;
+
+    private static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The port of the query endpoints, or -1. */
+    public int httpPort() { return http == null ? -1 : http.port(); }
 
     /** Partitions of an existing topic, asked of the cluster (the explanation chain needs the exact count). */
     static int partitionsOf(Map<String, Object> streamsConfig, String topic) {
@@ -96,6 +108,14 @@ public final class MonitorApp implements AutoCloseable {
         MonitorTopology topology = new MonitorTopology(topics, serdes.deserializer(HiddenStateSample.class),
                 serdes.serde(Alert.class), detector, metrics, sae);
         Map<String, Object> cfg = new LinkedHashMap<>(streamsConfig);
+        org.apache.kafka.streams.state.HostInfo httpHost = null;
+        if (monitorConfig != null && monitorConfig.integer(MonitorConfig.HTTP_PORT) >= 0) {
+            int port = monitorConfig.integer(MonitorConfig.HTTP_PORT);
+            if (port == 0) port = freePort();
+            httpHost = new org.apache.kafka.streams.state.HostInfo(monitorConfig.str(MonitorConfig.HTTP_HOST), port);
+            // Interactive queries: every instance advertises where its HTTP endpoint answers.
+            cfg.put(StreamsConfig.APPLICATION_SERVER_CONFIG, httpHost.host() + ":" + httpHost.port());
+        }
         if (!StreamsConfig.EXACTLY_ONCE_V2.equals(cfg.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))) {
             LOG.warn("processing.guarantee is {}, not exactly_once_v2: alerts and dead letters may be duplicated",
                     cfg.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
@@ -107,6 +127,12 @@ public final class MonitorApp implements AutoCloseable {
             LOG.error("stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+        try {
+            this.http = httpHost == null ? null : new io.latentwatch.monitor.http.MonitorHttp(streams, registry, httpHost);
+        } catch (IOException e) {
+            streams.close();
+            throw new UncheckedIOException("cannot serve the query endpoints on " + httpHost, e);
+        }
         try {
             this.metricsServer = metricsPort < 0 ? null
                     : HTTPServer.builder().port(metricsPort).registry(metrics.registry()).buildAndStart();
@@ -151,6 +177,7 @@ public final class MonitorApp implements AutoCloseable {
                 .groupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
         if (metricsServer != null) metricsServer.close();
+        if (http != null) http.close();
         if (worker != null) worker.close();
         if (registry != null) registry.close();
     }

@@ -34,6 +34,7 @@ public final class MonitorConfig {
     public static final String EXPLAIN_PROMPT_TEXT = "monitor.explain.prompt.text";
     public static final String EXPLANATIONS_PARTITIONS = "monitor.explanations.partitions";
     public static final String HTTP_PORT = "monitor.http.port";
+    public static final String HTTP_HOST = "monitor.http.host";
     public static final String ENV_PREFIX = "LATENTWATCH_";
 
     private static final Map<String, String> DEFAULTS = new TreeMap<>(Map.ofEntries(
@@ -54,7 +55,8 @@ public final class MonitorConfig {
             Map.entry(EXPLAIN_TIMEOUT_MS, "5000"),
             Map.entry(EXPLAIN_PROMPT_TEXT, "false"),
             Map.entry(EXPLANATIONS_PARTITIONS, "0"),
-            Map.entry(HTTP_PORT, "-1")));
+            Map.entry(HTTP_PORT, "-1"),
+            Map.entry(HTTP_HOST, "127.0.0.1")));
 
     private final Map<String, String> values;
 

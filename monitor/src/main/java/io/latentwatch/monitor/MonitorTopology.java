@@ -58,6 +58,7 @@ public final class MonitorTopology {
     public static final String SAE_VERSIONS_STORE = "sae-versions-global";
     public static final String PROJECTIONS = "latent-projections";
     public static final String EXPLANATION_CHAIN = "explanation-chain";
+    public static final String RECENT_ALERTS = "recent-alerts";
 
     /** The SAE half of the monitor: projection, detectors, explanations. */
     public record Sae(SaeRegistry registry, MonitorConfig config, LatentwatchSerdes serdes,
@@ -146,6 +147,9 @@ public final class MonitorTopology {
         KStream<String, Alert> alerts = normAlerts.merge(projectionAlerts, Named.as("merge-projection-alerts"))
                 .merge(detectorAlerts, Named.as("merge-detector-alerts"));
         alerts.to(topics.alerts(), Produced.with(Serdes.String(), alertSerde).withName("alerts"));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RECENT_ALERTS),
+                Serdes.String(), Serdes.String()));
+        alerts.process(() -> new RecentAlertsProcessor(RECENT_ALERTS), Named.as("recent-alerts"), RECENT_ALERTS);
 
         // 8. Explanations: built next to the alert, then hash-chained per explanations partition.
         Serde<Explanation> explanationSerde = sae.serdes().serde(Explanation.class);
