@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
                 + "measured in the same run. Add --json for machine-readable output.",
                 "Subcommands: monitor (samples/s and latency of the streaming SAE projection), node (sampling overhead "
                         + "on generation), sae-train (SAE training tokens/s)."},
-        subcommands = {BenchNodeCommand.class, BenchSaeTrainCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BenchMonitorCommand.class, BenchNodeCommand.class, BenchSaeTrainCommand.class, CommandLine.HelpCommand.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
                         + "baselines and raises alerts.",
                 "",
                 "Start with 'latentwatch demo' (everything in one process, no setup)."},
-        subcommands = {DemoCommand.class, MonitorCommand.class, KafkaCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, MonitorCommand.class, KafkaCommand.class, NodeCommand.class, TrafficCommand.class,
+                BenchCommand.class, AuditCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

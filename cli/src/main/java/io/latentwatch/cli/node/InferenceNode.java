@@ -45,6 +45,11 @@ public final class InferenceNode implements AutoCloseable {
     private final AtomicLong enqueued = new AtomicLong();
     private final AtomicLong notEnqueued = new AtomicLong();
     private final AtomicLong seeds = new AtomicLong(System.nanoTime());
+    /** Token ids of the most recent sampled requests, for explanations that re-read a flagged representation. */
+    private final java.util.Map<String, int[]> recent = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(256, 0.75f, false) {
+                @Override protected boolean removeEldestEntry(java.util.Map.Entry<String, int[]> e) { return size() > 4096; }
+            });
 
     /**
      * @param policy    null = sampling off (the node only serves completions)
@@ -86,6 +91,12 @@ public final class InferenceNode implements AutoCloseable {
     public String nodeId() { return nodeId; }
     public List<String> hooks() { return hooks; }
     public SamplingPolicy policy() { return policy; }
+
+    /** The lock generations hold; other users of the same model (a trainer, an explainer) take it too. */
+    public java.util.concurrent.locks.Lock modelLock() { return generation; }
+
+    /** Token ids (prompt + generated) of a recent sampled request, or null when unknown or evicted. */
+    public int[] recentTokens(String requestId) { return recent.get(requestId); }
 
     /** One generated choice. */
     public record Choice(String text, int index, String finishReason, int promptTokens, int completionTokens, boolean sampled) {}
@@ -146,6 +157,7 @@ public final class InferenceNode implements AutoCloseable {
         if (req.echo()) text = prompt + text;
         if (sample) {
             sampled.incrementAndGet();
+            recent.put(requestId, g.tokens());
             publishSample(capture, g, requestId, scenario, cfg);
         }
         return new Choice(text, index, finish, g.promptLength(), made, sample);
@@ -196,6 +208,11 @@ public final class InferenceNode implements AutoCloseable {
         return new Stats(requests.get(), sampled.get(), enqueued.get(), notEnqueued.get(),
                 publisher == null ? 0 : publisher.published(), publisher == null ? 0 : publisher.dropped(),
                 publisher == null ? 0 : publisher.failed());
+    }
+
+    /** Waits until queued samples are acknowledged or failed (false on timeout); true without a publisher. */
+    public boolean publisherFlush(java.time.Duration timeout) throws InterruptedException {
+        return publisher == null || publisher.flush(timeout);
     }
 
     /** Closes the publisher (flushing what is queued); the model belongs to the caller. */
