@@ -144,8 +144,24 @@ class InterpCommandsTest {
     }
 
     @Test
+    void benchModelReportsRatesBesideTheMatmulRate() throws Exception {
+        Run r = run(new BenchCommand(), "model", "--model", MODEL.toString(), "--skip-gpt2-small", "--json", "--reps", "1",
+                "--prompt-length", "16", "--decode-tokens", "8", "--matmul-size", "128");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertTrue(j.get("matmul_gflops").asDouble() > 0);
+        JsonNode m = j.get("models").get(0);
+        assertEquals("stories260K", m.get("model").asText());
+        // embedding 512x64 (tied head counted once) + 5 x (2 norms 64 + qkv 64x128 + wo 64x64 + gate|up 64x344 + down 172x64) + final norm
+        long params = 512 * 64 + 5L * (64 + 64 * 128 + 64 * 64 + 64 + 64 * 344 + 172 * 64) + 64;
+        assertEquals(params, m.get("parameters").asLong());
+        assertTrue(m.get("prefill_tokens_per_s").asDouble() > 0 && m.get("decode_tokens_per_s").asDouble() > 0);
+        assertTrue(m.get("cache_all_resid_overhead").asDouble() > 0);
+    }
+
+    @Test
     void everyCommandHasHelp() {
-        for (Object c : new Object[]{new GenerateCommand(), new InspectCommand(), new ModelsCommand()}) {
+        for (Object c : new Object[]{new GenerateCommand(), new InspectCommand(), new ModelsCommand(), new BenchCommand()}) {
             Run r = run(c, "--help");
             assertEquals(0, r.code());
             assertTrue(r.out().contains("Usage"), r.out());

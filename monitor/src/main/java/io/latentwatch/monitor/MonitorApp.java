@@ -81,22 +81,25 @@ public final class MonitorApp implements AutoCloseable {
     public MonitorApp(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
                       ActivationNormDetector detector, int metricsPort) {
         this(streamsConfig, topics, serdes, detector, metricsPort, null, null, null);
+
     }
 
     /**
      * The full monitor: the walking skeleton plus SAE projection, detectors and hash-chained
      * explanations, configured by {@code monitorConfig}.
      *
-     * @param reader model readings for explanations (lenses, Patchscope); null when no model is at hand
+     * @param readerFactory model readings for explanations (lenses, Patchscope), given the SAE registry
+     *                      (e.g. {@code reg -> new ModelRepresentationReader(models, reg, 5, 4)}); null when no model is at hand
      */
     public MonitorApp(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
                       ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
-                      io.latentwatch.monitor.detect.Watchlist watchlist, io.latentwatch.monitor.explain.RepresentationReader reader) {
+                      io.latentwatch.monitor.detect.Watchlist watchlist,
+                      java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory) {
         this.metrics = new MonitorMetrics();
         MonitorTopology.Sae sae = null;
         if (monitorConfig != null) {
             this.registry = new io.latentwatch.monitor.sae.SaeRegistry(watchlist == null ? io.latentwatch.monitor.detect.Watchlist.empty() : watchlist);
-            this.worker = reader == null ? null : new io.latentwatch.monitor.explain.ExplanationWorker(reader,
+            this.worker = readerFactory == null ? null : new io.latentwatch.monitor.explain.ExplanationWorker(readerFactory.apply(registry),
                     monitorConfig.integer(MonitorConfig.EXPLAIN_WORKERS), monitorConfig.integer(MonitorConfig.EXPLAIN_QUEUE));
             int parts = monitorConfig.integer(MonitorConfig.EXPLANATIONS_PARTITIONS);
             if (parts <= 0) parts = partitionsOf(streamsConfig, topics.explanations());

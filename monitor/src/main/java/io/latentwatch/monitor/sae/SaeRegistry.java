@@ -36,10 +36,12 @@ public final class SaeRegistry implements AutoCloseable {
 
     private final Map<String, LoadedSae> inForce = new ConcurrentHashMap<>();
     private final Queue<Event> events = new ConcurrentLinkedQueue<>();
-    /** Recent versions per key|version: projections made just before a swap are judged by their own baseline. */
-    private final Map<String, LoadedSae> recent = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, false) {
-        @Override protected boolean removeEldestEntry(Map.Entry<String, LoadedSae> e) { return size() > 64; }
-    });
+    /**
+     * The last {@value #HISTORY} versions per key, each holding a reference: projections made just
+     * before a swap are judged, and explained, with their own dictionary and baseline.
+     */
+    static final int HISTORY = 2;
+    private final Map<String, java.util.Deque<LoadedSae>> history = new ConcurrentHashMap<>();
     private final Watchlist watchlist;
 
     public SaeRegistry(Watchlist watchlist) { this.watchlist = watchlist; }
@@ -81,8 +83,13 @@ public final class SaeRegistry implements AutoCloseable {
             events.add(new Event(v.getModelId(), v.getHook(), v.getVersion(), true, msg, System.currentTimeMillis()));
             return false;
         }
+        loaded.tryAcquire(); // the history's reference
+        java.util.Deque<LoadedSae> h = history.computeIfAbsent(key, k -> new java.util.ArrayDeque<>());
+        synchronized (h) {
+            h.addFirst(loaded);
+            while (h.size() > HISTORY) h.removeLast().release();
+        }
         inForce.put(key, loaded);
-        recent.put(key + "|" + v.getVersion(), loaded);
         if (old != null) old.retire();
         String msg = "SAE version " + v.getVersion() + " for " + key + " in force" + (old == null ? "" : " (was " + old.versionId() + ")");
         LOG.info(msg);
@@ -108,7 +115,22 @@ public final class SaeRegistry implements AutoCloseable {
     public LoadedSae metadata(String modelId, String hook, String version) {
         LoadedSae s = inForce.get(key(modelId, hook));
         if (s != null && s.versionId().equals(version)) return s;
-        return recent.get(key(modelId, hook) + "|" + version);
+        java.util.Deque<LoadedSae> h = history.get(key(modelId, hook));
+        if (h == null) return null;
+        synchronized (h) {
+            for (LoadedSae x : h) if (x.versionId().equals(version)) return x;
+        }
+        return null;
+    }
+
+    /** A given version (in force or kept in the history), held until released; null when gone. */
+    public LoadedSae acquire(String modelId, String hook, String version) {
+        java.util.Deque<LoadedSae> h = history.get(key(modelId, hook));
+        if (h == null) return null;
+        synchronized (h) {
+            for (LoadedSae x : h) if (x.versionId().equals(version)) return x.tryAcquire() ? x : null;
+        }
+        return null;
     }
 
     /** The version id in force, or null (for queries; not held). */
@@ -139,5 +161,6 @@ public final class SaeRegistry implements AutoCloseable {
     public synchronized void close() {
         inForce.values().forEach(LoadedSae::retire);
         inForce.clear();
+        history.values().forEach(h -> { synchronized (h) { h.forEach(LoadedSae::release); h.clear(); } });
     }
 }
