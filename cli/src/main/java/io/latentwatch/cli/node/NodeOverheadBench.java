@@ -56,16 +56,28 @@ public final class NodeOverheadBench {
             time(off, reqs);
             time(on, reqs);
             double[] offMs = new double[repeats], onMs = new double[repeats], ratio = new double[repeats];
+            double[] offCpu = new double[repeats], onCpu = new double[repeats], cpuRatio = new double[repeats];
             long tokens = 0;
             for (int r = 0; r < repeats; r++) {
+                double[] a, b;
                 if (r % 2 == 0) {
-                    offMs[r] = time(off, reqs);
-                    onMs[r] = time(on, reqs);
+                    a = time(off, reqs);
+                    b = time(on, reqs);
                 } else {
-                    onMs[r] = time(on, reqs);
-                    offMs[r] = time(off, reqs);
+                    b = time(on, reqs);
+                    a = time(off, reqs);
                 }
+                offMs[r] = a[0];
+                onMs[r] = b[0];
+                offCpu[r] = a[1];
+                onCpu[r] = b[1];
                 ratio[r] = onMs[r] / offMs[r];
+                try {
+                    on.publisherFlush(java.time.Duration.ofSeconds(10)); // the sender's work must not spill into the next pass
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                cpuRatio[r] = onCpu[r] / offCpu[r];
                 producer.clear();
             }
             for (CompletionRequest q : reqs) tokens += on.complete(q, "count", null).get(0).completionTokens();
@@ -90,6 +102,13 @@ public final class NodeOverheadBench {
             out.put("ms_per_token_without_sampling", round(median(offMs) / Math.max(1, tokens)));
             out.put("overhead_pct", round(100 * (median(ratio) - 1)));
             out.put("overhead_pct_of_medians", round(100 * (median(onMs) / median(offMs) - 1)));
+            // Process CPU time (all threads: generation, libtorch, the publisher's sender, GC) is far less
+            // sensitive than wall time to other processes competing for the cores.
+            out.put("median_cpu_ms_without_sampling", round(median(offCpu)));
+            out.put("median_cpu_ms_with_sampling", round(median(onCpu)));
+            out.put("overhead_cpu_pct", round(100 * (median(cpuRatio) - 1)));
+            out.put("load_average", round(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+            out.put("cores", Runtime.getRuntime().availableProcessors());
             out.put("samples_enqueued", s.enqueued());
             out.put("samples_published", s.published());
             out.put("samples_dropped", s.dropped());
@@ -98,11 +117,14 @@ public final class NodeOverheadBench {
         }
     }
 
-    private static double time(InferenceNode node, List<CompletionRequest> reqs) {
+    /** {wall ms, process CPU ms} of one pass over the requests. */
+    private static double[] time(InferenceNode node, List<CompletionRequest> reqs) {
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long c0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
         int i = 0;
         for (CompletionRequest q : reqs) node.complete(q, "bench-" + (i++), "bench");
-        return (System.nanoTime() - t0) / 1e6;
+        return new double[]{(System.nanoTime() - t0) / 1e6, (os.getProcessCpuTime() - c0) / 1e6};
     }
 
     static double median(double[] v) {
