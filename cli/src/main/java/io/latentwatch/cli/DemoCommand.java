@@ -111,7 +111,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--hook", description = "Hook the node samples and the SAE is trained on (default: blocks.1.hook_resid_post)")
     String hook;
 
-    @Option(names = "--positions", defaultValue = "all", description = "Positions the node publishes: last, all or random-k. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--positions", defaultValue = "random-k", description = "Positions the node publishes: last, all or random-k (4 per request). Default: ${DEFAULT-VALUE}.")
     String positions;
 
     @Option(names = "--rate", defaultValue = "4", description = "Requests per second the traffic generator sends. Default: ${DEFAULT-VALUE}.")
@@ -313,10 +313,16 @@ public final class DemoCommand implements Callable<Integer> {
                 .withEvalEvery(Math.max(1, saeSteps / 5)).withProgressBar(false);
         PromptMix mix = new PromptMix(domain, s * 7919);
         List<String> prompts = new ArrayList<>();
-        for (int i = 0; i < 1200; i++) prompts.add(mix.normal().text());
+        // Texts as long as a request's prompt plus its continuation: a few in-domain sentences each, so
+        // every position the node publishes (generated ones included) has reference data.
+        for (int i = 0; i < 1000; i++) {
+            StringBuilder t = new StringBuilder(mix.normal().text());
+            for (int j = 1 + (i % 3); j > 0; j--) t.append(' ').append(mix.normal().text());
+            prompts.add(t.toString());
+        }
         BatchedActivations acts = BatchedActivations.compute(node.model(), h, prompts, 64, node.modelLock());
         SaeTrainJob job = SaeTrainJob.of(cfg, opt, acts::source)
-                .withBuffers(4_096, 1_024, 512).withValidation(0.1, 2_048).withLogitLens(am.logitLens());
+                .withBuffers(4_096, 1_024, 512).withValidation(0.15, 8_192).withLogitLens(am.logitLens());
         // Looser than the defaults: a few hundred steps on a tiny model; the refit must not be worse than what is in force.
         QualityGates gates = new QualityGates(0.5, 1, 64, 0.9, 0.5, -0.05, 0.02);
         return new SaeRefit(am.modelId(), job, store, gates, versions);
@@ -521,8 +527,9 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf("  SAE versions applied / swaps  %s / %s  (%s)%n", s.get("sae_versions_applied"), s.get("hot_swaps"), s.get("refit"));
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> det = (Map<String, Map<String, Object>>) s.get("detectors");
-        det.forEach((d, v) -> out.printf("  %-28s precision %s recall %s (flagged %s, true %s)%n", d, v.get("precision"), v.get("recall"),
-                v.get("flagged_requests"), v.get("true_positives")));
+        det.forEach((d, v) -> { if (!d.equals("unscored")) out.printf("  %-28s precision %s recall %s (flagged %s, true %s)%n", d, v.get("precision"), v.get("recall"),
+                v.get("flagged_requests"), v.get("true_positives")); });
+        if (det.containsKey("unscored")) out.printf("  alerts about no request         %s%n", det.get("unscored").get("alerts_by_detector"));
         out.printf("  /metrics                      %s%n", s.get("metrics"));
         out.printf("  counts consistent             %s%n", s.get("consistent"));
     }

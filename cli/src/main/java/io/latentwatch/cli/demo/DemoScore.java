@@ -38,7 +38,6 @@ public final class DemoScore {
                 flagged.computeIfAbsent("any", k -> new HashSet<>()).add(a.getRequestId());
             } else {
                 unscored.merge(a.getDetector(), 1L, Long::sum);
-                flagged.computeIfAbsent(a.getDetector(), k -> new HashSet<>());
             }
         }
         Map<String, Map<String, Object>> out = new LinkedHashMap<>();
@@ -61,6 +60,8 @@ public final class DemoScore {
             m.put("unscored_alerts", unscored.getOrDefault(d, 0L));
             out.put(d, m);
         }
+        // Alerts about no request of the traffic (window-level drift, SAE version events): counted, not scored.
+        if (!unscored.isEmpty()) out.put("unscored", new LinkedHashMap<>(Map.of("alerts_by_detector", unscored)));
         return out;
     }
 
