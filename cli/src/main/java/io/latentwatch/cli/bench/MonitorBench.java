@@ -59,9 +59,10 @@ import java.util.function.Consumer;
  *   <li>Latency at half that rate: samples written at a steady rate; each projection is read back
  *       from the monitor's projection topic (read_committed, so after the exactly-once commit) and
  *       its latency is the wall clock minus the sample's timestamp.</li>
- *   <li>The ceiling: the encoder is one [batch, d_in] x [d_in, d_sae] matmul, 2·d_in·d_sae FLOPs per
- *       sample (the TopK decode of k rows adds 2·k·d_in), so samples/s cannot exceed the measured
- *       matmul FLOP/s divided by that.</li>
+ *   <li>The ceiling: the monitor's projection is one [batch, d_in] x [d_in, d_sae] encoder matmul and
+ *       one dense [batch, d_sae] x [d_sae, d_in] decoder matmul (for the reconstruction error), 4·d_in·d_sae
+ *       FLOPs per sample, so samples/s cannot exceed the measured matmul FLOP/s divided by that. (A sparse
+ *       TopK decode would cost 2·k·d_in instead of 2·d_sae·d_in: the ceiling would nearly double.)</li>
  * </ol>
  */
 public final class MonitorBench {
@@ -76,7 +77,7 @@ public final class MonitorBench {
         log.accept("measuring matmul GFLOP/s...");
         MatmulCeiling.Result square = MatmulCeiling.square(1024, 5);
         MatmulCeiling.Result proj = MatmulCeiling.measure(256, dIn, dSae, 5);
-        double flopsPerSample = 2.0 * dIn * dSae + 2.0 * k * dIn;
+        double flopsPerSample = 4.0 * dIn * dSae; // dense encode + dense decode (ProjectionProcessor)
         double gemm = square.bestGflops();
         Path work = Files.createTempDirectory("latentwatch-bench-monitor-");
         String modelId = "bench-model", hook = "blocks.6.hook_resid_post";
