@@ -26,10 +26,10 @@ public final class BenchMonitorCommand implements Callable<Integer> {
     @Option(names = "--k", defaultValue = "64", description = "TopK k (default: ${DEFAULT-VALUE})")
     int k;
 
-    @Option(names = "--samples", defaultValue = "6000", description = "Backlog drained for the throughput figure (default: ${DEFAULT-VALUE})")
+    @Option(names = "--samples", defaultValue = "3000", description = "Backlog drained for the throughput figure (default: ${DEFAULT-VALUE})")
     int samples;
 
-    @Option(names = "--latency-seconds", defaultValue = "15", description = "Length of the half-rate latency phase (default: ${DEFAULT-VALUE})")
+    @Option(names = "--latency-seconds", defaultValue = "10", description = "Length of the half-rate latency phase (default: ${DEFAULT-VALUE})")
     int latencySeconds;
 
     @Option(names = "--json", description = "Print JSON only")

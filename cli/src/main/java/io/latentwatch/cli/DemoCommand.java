@@ -315,11 +315,14 @@ public final class DemoCommand implements Callable<Integer> {
         List<String> prompts = new ArrayList<>();
         // Texts as long as a request's prompt plus its continuation: a few in-domain sentences each, so
         // every position the node publishes (generated ones included) has reference data.
-        for (int i = 0; i < 1000; i++) {
+        for (int i = 0; i < 800; i++) {
             StringBuilder t = new StringBuilder(mix.normal().text());
             for (int j = 1 + (i % 3); j > 0; j--) t.append(' ').append(mix.normal().text());
             prompts.add(t.toString());
         }
+        // And what the node's normal traffic looks like: in-domain prompts with the model's own sampled
+        // continuations (same length and temperature as the traffic), so generated positions have reference data.
+        for (int i = 0; i < 200; i++) prompts.add(am.generate(mix.normal().text(), maxTokens, 0.8f, s * 1000 + i));
         BatchedActivations acts = BatchedActivations.compute(node.model(), h, prompts, 64, node.modelLock());
         SaeTrainJob job = SaeTrainJob.of(cfg, opt, acts::source)
                 .withBuffers(4_096, 1_024, 512).withValidation(0.15, 8_192).withLogitLens(am.logitLens());
