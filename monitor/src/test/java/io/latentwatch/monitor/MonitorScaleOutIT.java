@@ -63,6 +63,12 @@ class MonitorScaleOutIT extends AbstractKafkaIT {
         return out;
     }
 
+    /** Active tasks of the first sub-topology (the one reading hidden-states) on an instance. */
+    static long inputTasks(MonitorApp m) {
+        return m.streams().metadataForLocalThreads().stream().flatMap(t -> t.activeTasks().stream())
+                .filter(t -> t.taskId().subtopology() == 0).count();
+    }
+
     static JsonNode get(int port, String pathAndQuery) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + port + pathAndQuery)).build(), HttpResponse.BodyHandlers.ofString());
@@ -72,6 +78,8 @@ class MonitorScaleOutIT extends AbstractKafkaIT {
 
     @Test
     void twoInstancesSharePartitionsAnswerEachOthersQueriesAndHandOverOnShutdown() throws Exception {
+        long t0 = System.nanoTime();
+        java.util.function.Consumer<String> mark = what -> System.out.printf("scale-out IT: %s at %.1f s%n", what, (System.nanoTime() - t0) / 1e9);
         Topics topics = uniqueTopics();
         try (Admin admin = admin()) { topics.create(admin, 2, (short) 1); }
         LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry(LatentwatchSerdes.EMBEDDED);
@@ -89,6 +97,7 @@ class MonitorScaleOutIT extends AbstractKafkaIT {
                         serdes.serializer(SaeVersion.class).serialize(topics.saeVersions(), v))).get();
             }
         }
+        mark.accept("SAEs published");
         String appId = "it-scale-" + UUID.randomUUID();
         MonitorConfig cfg = MonitorConfig.of(Map.of(MonitorConfig.HTTP_PORT, "0", MonitorConfig.DRIFT_WINDOW, "1000"), Map.of());
         Map<String, Object> c1 = MonitorApp.streamsDefaults(bootstrapServers(), tmp.resolve("s1"));
@@ -97,16 +106,20 @@ class MonitorScaleOutIT extends AbstractKafkaIT {
         c2.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
         ActivationNormDetector norm = new ActivationNormDetector(1_000_000, 4, 8);
         int perModel = 150;
-        try (MonitorApp a = new MonitorApp(c1, topics, serdes, norm, -1, cfg, null, null).start();
+        try (MonitorApp a = new MonitorApp(c1, topics, serdes, norm, -1, cfg, null, null);
              KafkaProducer<String, byte[]> p = new KafkaProducer<>(producerConfig(), new StringSerializer(), new ByteArraySerializer())) {
-            MonitorApp b = new MonitorApp(c2, topics, serdes, norm, -1, cfg, null, null).start();
+            MonitorApp b = new MonitorApp(c2, topics, serdes, norm, -1, cfg, null, null);
+            a.start();
+            b.start();
             try {
                 assertTrue(a.awaitRunning(Duration.ofSeconds(90)) && b.awaitRunning(Duration.ofSeconds(90)));
+                mark.accept("both running");
                 // Wait until the group has settled with one task on each instance.
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while ((a.streams().metadataForLocalThreads().stream().mapToLong(t -> t.activeTasks().size()).sum() != 1
-                        || b.streams().metadataForLocalThreads().stream().mapToLong(t -> t.activeTasks().size()).sum() != 1)
-                        && System.nanoTime() < deadline) Thread.sleep(100);
+                while ((inputTasks(a) != 1 || inputTasks(b) != 1) && System.nanoTime() < deadline) Thread.sleep(100);
+                assertEquals(1, inputTasks(a), "one hidden-states partition per instance");
+                assertEquals(1, inputTasks(b), "one hidden-states partition per instance");
+                mark.accept("one task per instance");
                 for (int i = 0; i < perModel; i++) {
                     for (SyntheticTraffic t : traffic) {
                         HiddenStateSample s = t.normal();
@@ -117,6 +130,7 @@ class MonitorScaleOutIT extends AbstractKafkaIT {
                 deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
                 while (a.metrics().processedTotal() + b.metrics().processedTotal() < 2L * perModel && System.nanoTime() < deadline) Thread.sleep(50);
                 assertEquals(2L * perModel, a.metrics().processedTotal() + b.metrics().processedTotal());
+                mark.accept("all processed");
                 assertEquals(perModel, a.metrics().processedTotal(), "one model per instance");
                 assertEquals(perModel, b.metrics().processedTotal(), "one model per instance");
 
@@ -144,6 +158,7 @@ class MonitorScaleOutIT extends AbstractKafkaIT {
             } finally {
                 b.close(); // graceful: leaves the group, commits, hands its partition to a
             }
+            mark.accept("b closed");
             long beforeA = a.metrics().processedTotal();
             for (int i = 0; i < perModel; i++) {
                 for (SyntheticTraffic t : traffic) {
@@ -154,6 +169,7 @@ class MonitorScaleOutIT extends AbstractKafkaIT {
             p.flush();
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             while (a.metrics().processedTotal() < beforeA + 2L * perModel && System.nanoTime() < deadline) Thread.sleep(50);
+            mark.accept("a processed the rest");
             Thread.sleep(500);
             assertEquals(beforeA + 2L * perModel, a.metrics().processedTotal(), "after the hand-over, everything once and only once");
             for (String m : models) {
