@@ -80,8 +80,28 @@ public final class MonitorApp implements AutoCloseable {
      */
     public MonitorApp(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
                       ActivationNormDetector detector, int metricsPort) {
-        this(streamsConfig, topics, serdes, detector, metricsPort, null, null, null);
+        this(streamsConfig, topics, serdes, detector, metricsPort, null, null, (io.latentwatch.monitor.explain.RepresentationReader) null);
 
+    }
+
+    /** The full monitor with model readings from {@code reader} (null: explanations without model readings). */
+    public MonitorApp(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
+                      ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
+                      io.latentwatch.monitor.detect.Watchlist watchlist, io.latentwatch.monitor.explain.RepresentationReader reader) {
+        this(streamsConfig, topics, serdes, detector, metricsPort, monitorConfig, watchlist,
+                reader == null ? null
+                        : (java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader>) r -> reader);
+    }
+
+    /**
+     * The full monitor with a reader that needs the monitor's SAE registry (e.g. to reconstruct the
+     * flagged representation from the alert's latents): {@code reg -> new ModelRepresentationReader(models, reg, 5, 4)}.
+     */
+    public static MonitorApp withReaderFactory(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
+                                               ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
+                                               io.latentwatch.monitor.detect.Watchlist watchlist,
+                                               java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory) {
+        return new MonitorApp(streamsConfig, topics, serdes, detector, metricsPort, monitorConfig, watchlist, readerFactory);
     }
 
     /**
@@ -89,9 +109,9 @@ public final class MonitorApp implements AutoCloseable {
      * explanations, configured by {@code monitorConfig}.
      *
      * @param readerFactory model readings for explanations (lenses, Patchscope), given the SAE registry
-     *                      (e.g. {@code reg -> new ModelRepresentationReader(models, reg, 5, 4)}); null when no model is at hand
+     *                      (see {@link #withReaderFactory}); null when no model is at hand
      */
-    public MonitorApp(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
+    private MonitorApp(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
                       ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
                       io.latentwatch.monitor.detect.Watchlist watchlist,
                       java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory) {
