@@ -8,11 +8,6 @@ import io.latentwatch.interp.model.ModelBenchmark;
 import io.latentwatch.interp.model.ModelLoader;
 import io.latentwatch.interp.model.RandomCheckpoints;
 import io.latentwatch.interp.tensor.DType;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,16 +15,32 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
-/** {@code latentwatch bench model}: runtime throughput next to the machine's matmul rate. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.ModelBench.class, BenchSaeTrainCommand.class})
+
+/**
+ * {@code latentwatch bench}: benchmarks, each printed next to this machine's float32 matmul
+ * GFLOP/s measured in the same run ({@link io.latentwatch.cli.bench.MatmulCeiling}). Other
+ * benchmarks register here as subcommands.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Benchmarks of latentwatch's parts, each reported next to this machine's float32 matmul GFLOP/s "
+                + "measured in the same run. Add --json for machine-readable output.",
+                "Subcommands: model (prefill/decode tokens/s of the runtime), monitor (samples/s and latency of the streaming SAE projection), node (sampling overhead "
+                        + "on generation), sae-train (SAE training tokens/s)."},
+        subcommands = {BenchMonitorCommand.class, BenchNodeCommand.class, BenchSaeTrainCommand.class, BenchCommand.ModelBench.class,
+                CommandLine.HelpCommand.class})
 public final class BenchCommand implements Runnable {
-    @Spec CommandSpec spec;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        spec.commandLine().usage(System.out);
     }
 
     @Command(name = "model", mixinStandardHelpOptions = true,

@@ -17,10 +17,11 @@ import picocli.CommandLine.Command;
                 "",
                 "Start with 'latentwatch demo' (everything in one process, no setup)."},
         subcommands = {
-                DemoCommand.class, MonitorCommand.class, KafkaCommand.class,
+                DemoCommand.class, NodeCommand.class, TrafficCommand.class, MonitorCommand.class, AuditCommand.class,
+                KafkaCommand.class,
                 GenerateCommand.class, InspectCommand.class, ModelsCommand.class, ZooCommand.class,
-                TrainCommand.class, BenchCommand.class,
-                PathPatchCommand.class, SuccessorHeadsCommand.class,
+                TrainCommand.class, PathPatchCommand.class, SuccessorHeadsCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -29,7 +29,7 @@ class MainTest {
         String root = run(0, "--help");
         assertTrue(root.contains("Watches the inside of deployed language models"), root);
         Map<String, CommandLine> subs = Main.commandLine().getSubcommands();
-        assertTrue(subs.keySet().containsAll(java.util.List.of("demo", "kafka", "monitor", "help")), subs.keySet().toString());
+        assertTrue(subs.keySet().containsAll(java.util.List.of("demo", "kafka", "monitor", "node", "traffic", "bench", "help")), subs.keySet().toString());
         for (Map.Entry<String, CommandLine> e : subs.entrySet()) {
             if (e.getKey().equals("help")) continue;
             String help = run(0, e.getKey(), "--help");
@@ -40,6 +40,16 @@ class MainTest {
                 assertTrue(o.description().length > 0 && !o.description()[0].isBlank(), e.getKey() + " " + o.longestName());
             }
         }
+        // bench's own subcommands too
+        for (Map.Entry<String, CommandLine> e : subs.get("bench").getSubcommands().entrySet()) {
+            if (e.getKey().equals("help")) continue;
+            String help = run(0, "bench", e.getKey(), "--help");
+            assertTrue(help.contains("Usage: latentwatch bench " + e.getKey()), help);
+            for (CommandLine.Model.OptionSpec o : e.getValue().getCommandSpec().options()) {
+                assertTrue(o.description().length > 0 && !o.description()[0].isBlank(), "bench " + e.getKey() + " " + o.longestName());
+            }
+        }
+        assertTrue(subs.get("bench").getSubcommands().keySet().containsAll(java.util.List.of("monitor", "node", "sae-train")));
     }
 
     @Test

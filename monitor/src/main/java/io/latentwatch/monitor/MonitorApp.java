@@ -33,6 +33,34 @@ public final class MonitorApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final MonitorMetrics metrics;
     private final HTTPServer metricsServer;
+    private final io.latentwatch.monitor.sae.SaeRegistry registry;
+    private final io.latentwatch.monitor.explain.ExplanationWorker worker;
+    private final io.latentwatch.monitor.http.MonitorHttp http;
+
+    private static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The port of the query endpoints, or -1. */
+    public int httpPort() { return http == null ? -1 : http.port(); }
+
+    /** Partitions of an existing topic, asked of the cluster (the explanation chain needs the exact count). */
+    static int partitionsOf(Map<String, Object> streamsConfig, String topic) {
+        Map<String, Object> adminCfg = new LinkedHashMap<>();
+        adminCfg.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                streamsConfig.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminCfg)) {
+            return admin.describeTopics(java.util.List.of(topic)).allTopicNames().get(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .get(topic).partitions().size();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the partition count of " + topic + " (create it first, or set "
+                    + MonitorConfig.EXPLANATIONS_PARTITIONS + "): " + e.getMessage(), e);
+        }
+    }
 
     /** Streams properties latentwatch uses, before environment overrides. */
     public static Map<String, Object> streamsDefaults(String bootstrapServers, Path stateDir) {
@@ -52,10 +80,65 @@ public final class MonitorApp implements AutoCloseable {
      */
     public MonitorApp(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
                       ActivationNormDetector detector, int metricsPort) {
+        this(streamsConfig, topics, serdes, detector, metricsPort, null, null, (io.latentwatch.monitor.explain.RepresentationReader) null);
+
+    }
+
+    /** The full monitor with model readings from {@code reader} (null: explanations without model readings). */
+    public MonitorApp(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
+                      ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
+                      io.latentwatch.monitor.detect.Watchlist watchlist, io.latentwatch.monitor.explain.RepresentationReader reader) {
+        this(streamsConfig, topics, serdes, detector, metricsPort, monitorConfig, watchlist,
+                reader == null ? null
+                        : (java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader>) r -> reader);
+    }
+
+    /**
+     * The full monitor with a reader that needs the monitor's SAE registry (e.g. to reconstruct the
+     * flagged representation from the alert's latents): {@code reg -> new ModelRepresentationReader(models, reg, 5, 4)}.
+     */
+    public static MonitorApp withReaderFactory(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
+                                               ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
+                                               io.latentwatch.monitor.detect.Watchlist watchlist,
+                                               java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory) {
+        return new MonitorApp(streamsConfig, topics, serdes, detector, metricsPort, monitorConfig, watchlist, readerFactory);
+    }
+
+    /**
+     * The full monitor: the walking skeleton plus SAE projection, detectors and hash-chained
+     * explanations, configured by {@code monitorConfig}.
+     *
+     * @param readerFactory model readings for explanations (lenses, Patchscope), given the SAE registry
+     *                      (see {@link #withReaderFactory}); null when no model is at hand
+     */
+    private MonitorApp(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
+                      ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
+                      io.latentwatch.monitor.detect.Watchlist watchlist,
+                      java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory) {
         this.metrics = new MonitorMetrics();
+        MonitorTopology.Sae sae = null;
+        if (monitorConfig != null) {
+            this.registry = new io.latentwatch.monitor.sae.SaeRegistry(watchlist == null ? io.latentwatch.monitor.detect.Watchlist.empty() : watchlist);
+            this.worker = readerFactory == null ? null : new io.latentwatch.monitor.explain.ExplanationWorker(readerFactory.apply(registry),
+                    monitorConfig.integer(MonitorConfig.EXPLAIN_WORKERS), monitorConfig.integer(MonitorConfig.EXPLAIN_QUEUE));
+            int parts = monitorConfig.integer(MonitorConfig.EXPLANATIONS_PARTITIONS);
+            if (parts <= 0) parts = partitionsOf(streamsConfig, topics.explanations());
+            sae = new MonitorTopology.Sae(registry, monitorConfig, serdes, worker, parts);
+        } else {
+            this.registry = null;
+            this.worker = null;
+        }
         MonitorTopology topology = new MonitorTopology(topics, serdes.deserializer(HiddenStateSample.class),
-                serdes.serde(Alert.class), detector, metrics);
+                serdes.serde(Alert.class), detector, metrics, sae);
         Map<String, Object> cfg = new LinkedHashMap<>(streamsConfig);
+        org.apache.kafka.streams.state.HostInfo httpHost = null;
+        if (monitorConfig != null && monitorConfig.integer(MonitorConfig.HTTP_PORT) >= 0) {
+            int port = monitorConfig.integer(MonitorConfig.HTTP_PORT);
+            if (port == 0) port = freePort();
+            httpHost = new org.apache.kafka.streams.state.HostInfo(monitorConfig.str(MonitorConfig.HTTP_HOST), port);
+            // Interactive queries: every instance advertises where its HTTP endpoint answers.
+            cfg.put(StreamsConfig.APPLICATION_SERVER_CONFIG, httpHost.host() + ":" + httpHost.port());
+        }
         if (!StreamsConfig.EXACTLY_ONCE_V2.equals(cfg.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))) {
             LOG.warn("processing.guarantee is {}, not exactly_once_v2: alerts and dead letters may be duplicated",
                     cfg.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
@@ -67,6 +150,12 @@ public final class MonitorApp implements AutoCloseable {
             LOG.error("stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+        try {
+            this.http = httpHost == null ? null : new io.latentwatch.monitor.http.MonitorHttp(streams, registry, httpHost);
+        } catch (IOException e) {
+            streams.close();
+            throw new UncheckedIOException("cannot serve the query endpoints on " + httpHost, e);
+        }
         try {
             this.metricsServer = metricsPort < 0 ? null
                     : HTTPServer.builder().port(metricsPort).registry(metrics.registry()).buildAndStart();
@@ -95,6 +184,11 @@ public final class MonitorApp implements AutoCloseable {
 
     public MonitorMetrics metrics() { return metrics; }
 
+    /** The SAE versions in force (null for the norm-only monitor). */
+    public io.latentwatch.monitor.sae.SaeRegistry registry() { return registry; }
+
+    public KafkaStreams streams() { return streams; }
+
     /** The /metrics port, or -1 when none is served. */
     public int metricsPort() { return metricsServer == null ? -1 : metricsServer.getPort(); }
 
@@ -106,5 +200,8 @@ public final class MonitorApp implements AutoCloseable {
                 .groupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
         if (metricsServer != null) metricsServer.close();
+        if (http != null) http.close();
+        if (worker != null) worker.close();
+        if (registry != null) registry.close();
     }
 }

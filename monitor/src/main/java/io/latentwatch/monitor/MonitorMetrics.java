@@ -31,6 +31,15 @@ public final class MonitorMetrics {
     private final Counter deadLettered;
     private final Counter alerts;
     private final Histogram latency;
+    private final Counter projected;
+    private final Counter noSae;
+    private final Histogram batchSize;
+    private final Histogram endToEnd;
+    private final Histogram scores;
+    private final io.prometheus.metrics.core.metrics.Gauge circuitRate;
+    private final Counter versionsSwapped;
+    private final Counter versionsRejected;
+    private final Counter explanations;
 
     public MonitorMetrics() { this(new PrometheusRegistry()); }
 
@@ -57,7 +66,75 @@ public final class MonitorMetrics {
                 .classicOnly()
                 .classicUpperBounds(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
                 .register(registry);
+        this.projected = Counter.builder()
+                .name("latentwatch_activations_projected_total")
+                .help("Activation rows projected through an SAE, by model and hook")
+                .labelNames("model", "hook").register(registry);
+        this.noSae = Counter.builder()
+                .name("latentwatch_samples_without_sae_total")
+                .help("Activations that arrived for a model and hook with no SAE version in force (not projected, not dropped silently)")
+                .labelNames("model", "hook").register(registry);
+        this.batchSize = Histogram.builder()
+                .name("latentwatch_projection_batch_rows")
+                .help("Rows per SAE matmul (one micro-batch of one model and hook)")
+                .classicOnly().classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096)
+                .register(registry);
+        this.endToEnd = Histogram.builder()
+                .name("latentwatch_end_to_end_latency_seconds")
+                .help("From the sample's timestamp (set by the inference node) to its projection results being forwarded")
+                .classicOnly().classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+                .register(registry);
+        this.scores = Histogram.builder()
+                .name("latentwatch_detector_score")
+                .help("Scores of the detectors (each on its own scale: see the detector's documentation)")
+                .labelNames("detector")
+                .classicOnly().classicUpperBounds(1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 64)
+                .register(registry);
+        this.circuitRate = io.prometheus.metrics.core.metrics.Gauge.builder()
+                .name("latentwatch_circuit_match_ratio")
+                .help("Share of sampled requests (with hook_z samples) whose head codes match the circuit signature")
+                .labelNames("model", "circuit").register(registry);
+        this.versionsSwapped = Counter.builder()
+                .name("latentwatch_sae_versions_swapped_total")
+                .help("SAE versions verified, loaded and put in force")
+                .labelNames("model", "hook").register(registry);
+        this.versionsRejected = Counter.builder()
+                .name("latentwatch_sae_versions_rejected_total")
+                .help("SAE versions refused (hash mismatch, unreadable files); the previous version stays in force")
+                .labelNames("model", "hook").register(registry);
+        this.explanations = Counter.builder()
+                .name("latentwatch_explanations_total")
+                .help("Explanations appended to the compliance log, by Patchscope status")
+                .labelNames("status").register(registry);
     }
+
+    public void projected(String model, String hook) { projected.labelValues(bounded(models, model), bounded(hooks, hook)).inc(); }
+
+    public void noSae(String model, String hook) { noSae.labelValues(bounded(models, model), bounded(hooks, hook)).inc(); }
+
+    public void batch(int rows) { batchSize.observe(rows); }
+
+    public void endToEndSeconds(double s) { endToEnd.observe(Math.max(0, s)); }
+
+    public void score(String detector, double score) { scores.labelValues(detector).observe(score); }
+
+    public void circuitRate(String model, String circuit, double r) { circuitRate.labelValues(bounded(models, model), circuit).set(r); }
+
+    public void versionSwapped(String model, String hook) { versionsSwapped.labelValues(bounded(models, model), bounded(hooks, hook)).inc(); }
+
+    public void versionRejected(String model, String hook) { versionsRejected.labelValues(bounded(models, model), bounded(hooks, hook)).inc(); }
+
+    public void explanation(String status) { explanations.labelValues(status).inc(); }
+
+    public long projectedTotal() { return sum(projected.collect(), null); }
+
+    public long withoutSaeTotal() { return sum(noSae.collect(), null); }
+
+    public long explanationsTotal() { return sum(explanations.collect(), null); }
+
+    public long batchCount() { return batchSize.collect().getDataPoints().stream().mapToLong(d -> d.getCount()).sum(); }
+
+    public double batchRowsSum() { return batchSize.collect().getDataPoints().stream().mapToDouble(d -> d.getSum()).sum(); }
 
     public PrometheusRegistry registry() { return registry; }
 

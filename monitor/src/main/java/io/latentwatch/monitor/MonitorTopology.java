@@ -3,7 +3,13 @@ package io.latentwatch.monitor;
 import io.latentwatch.monitor.detect.ActivationNormDetector;
 import io.latentwatch.monitor.detect.WelfordStatsSerde;
 import io.latentwatch.schema.Alert;
+import io.latentwatch.schema.Explanation;
 import io.latentwatch.schema.HiddenStateSample;
+import io.latentwatch.schema.LatentProjection;
+import io.latentwatch.schema.SaeVersion;
+import io.latentwatch.monitor.sae.SaeRegistry;
+import io.latentwatch.serde.LatentwatchSerdes;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import io.latentwatch.serde.Topics;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -41,14 +47,36 @@ public final class MonitorTopology {
     private final Serde<Alert> alertSerde;
     private final ActivationNormDetector normDetector;
     private final MonitorMetrics metrics;
+    private final Sae sae;
+
+    public static final String PROJECTION_BUFFER = "projection-buffer";
+    public static final String NO_SAE_ANNOUNCED = "no-sae-announced";
+    public static final String CIRCUIT_RATES = "circuit-rates";
+    public static final String DRIFT_WINDOWS = "drift-windows";
+    public static final String PENDING_EXPLANATIONS = "pending-explanations";
+    public static final String CHAIN_HEADS = "explanation-chain-heads";
+    public static final String SAE_VERSIONS_STORE = "sae-versions-global";
+    public static final String PROJECTIONS = "latent-projections";
+    public static final String EXPLANATION_CHAIN = "explanation-chain";
+    public static final String RECENT_ALERTS = "recent-alerts";
+
+    /** The SAE half of the monitor: projection, detectors, explanations. */
+    public record Sae(SaeRegistry registry, MonitorConfig config, LatentwatchSerdes serdes,
+                      io.latentwatch.monitor.explain.ExplanationWorker worker, int explanationPartitions) {}
 
     public MonitorTopology(Topics topics, Deserializer<HiddenStateSample> sampleDeserializer, Serde<Alert> alertSerde,
                            ActivationNormDetector normDetector, MonitorMetrics metrics) {
+        this(topics, sampleDeserializer, alertSerde, normDetector, metrics, null);
+    }
+
+    public MonitorTopology(Topics topics, Deserializer<HiddenStateSample> sampleDeserializer, Serde<Alert> alertSerde,
+                           ActivationNormDetector normDetector, MonitorMetrics metrics, Sae sae) {
         this.topics = topics;
         this.sampleDeserializer = sampleDeserializer;
         this.alertSerde = alertSerde;
         this.normDetector = normDetector;
         this.metrics = metrics;
+        this.sae = sae;
     }
 
     public Topology build() {
@@ -74,11 +102,69 @@ public final class MonitorTopology {
                 .to(topics.dlq(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("dlq"));
 
         // 4. Valid samples: the activation-norm detector against the running baseline; alerts out.
-        byValidity.get("sample-valid")
+        KStream<String, Alert> normAlerts = byValidity.get("sample-valid")
                 .process(() -> new ActivationNormProcessor(normDetector, metrics, NORM_BASELINES),
-                        Named.as("activation-norm"), NORM_BASELINES)
-                .to(topics.alerts(), Produced.with(Serdes.String(), alertSerde).withName("alerts"));
+                        Named.as("activation-norm"), NORM_BASELINES);
+        if (sae == null) {
+            normAlerts.to(topics.alerts(), Produced.with(Serdes.String(), alertSerde).withName("alerts"));
+            return builder.build();
+        }
 
+        // 5. SAE versions: a global store every instance reads in full; new versions swap in between batches.
+        builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SAE_VERSIONS_STORE), Serdes.String(),
+                        Serdes.ByteArray()).withLoggingDisabled(), topics.saeVersions(),
+                Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("sae-versions"),
+                () -> new SaeVersionsProcessor(sae.registry(), sae.serdes().deserializer(SaeVersion.class), SAE_VERSIONS_STORE));
+
+        // 6. Projection in micro-batches (buffered in a changelogged store, drained by a punctuator).
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROJECTION_BUFFER),
+                Serdes.Bytes(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(NO_SAE_ANNOUNCED),
+                Serdes.String(), Serdes.String()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CIRCUIT_RATES),
+                Serdes.String(), new LongPairSerde()));
+        Map<String, KStream<String, ProjectionOutput>> outs = byValidity.get("sample-valid")
+                .process(() -> new ProjectionProcessor(sae.registry(), sampleDeserializer, metrics, sae.config(),
+                        PROJECTION_BUFFER, NO_SAE_ANNOUNCED, CIRCUIT_RATES), Named.as("projection"),
+                        PROJECTION_BUFFER, NO_SAE_ANNOUNCED, CIRCUIT_RATES)
+                .split(Named.as("projected-"))
+                .branch((k, o) -> o.projection() != null, Branched.as("latents"))
+                .branch((k, o) -> o.alert() != null, Branched.as("alerts"))
+                .defaultBranch(Branched.as("dead"));
+        outs.get("projected-dead").mapValues(ProjectionOutput::deadLetter, Named.as("projection-dead-bytes"))
+                .to(topics.dlq(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("projection-dlq"));
+        KStream<String, Alert> projectionAlerts = outs.get("projected-alerts").mapValues(ProjectionOutput::alert, Named.as("projection-alerts"));
+
+        // 7. Projections re-keyed by model|hook through an internal topic: statistics scale by partition.
+        KStream<String, LatentProjection> projections = outs.get("projected-latents")
+                .mapValues(ProjectionOutput::projection, Named.as("projection-records"))
+                .repartition(Repartitioned.with(Serdes.String(), sae.serdes().serde(LatentProjection.class)).withName(PROJECTIONS));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DRIFT_WINDOWS),
+                Serdes.String(), io.latentwatch.monitor.detect.DriftWindow.serde()).withCachingEnabled());
+        KStream<String, Alert> detectorAlerts = projections.process(
+                () -> new DetectorProcessor(sae.registry(), metrics, sae.config(), DRIFT_WINDOWS), Named.as("sae-detectors"), DRIFT_WINDOWS);
+
+        KStream<String, Alert> alerts = normAlerts.merge(projectionAlerts, Named.as("merge-projection-alerts"))
+                .merge(detectorAlerts, Named.as("merge-detector-alerts"));
+        alerts.to(topics.alerts(), Produced.with(Serdes.String(), alertSerde).withName("alerts"));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RECENT_ALERTS),
+                Serdes.String(), Serdes.String()));
+        alerts.process(() -> new RecentAlertsProcessor(RECENT_ALERTS), Named.as("recent-alerts"), RECENT_ALERTS);
+
+        // 8. Explanations: built next to the alert, then hash-chained per explanations partition.
+        Serde<Explanation> explanationSerde = sae.serdes().serde(Explanation.class);
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_EXPLANATIONS),
+                Serdes.String(), explanationSerde));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CHAIN_HEADS),
+                Serdes.String(), Serdes.String()));
+        KeyHashPartitioner<Explanation> partitioner = new KeyHashPartitioner<>();
+        alerts.process(() -> new ExplainProcessor(sae.registry(), sae.worker(), metrics, sae.config(), PENDING_EXPLANATIONS),
+                        Named.as("explain"), PENDING_EXPLANATIONS)
+                .repartition(Repartitioned.with(Serdes.String(), explanationSerde).withName(EXPLANATION_CHAIN)
+                        .withNumberOfPartitions(sae.explanationPartitions()).withStreamPartitioner(partitioner))
+                .process(() -> new ChainProcessor(CHAIN_HEADS), Named.as("hash-chain"), CHAIN_HEADS)
+                .to(topics.explanations(), Produced.with(Serdes.String(), explanationSerde).withStreamPartitioner(partitioner)
+                        .withName("explanations"));
         return builder.build();
     }
 }

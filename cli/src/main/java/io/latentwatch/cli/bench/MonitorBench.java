@@ -1,0 +1,291 @@
+package io.latentwatch.cli.bench;
+
+import io.latentwatch.embedded.EmbeddedKafka;
+import io.latentwatch.interp.sae.SaeBaseline;
+import io.latentwatch.interp.sae.SaeConfig;
+import io.latentwatch.interp.sae.SaeEvaluation;
+import io.latentwatch.interp.sae.SaeFiles;
+import io.latentwatch.interp.sae.SparseAutoencoder;
+import io.latentwatch.interp.tensor.Tensor;
+import io.latentwatch.monitor.MetricsScrape;
+import io.latentwatch.monitor.MonitorApp;
+import io.latentwatch.monitor.MonitorConfig;
+import io.latentwatch.monitor.MonitorTopology;
+import io.latentwatch.monitor.detect.ActivationNormDetector;
+import io.latentwatch.monitor.detect.Watchlist;
+import io.latentwatch.publisher.ActivationEncoder;
+import io.latentwatch.schema.HiddenStateSample;
+import io.latentwatch.schema.LatentProjection;
+import io.latentwatch.schema.SaeVersion;
+import io.latentwatch.schema.SamplingMetadata;
+import io.latentwatch.serde.LatentwatchSerdes;
+import io.latentwatch.serde.Topics;
+import io.latentwatch.trainer.ArtifactStore;
+import io.latentwatch.trainer.KafkaVersionPublisher;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * The monitor end to end on the in-process broker, with an SAE of the issue's size (d_in 768,
+ * d_sae 24576, TopK k 64) whose weights are RANDOM (Gaussian encoder, unit-norm decoder rows):
+ * throughput does not depend on what the weights mean. Samples carry one F16 activation of d_in.
+ *
+ * <ol>
+ *   <li>Throughput: N samples are written first, then the monitor starts and drains them; samples/s
+ *       counts from the first projected activation to the N-th.</li>
+ *   <li>Latency at half that rate: samples written at a steady rate; each projection is read back
+ *       from the monitor's projection topic (read_committed, so after the exactly-once commit) and
+ *       its latency is the wall clock minus the sample's timestamp.</li>
+ *   <li>The ceiling: the monitor's projection is one [batch, d_in] x [d_in, d_sae] encoder matmul and
+ *       one dense [batch, d_sae] x [d_sae, d_in] decoder matmul (for the reconstruction error), 4·d_in·d_sae
+ *       FLOPs per sample, so samples/s cannot exceed the measured matmul FLOP/s divided by that. (A sparse
+ *       TopK decode would cost 2·k·d_in instead of 2·d_sae·d_in: the ceiling would nearly double.)</li>
+ * </ol>
+ */
+public final class MonitorBench {
+    private MonitorBench() {}
+
+    public static Map<String, Object> run(int dIn, int dSae, int k, int samples, Duration latencyPhase, Consumer<String> log) throws Exception {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("d_in", dIn);
+        out.put("d_sae", dSae);
+        out.put("k", k);
+        out.put("weights", "random (throughput does not depend on trained weights)");
+        log.accept("measuring matmul GFLOP/s...");
+        MatmulCeiling.Result square = MatmulCeiling.square(1024, 5);
+        MatmulCeiling.Result proj = MatmulCeiling.measure(256, dIn, dSae, 5);
+        double flopsPerSample = 4.0 * dIn * dSae; // dense encode + dense decode (ProjectionProcessor)
+        double gemm = square.bestGflops();
+        Path work = Files.createTempDirectory("latentwatch-bench-monitor-");
+        String modelId = "bench-model", hook = "blocks.6.hook_resid_post";
+        Topics topics = Topics.defaults();
+        LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry(LatentwatchSerdes.EMBEDDED);
+        log.accept("writing a random SAE " + dIn + "x" + dSae + " (k " + k + ")...");
+        SaeVersion version = writeSae(work, modelId, hook, dIn, dSae, k);
+        log.accept("starting the in-process broker...");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            String bootstrap = kafka.bootstrapServers();
+            try (Admin admin = Admin.create(kafka.clientConfig())) {
+                topics.create(admin, 3, (short) 1);
+            }
+            Map<String, Object> pc = new HashMap<>();
+            pc.put("bootstrap.servers", bootstrap);
+            pc.put("enable.idempotence", "true");
+            pc.put("acks", "all");
+            pc.put("linger.ms", "5");
+            pc.put("compression.type", "zstd");
+            var sampleSer = serdes.serializer(HiddenStateSample.class);
+            var versionSer = serdes.serializer(SaeVersion.class);
+            try (KafkaVersionPublisher<byte[]> vp = new KafkaVersionPublisher<>(new KafkaProducer<>(pc, new StringSerializer(),
+                    new ByteArraySerializer()), v -> versionSer.serialize(topics.saeVersions(), v), topics.saeVersions());
+                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(pc, new StringSerializer(), new ByteArraySerializer())) {
+                vp.publish(version);
+                SampleMaker maker = new SampleMaker(modelId, hook, dIn, 7);
+                log.accept("writing " + samples + " samples...");
+                for (int i = 0; i < samples; i++) {
+                    producer.send(new ProducerRecord<>(topics.hiddenStates(), modelId, sampleSer.serialize(topics.hiddenStates(), maker.next("t-" + i))));
+                }
+                producer.flush();
+
+                Map<String, Object> streams = MonitorApp.streamsDefaults(bootstrap, work.resolve("streams"));
+                MonitorConfig mc = MonitorConfig.of(Map.of(MonitorConfig.EXPLANATIONS_PARTITIONS, "3"));
+                try (MonitorApp monitor = new MonitorApp(streams, topics, serdes, new ActivationNormDetector(50, 4, 8), 0, mc,
+                        Watchlist.empty(), null)) {
+                    monitor.start();
+                    if (!monitor.awaitRunning(Duration.ofSeconds(120))) throw new IllegalStateException("monitor not RUNNING after 120 s");
+                    log.accept("monitor RUNNING; draining " + samples + " samples...");
+                    long first = 0, firstCount = 0, deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
+                    long done;
+                    while ((done = monitor.metrics().projectedTotal()) < samples && System.nanoTime() < deadline) {
+                        if (first == 0 && done > 0) {
+                            first = System.nanoTime();
+                            firstCount = done;
+                        }
+                        Thread.sleep(5);
+                    }
+                    long end = System.nanoTime();
+                    if (first == 0 || done <= firstCount) throw new IllegalStateException("no samples projected in 300 s");
+                    // A backlog not drained in time still gives a rate: what was projected since the first one.
+                    double perS = (done - firstCount) / ((end - first) / 1e9);
+                    out.put("samples", samples);
+                    out.put("samples_projected", done);
+                    out.put("backlog_drained", done >= samples);
+                    out.put("samples_per_s", Math.round(perS));
+                    out.put("without_sae", monitor.metrics().withoutSaeTotal());
+                    out.put("mean_batch_rows", Math.round(monitor.metrics().batchRowsSum() / Math.max(1, monitor.metrics().batchCount()) * 10) / 10.0);
+
+                    double rate = perS / 2;
+                    log.accept(String.format("%.0f samples/s; latency at %.0f samples/s for %ds...", perS, rate, latencyPhase.toSeconds()));
+                    double[] lat = latency(bootstrap, serdes, producer, sampleSer, topics, maker, rate, latencyPhase);
+                    out.put("latency_rate_per_s", Math.round(rate));
+                    out.put("latency_samples", lat.length);
+                    out.put("p50_ms", round(quantile(lat, 0.50)));
+                    out.put("p99_ms", round(quantile(lat, 0.99)));
+                    out.put("latency_measured", "sample timestamp -> projection visible to a read_committed consumer "
+                            + "(includes the exactly-once commit interval, commit.interval.ms=100 by default)");
+                    MetricsScrape scrape = MetricsScrape.fetch("http://127.0.0.1:" + monitor.metricsPort() + "/metrics");
+                    double c = scrape.sum("latentwatch_end_to_end_latency_seconds_count");
+                    out.put("mean_projection_latency_ms", c == 0 ? null : round(1e3 * scrape.sum("latentwatch_end_to_end_latency_seconds_sum") / c));
+                }
+            }
+        } finally {
+            deleteQuietly(work);
+        }
+        out.put("flops_per_sample", (long) flopsPerSample);
+        out.put("gemm_gflops", MatmulCeiling.round(gemm));
+        out.put("gemm", square.toMap());
+        out.put("projection_shape_gemm", proj.toMap());
+        double ceiling = gemm * 1e9 / flopsPerSample;
+        out.put("ceiling_samples_per_s", Math.round(ceiling));
+        out.put("share_of_ceiling", round(((Number) out.get("samples_per_s")).doubleValue() / ceiling));
+        return out;
+    }
+
+    private static double[] latency(String bootstrap, LatentwatchSerdes serdes, KafkaProducer<String, byte[]> producer,
+                                    org.apache.kafka.common.serialization.Serializer<HiddenStateSample> ser, Topics topics,
+                                    SampleMaker maker, double rate, Duration phase) throws Exception {
+        String topic = MonitorApp.APPLICATION_ID + "-" + MonitorTopology.PROJECTIONS + "-repartition";
+        Map<String, Object> cc = new HashMap<>();
+        cc.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        var deser = serdes.deserializer(LatentProjection.class);
+        List<Double> lat = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicBoolean stop = new AtomicBoolean();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(cc, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            c.assign(parts);
+            c.seekToEnd(parts);
+            parts.forEach(c::position);
+            Thread reader = new Thread(() -> {
+                while (!stop.get()) {
+                    for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(20))) {
+                        long now = System.currentTimeMillis();
+                        LatentProjection p = deser.deserialize(topic, r.value());
+                        if (p.getRequestId().startsWith("l-")) lat.add((double) (now - p.getSampleTimestampMs().toEpochMilli()));
+                    }
+                }
+            }, "bench-latency-reader");
+            reader.start();
+            long start = System.nanoTime();
+            long n = 0;
+            long end = start + phase.toNanos();
+            while (System.nanoTime() < end) {
+                producer.send(new ProducerRecord<>(topics.hiddenStates(), maker.modelId, ser.serialize(topics.hiddenStates(), maker.next("l-" + n))));
+                n++;
+                long wait = start + (long) (n * 1e9 / rate) - System.nanoTime();
+                if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            }
+            producer.flush();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (lat.size() < n && System.nanoTime() < deadline) Thread.sleep(20);
+            stop.set(true);
+            reader.join(5000);
+        }
+        synchronized (lat) {
+            return lat.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        }
+    }
+
+    /** Samples with one Gaussian activation each (same scale as the SAE's baseline rows). */
+    static final class SampleMaker {
+        final String modelId, hook;
+        final int dIn;
+        final SplittableRandom random;
+        final ActivationEncoder encoder = new ActivationEncoder();
+
+        SampleMaker(String modelId, String hook, int dIn, long seed) {
+            this.modelId = modelId;
+            this.hook = hook;
+            this.dIn = dIn;
+            this.random = new SplittableRandom(seed);
+        }
+
+        HiddenStateSample next(String id) {
+            float[] v = new float[dIn];
+            for (int i = 0; i < dIn; i++) v[i] = (float) gaussian(random);
+            return HiddenStateSample.newBuilder().setModelId(modelId).setModelVersion("bench").setNodeId("bench").setRequestId(id)
+                    .setTimestampMs(Instant.now()).setTokenIds(List.of(1, 2)).setTokenText(null)
+                    .setSampling(SamplingMetadata.newBuilder().setSampleRate(1.0).setPositionPolicy("last").build())
+                    .setActivations(List.of(encoder.encode(hook, 1, new int[]{dIn}, v))).build();
+        }
+    }
+
+    static double gaussian(SplittableRandom r) {
+        double u = 1 - r.nextDouble(), w = r.nextDouble();
+        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * w);
+    }
+
+    /** A random TopK SAE in SAELens files + a baseline over Gaussian rows, in an artifact store; its SaeVersion. */
+    static SaeVersion writeSae(Path work, String modelId, String hook, int dIn, int dSae, int k) throws Exception {
+        SplittableRandom r = new SplittableRandom(11);
+        float[] wEnc = new float[dIn * dSae];
+        float scale = (float) (1 / Math.sqrt(dIn));
+        for (int i = 0; i < wEnc.length; i++) wEnc[i] = (float) gaussian(r) * scale;
+        float[] wDec = new float[dSae * dIn];
+        for (int j = 0; j < dSae; j++) {
+            double norm = 0;
+            for (int i = 0; i < dIn; i++) norm += wEnc[i * dSae + j] * wEnc[i * dSae + j];
+            float inv = (float) (1 / Math.sqrt(norm));
+            for (int i = 0; i < dIn; i++) wDec[j * dIn + i] = wEnc[i * dSae + j] * inv;
+        }
+        Path dir = Files.createDirectories(work.resolve("sae"));
+        SaeConfig cfg = SaeConfig.topk(dIn, dSae, k, hook, modelId);
+        try (SparseAutoencoder sae = SparseAutoencoder.of(cfg, new Tensor(wEnc, dIn, dSae), new Tensor(new float[dSae], dSae),
+                new Tensor(wDec, dSae, dIn), new Tensor(new float[dIn], dIn))) {
+            SaeFiles.save(sae, dir);
+            float[] rows = new float[512 * dIn];
+            for (int i = 0; i < rows.length; i++) rows[i] = (float) gaussian(r);
+            SaeBaseline.of(SaeEvaluation.of(sae, rows, 128, 0.1f)).write(dir);
+        }
+        ArtifactStore store = new ArtifactStore(work.resolve("artifacts"));
+        ArtifactStore.Artifact a = store.publish(dir, modelId, hook, "v1");
+        return SaeVersion.newBuilder().setModelId(modelId).setHook(hook).setVersion("v1").setArtifactUri(a.uri().toString())
+                .setSha256(a.sha256()).setCreatedMs(Instant.now()).setDIn(dIn).setDSae(dSae).setArchitecture("topk")
+                .setMetrics(Map.of()).setBaseline(Map.of()).setPreviousVersion(null).build();
+    }
+
+    static double quantile(double[] sorted, double q) {
+        if (sorted.length == 0) return Double.NaN;
+        int i = (int) Math.ceil(q * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (Exception ignored) {
+            // a temp directory left behind is harmless
+        }
+    }
+
+    static String describe(double[] v) {
+        return Arrays.toString(v);
+    }
+}

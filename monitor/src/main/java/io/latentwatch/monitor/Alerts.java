@@ -1,0 +1,56 @@
+package io.latentwatch.monitor;
+
+import io.latentwatch.schema.Alert;
+import io.latentwatch.schema.LatentProjection;
+import io.latentwatch.schema.Severity;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Builds Alert records for the SAE-based detectors, with deterministic ids (source offset + detector). */
+final class Alerts {
+    private Alerts() {}
+
+    static Alert fromProjection(LatentProjection p, String detector, String idSuffix, Severity severity, double score,
+                                double threshold, String summary, Map<String, String> attributes, long nowMs) {
+        Map<String, String> attrs = new LinkedHashMap<>(attributes);
+        attrs.put("source", p.getSource());
+        attrs.put("top_latents", topLatents(p.getLatents(), p.getValues(), 8));
+        attrs.put("recon_error", fmt(p.getReconError()));
+        attrs.put("l0", Integer.toString(p.getL0()));
+        if (p.getHead() != null) attrs.put("head", Integer.toString(p.getHead()));
+        return Alert.newBuilder()
+                .setAlertId(detector + ":" + p.getSource() + ":" + p.getHook() + (p.getHead() == null ? "" : "#" + p.getHead())
+                        + (idSuffix.isEmpty() ? "" : ":" + idSuffix))
+                .setModelId(p.getModelId()).setModelVersion(p.getModelVersion()).setHook(p.getHook())
+                .setDetector(detector).setSeverity(severity).setScore(score).setThreshold(threshold)
+                .setRequestId(p.getRequestId()).setNodeId(p.getNodeId()).setPosition(p.getPosition())
+                .setSaeVersion(p.getSaeVersion())
+                .setTimestampMs(Instant.ofEpochMilli(nowMs)).setSampleTimestampMs(p.getSampleTimestampMs())
+                .setSummary(summary).setAttributes(attrs).build();
+    }
+
+    static Alert operational(String id, String modelId, String modelVersion, String hook, String detector, Severity severity,
+                             String saeVersion, String summary, Map<String, String> attributes, long nowMs, long sampleMs) {
+        return Alert.newBuilder()
+                .setAlertId(id).setModelId(modelId).setModelVersion(modelVersion == null ? "" : modelVersion).setHook(hook)
+                .setDetector(detector).setSeverity(severity).setScore(0).setThreshold(0).setSaeVersion(saeVersion)
+                .setTimestampMs(Instant.ofEpochMilli(nowMs)).setSampleTimestampMs(Instant.ofEpochMilli(sampleMs))
+                .setSummary(summary).setAttributes(new LinkedHashMap<>(attributes)).build();
+    }
+
+    /** "id:value,id:value" of the first n latents (already sorted by activation). */
+    static String topLatents(List<Integer> ids, List<Float> values, int n) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < Math.min(n, ids.size()); i++) {
+            if (i > 0) sb.append(',');
+            sb.append(ids.get(i)).append(':').append(String.format(Locale.ROOT, "%.4g", values.get(i)));
+        }
+        return sb.toString();
+    }
+
+    static String fmt(double d) { return String.format(Locale.ROOT, "%.6g", d); }
+}

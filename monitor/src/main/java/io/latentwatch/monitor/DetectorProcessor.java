@@ -1,0 +1,156 @@
+package io.latentwatch.monitor;
+
+import io.latentwatch.monitor.detect.DriftWindow;
+import io.latentwatch.monitor.detect.LatentDriftDetector;
+import io.latentwatch.monitor.detect.RareLatentDetector;
+import io.latentwatch.monitor.detect.ReconErrorDetector;
+import io.latentwatch.monitor.detect.Watchlist;
+import io.latentwatch.monitor.sae.LoadedSae;
+import io.latentwatch.monitor.sae.SaeRegistry;
+import io.latentwatch.schema.Alert;
+import io.latentwatch.schema.LatentProjection;
+import io.latentwatch.schema.Severity;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The SAE-based detectors, on the projections topic keyed {@code modelId|hook} (so every window of
+ * a (model, hook) lives in one task): reconstruction error, rare latents and watchlist per
+ * projection; latent-frequency drift per tumbling window of {@code monitor.drift.window.samples}
+ * projections, counted in a changelogged store. Each projection is judged against the baseline of
+ * the SAE version that projected it.
+ */
+final class DetectorProcessor implements Processor<String, LatentProjection, String, Alert> {
+    private final SaeRegistry registry;
+    private final MonitorMetrics metrics;
+    private final String windowStore;
+    private final ReconErrorDetector recon;
+    private final RareLatentDetector rare;
+    private final LatentDriftDetector drift;
+    private final int window;
+    private ProcessorContext<String, Alert> context;
+    private KeyValueStore<String, DriftWindow> windows;
+
+    DetectorProcessor(SaeRegistry registry, MonitorMetrics metrics, MonitorConfig cfg, String windowStore) {
+        this.registry = registry;
+        this.metrics = metrics;
+        this.windowStore = windowStore;
+        this.recon = new ReconErrorDetector(cfg.str(MonitorConfig.RECON_QUANTILE), cfg.dbl(MonitorConfig.RECON_MARGIN),
+                cfg.dbl(MonitorConfig.RECON_CRITICAL_FACTOR));
+        this.rare = new RareLatentDetector(cfg.dbl(MonitorConfig.RARE_EPSILON), cfg.dbl(MonitorConfig.RARE_MIN_ACTIVATION));
+        this.drift = new LatentDriftDetector(cfg.dbl(MonitorConfig.DRIFT_FDR));
+        this.window = cfg.integer(MonitorConfig.DRIFT_WINDOW);
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Alert> context) {
+        this.context = context;
+        this.windows = context.getStateStore(windowStore);
+    }
+
+    @Override
+    public void process(Record<String, LatentProjection> record) {
+        LatentProjection p = record.value();
+        LoadedSae sae = registry.metadata(p.getModelId(), p.getHook(), p.getSaeVersion());
+        if (sae == null) return; // projected by a version this instance never loaded: cannot happen within one registry
+        long now = context.currentSystemTimeMs();
+        String key = record.key();
+
+        // Reconstruction error against the baseline's quantile.
+        double threshold = recon.threshold(sae.baseline().errorQuantiles());
+        metrics.score(ReconErrorDetector.NAME, p.getReconError());
+        if (recon.fires(p.getReconError(), threshold)) {
+            emit(Alerts.fromProjection(p, ReconErrorDetector.NAME, "", recon.critical(p.getReconError(), threshold) ? Severity.CRITICAL
+                            : Severity.WARNING, p.getReconError(), threshold,
+                    String.format(Locale.ROOT, "%s %s: reconstruction error %.4f exceeds the SAE %s baseline %s %.4f — the input is "
+                                    + "unlike the reference data the SAE was fitted on", p.getModelId(), hookAndHead(p), p.getReconError(),
+                            p.getSaeVersion(), recon.quantile(), threshold),
+                    Map.of("quantile", recon.quantile()), now), record);
+        }
+
+        // Rare or never-seen latents.
+        float[] freq = sae.baseline().firingFrequency();
+        List<RareLatentDetector.Hit> hits = rare.hits(p.getLatents(), p.getValues(), freq);
+        if (!hits.isEmpty()) {
+            double minFreq = hits.stream().mapToDouble(RareLatentDetector.Hit::baselineFrequency).min().orElse(0);
+            String which = hits.stream().map(h -> h.latent() + label(sae, h.latent()) + " (" + fmt(h.activation()) + ", baseline "
+                    + fmt(h.baselineFrequency()) + ")").collect(Collectors.joining(", "));
+            Map<String, String> attrs = new LinkedHashMap<>();
+            attrs.put("rare_latents", hits.stream().map(h -> Integer.toString(h.latent())).collect(Collectors.joining(",")));
+            emit(Alerts.fromProjection(p, RareLatentDetector.NAME, "", Severity.WARNING, minFreq, rare.epsilon(),
+                    p.getModelId() + " " + hookAndHead(p) + ": latents rare on the reference data fired: " + which, attrs, now), record);
+        }
+
+        // Watchlist.
+        for (Watchlist.Hit h : Watchlist.hits(sae.watched(), p.getLatents(), p.getValues())) {
+            Watchlist.Entry e = h.watched().entry();
+            Map<String, String> attrs = new LinkedHashMap<>();
+            attrs.put("watch", e.name());
+            attrs.put("latent", Integer.toString(h.watched().latent()));
+            emit(Alerts.fromProjection(p, Watchlist.NAME, e.name() + ":" + h.watched().latent(), e.severity(), h.activation(), e.threshold(),
+                    String.format(Locale.ROOT, "%s %s: watched latent %d%s ('%s') at %.4f >= %.4f", p.getModelId(), hookAndHead(p),
+                            h.watched().latent(), label(sae, h.watched().latent()), e.name(), h.activation(), e.threshold()),
+                    attrs, now), record);
+        }
+
+        // Drift: one tumbling window per (model, hook) and SAE version.
+        DriftWindow w = windows.get(key);
+        if (w == null || !w.saeVersion().equals(p.getSaeVersion())) w = DriftWindow.start(p.getSaeVersion(), 0);
+        w = w.add(p.getLatents());
+        if (w.n() >= window) {
+            LatentDriftDetector.Verdict v = drift.evaluate(w.dense(sae.dSae()), w.n(), freq, sae.baseline().tokens());
+            metrics.score(LatentDriftDetector.NAME, v.minAdjustedP());
+            if (v.alert()) emit(driftAlert(p, sae, w, v, now), record);
+            w = DriftWindow.start(p.getSaeVersion(), w.index() + 1);
+        }
+        windows.put(key, w);
+    }
+
+    private Alert driftAlert(LatentProjection p, LoadedSae sae, DriftWindow w, LatentDriftDetector.Verdict v, long now) {
+        List<String> parts = new ArrayList<>();
+        for (LatentDriftDetector.Drifted d : v.drifted().subList(0, Math.min(8, v.drifted().size()))) {
+            parts.add(String.format(Locale.ROOT, "%d%s %d vs %.1f expected (q=%.2g)", d.latent(), label(sae, d.latent()), d.observed(),
+                    d.expected(), d.adjustedP()));
+        }
+        Map<String, String> attrs = new LinkedHashMap<>();
+        attrs.put("window_index", Integer.toString(w.index()));
+        attrs.put("window_samples", Integer.toString(w.n()));
+        attrs.put("drifted_latents", Integer.toString(v.drifted().size()));
+        attrs.put("fdr", fmt(drift.fdr()));
+        Alert a = Alerts.fromProjection(p, LatentDriftDetector.NAME, "window-" + w.index(), v.drifted().size() > 10 ? Severity.CRITICAL
+                        : Severity.WARNING, v.minAdjustedP(), drift.fdr(),
+                String.format(Locale.ROOT, "%s %s: %d latent(s) fire at frequencies unlike the baseline over the last %d activations "
+                                + "(binomial tests, Benjamini-Hochberg FDR %.3g): %s", p.getModelId(), p.getHook(), v.drifted().size(),
+                        w.n(), drift.fdr(), String.join("; ", parts)), attrs, now);
+        // The alert is about the window, not the sample that closed it.
+        a.setAlertId(LatentDriftDetector.NAME + ":" + p.getModelId() + "|" + p.getHook() + ":" + p.getSaeVersion() + ":window-" + w.index());
+        a.getAttributes().put("top_latents", v.drifted().stream().limit(8)
+                .map(d -> d.latent() + ":" + fmt(d.observed())).collect(Collectors.joining(",")));
+        return a;
+    }
+
+    private void emit(Alert a, Record<String, LatentProjection> in) {
+        context.forward(new Record<>(in.key(), a, in.timestamp()));
+        metrics.alert(a.getDetector(), a.getModelId(), a.getHook());
+    }
+
+    private static String hookAndHead(LatentProjection p) {
+        return p.getHook() + (p.getHead() == null ? "" : " head " + p.getHead());
+    }
+
+    private static String label(LoadedSae sae, int latent) {
+        String l = sae.label(latent);
+        return l == null || l.isBlank() ? "" : " \"" + l + "\"";
+    }
+
+    private static String fmt(double d) { return String.format(Locale.ROOT, "%.4g", d); }
+}

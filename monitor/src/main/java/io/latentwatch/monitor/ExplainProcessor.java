@@ -1,0 +1,154 @@
+package io.latentwatch.monitor;
+
+import io.latentwatch.monitor.explain.ExplanationText;
+import io.latentwatch.monitor.explain.ExplanationWorker;
+import io.latentwatch.monitor.explain.RepresentationReader;
+import io.latentwatch.monitor.sae.LoadedSae;
+import io.latentwatch.monitor.sae.SaeRegistry;
+import io.latentwatch.schema.Alert;
+import io.latentwatch.schema.Explanation;
+import io.latentwatch.schema.LatentContribution;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Future;
+
+/**
+ * Turns every alert into an {@link Explanation}. The parts the stream has at hand (versions, score
+ * and threshold, top latents with labels, circuit matches) are filled at once; the model readings
+ * (lenses, Patchscope) go to the bounded {@link ExplanationWorker}. The half-built explanation waits
+ * in a changelogged store and a wall-clock punctuator forwards it when its reading is done, timed
+ * out, or the worker was saturated — the stream thread never waits on the model. After a restart a
+ * waiting explanation whose reading was lost with the old process is forwarded as "failed".
+ */
+final class ExplainProcessor implements Processor<String, Alert, String, Explanation> {
+    private final SaeRegistry registry;
+    private final ExplanationWorker worker;
+    private final MonitorMetrics metrics;
+    private final String pendingStore;
+    private final long timeoutMs;
+    private final Map<String, Future<RepresentationReader.Reading>> inFlight = new HashMap<>();
+    private final Map<String, Alert> alerts = new HashMap<>();
+    private ProcessorContext<String, Explanation> context;
+    private KeyValueStore<String, Explanation> pending;
+
+    ExplainProcessor(SaeRegistry registry, ExplanationWorker worker, MonitorMetrics metrics, MonitorConfig cfg, String pendingStore) {
+        this.registry = registry;
+        this.worker = worker;
+        this.metrics = metrics;
+        this.pendingStore = pendingStore;
+        this.timeoutMs = cfg.lng(MonitorConfig.EXPLAIN_TIMEOUT_MS);
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Explanation> context) {
+        this.context = context;
+        this.pending = context.getStateStore(pendingStore);
+        context.schedule(Duration.ofMillis(20), PunctuationType.WALL_CLOCK_TIME, t -> poll());
+    }
+
+    @Override
+    public void process(Record<String, Alert> record) {
+        Alert a = record.value();
+        Explanation e = base(a);
+        if (worker == null) {
+            e.setPatchscopeStatus("not-requested");
+            forward(a, e, record.timestamp());
+            return;
+        }
+        Future<RepresentationReader.Reading> f = worker.submit(a);
+        if (f == null) {
+            e.setPatchscopeStatus("saturated");
+            forward(a, e, record.timestamp());
+            return;
+        }
+        inFlight.put(a.getAlertId(), f);
+        alerts.put(a.getAlertId(), a);
+        pending.put(a.getAlertId(), e);
+    }
+
+    private void poll() {
+        List<KeyValue<String, Explanation>> all = new ArrayList<>();
+        try (KeyValueIterator<String, Explanation> it = pending.all()) {
+            while (it.hasNext()) all.add(it.next());
+        }
+        long now = context.currentSystemTimeMs();
+        for (KeyValue<String, Explanation> kv : all) {
+            Explanation e = kv.value;
+            Future<RepresentationReader.Reading> f = inFlight.get(kv.key);
+            Alert a = alerts.get(kv.key);
+            if (f == null) {
+                e.setPatchscopeStatus("failed");
+                e.setText(e.getText() + " Decoding the representation was lost in a restart.");
+                forwardStored(kv.key, e, now);
+                continue;
+            }
+            if (f.isDone()) {
+                try {
+                    RepresentationReader.Reading r = f.get();
+                    e.setLogitLensTokens(r.logitLens());
+                    e.setTunedLensTokens(r.tunedLens());
+                    e.setPatchscopeText(r.patchscopeText());
+                    e.setPatchscopeStatus(r.patchscopeText() == null ? "not-requested" : "done");
+                } catch (Exception ex) {
+                    e.setPatchscopeStatus("failed");
+                }
+            } else if (now - e.getTimestampMs().toEpochMilli() > timeoutMs) {
+                f.cancel(true);
+                e.setPatchscopeStatus("failed");
+            } else {
+                continue;
+            }
+            if (a != null) e.setText(ExplanationText.of(a, e));
+            forwardStored(kv.key, e, now);
+        }
+    }
+
+    private void forwardStored(String id, Explanation e, long ts) {
+        pending.delete(id);
+        inFlight.remove(id);
+        alerts.remove(id);
+        context.forward(new Record<>(id, e, ts));
+        metrics.explanation(e.getPatchscopeStatus());
+    }
+
+    private void forward(Alert a, Explanation e, long ts) {
+        e.setText(ExplanationText.of(a, e));
+        context.forward(new Record<>(a.getAlertId(), e, ts));
+        metrics.explanation(e.getPatchscopeStatus());
+    }
+
+    private Explanation base(Alert a) {
+        List<LatentContribution> top = new ArrayList<>();
+        String tl = a.getAttributes().get("top_latents");
+        LoadedSae sae = a.getSaeVersion() == null ? null : registry.metadata(a.getModelId(), a.getHook(), a.getSaeVersion());
+        if (tl != null && !tl.isEmpty()) {
+            for (String part : tl.split(",")) {
+                String[] kv = part.split(":");
+                int id = Integer.parseInt(kv[0]);
+                top.add(new LatentContribution(id, Double.parseDouble(kv[1]), sae == null ? null : sae.label(id)));
+            }
+        }
+        List<String> circuits = new ArrayList<>();
+        if (a.getAttributes().containsKey("circuit")) circuits.add(a.getAttributes().get("circuit") + " [" + a.getAttributes().get("matched_heads") + "]");
+        Explanation e = Explanation.newBuilder()
+                .setAlertId(a.getAlertId()).setModelId(a.getModelId()).setModelVersion(a.getModelVersion())
+                .setSaeVersion(a.getSaeVersion()).setDetector(a.getDetector()).setScore(a.getScore()).setThreshold(a.getThreshold())
+                .setTopLatents(top).setCircuitMatches(circuits).setPatchscopeStatus("not-requested")
+                .setTimestampMs(a.getTimestampMs()).setText("").build();
+        e.setText(ExplanationText.of(a, e));
+        return e;
+    }
+
+}

@@ -1,0 +1,140 @@
+package io.latentwatch.monitor.explain;
+
+import io.latentwatch.interp.hooks.Hooks;
+import io.latentwatch.interp.hooks.Selection;
+import io.latentwatch.interp.model.HookedTransformer;
+import io.latentwatch.interp.tensor.Tensor;
+import io.latentwatch.monitor.sae.LoadedSae;
+import io.latentwatch.monitor.sae.SaeRegistry;
+import io.latentwatch.monitor.validate.HookName;
+import io.latentwatch.schema.Alert;
+import io.latentwatch.schema.TokenProbability;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a residual-stream representation with the model itself, through activation patching with
+ * the runtime's hooks (Ghandeharioun et al. 2024, arXiv 2401.06102):
+ * <ul>
+ *   <li><b>logit lens</b> — patch h into the LAST layer's {@code hook_resid_post} at the last position of
+ *       a one-token prompt: what follows is exactly the final norm and the unembedding, so the output
+ *       distribution is softmax(W_U · norm(h)) (nostalgebraist 2020);</li>
+ *   <li><b>token-identity Patchscope</b> — patch h into the same layer at the "?" of
+ *       {@code "cat->cat; 1135->1135; hello->hello; ?"} and decode greedily a few tokens: the model
+ *       is asked to repeat what h stands for.</li>
+ * </ul>
+ * The representation read for an alert is the SAE's reconstruction from the alert's top latents
+ * (b_dec + Σ a_i·W_dec[i]): the raw hidden state is not kept on the alerts topic (hidden states can be
+ * inverted to prompts). No tuned lens yet: it comes with the lens work (branch lens), behind
+ * the same {@link RepresentationReader} interface.
+ */
+public final class ModelRepresentationReader implements RepresentationReader {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelRepresentationReader.class);
+    public static final String IDENTITY_PROMPT = "cat->cat; 1135->1135; hello->hello; ?";
+    private final Map<String, HookedTransformer> models;
+    private final SaeRegistry registry;
+    private final int topTokens;
+    private final int decodeTokens;
+
+    public ModelRepresentationReader(Map<String, HookedTransformer> models, SaeRegistry registry, int topTokens, int decodeTokens) {
+        this.models = Map.copyOf(models);
+        this.registry = registry;
+        this.topTokens = topTokens;
+        this.decodeTokens = decodeTokens;
+    }
+
+    @Override
+    public Reading read(Alert alert) {
+        HookedTransformer m = models.get(alert.getModelId());
+        String tl = alert.getAttributes().get("top_latents");
+        if (m == null || tl == null || tl.isEmpty() || alert.getSaeVersion() == null || !isResidual(alert.getHook())) {
+            LOG.debug("alert {}: nothing to read (model {} loaded: {}, top latents: {}, hook {})", alert.getAlertId(),
+                    alert.getModelId(), m != null, tl, alert.getHook());
+            return new Reading(List.of(), List.of(), null);
+        }
+        float[] x = reconstruct(alert, tl);
+        if (x == null || x.length != m.config().dModel()) {
+            LOG.info("alert {}: no representation to read ({})", alert.getAlertId(), x == null
+                    ? "SAE version " + alert.getSaeVersion() + " no longer in force" : "width " + x.length + " vs d_model " + m.config().dModel());
+            return new Reading(List.of(), List.of(), null);
+        }
+        return read(m, HookName.parse(alert.getHook()).map(HookName::layer).orElse(0), x);
+    }
+
+    static boolean isResidual(String hook) {
+        return HookName.parse(hook).map(h -> h.point().startsWith("hook_resid")).orElse(false);
+    }
+
+    private float[] reconstruct(Alert a, String topLatents) {
+        LoadedSae sae = registry.acquire(a.getModelId(), a.getHook(), a.getSaeVersion());
+        if (sae == null) return null; // swapped out of the history since: its dictionary is gone
+        try {
+            Tensor bDec = sae.sae().weights().get("b_dec");
+            float[] x = bDec.data().clone();
+            for (String part : topLatents.split(",")) {
+                String[] kv = part.split(":");
+                float[] row = sae.sae().decoderRow(Integer.parseInt(kv[0]));
+                float v = Float.parseFloat(kv[1]);
+                for (int i = 0; i < x.length; i++) x[i] += v * row[i];
+            }
+            return x;
+        } finally {
+            sae.release();
+        }
+    }
+
+    /** Logit lens and token-identity Patchscope of residual vector {@code h} read at layer {@code layer}. */
+    public Reading read(HookedTransformer m, int layer, float[] h) {
+        int last = m.config().nLayers() - 1;
+        int[] one = m.toTokens(" ");
+        Tensor lens = m.runWithHooks(one, Hooks.create().replace("blocks." + last + ".hook_resid_post",
+                at(h, one.length, one.length - 1), Selection.positions(one.length - 1)));
+        List<TokenProbability> logitLens = top(m, lastRow(lens), topTokens);
+
+        int[] prompt = m.toTokens(IDENTITY_PROMPT);
+        int patchAt = prompt.length - 1;
+        int[] seq = prompt;
+        for (int t = 0; t < decodeTokens; t++) {
+            Tensor logits = m.runWithHooks(seq, Hooks.create().replace("blocks." + layer + ".hook_resid_post",
+                    at(h, seq.length, patchAt), Selection.positions(patchAt)));
+            float[] row = lastRow(logits);
+            int best = 0;
+            for (int i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+            if (best == m.tokenizer().eosId()) break;
+            seq = Arrays.copyOf(seq, seq.length + 1);
+            seq[seq.length - 1] = best;
+        }
+        String text = m.tokenizer().decode(Arrays.copyOfRange(seq, prompt.length, seq.length));
+        return new Reading(logitLens, List.of(), text);
+    }
+
+    private static Tensor at(float[] h, int positions, int pos) {
+        float[] v = new float[positions * h.length];
+        System.arraycopy(h, 0, v, pos * h.length, h.length);
+        return new Tensor(v, positions, h.length);
+    }
+
+    private static float[] lastRow(Tensor logits) {
+        int vocab = logits.dim(-1);
+        int rows = logits.size() / vocab;
+        return Arrays.copyOfRange(logits.data(), (rows - 1) * vocab, rows * vocab);
+    }
+
+    static List<TokenProbability> top(HookedTransformer m, float[] logits, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) max = Math.max(max, v);
+        double z = 0;
+        for (float v : logits) z += Math.exp(v - max);
+        Integer[] idx = new Integer[logits.length];
+        for (int i = 0; i < idx.length; i++) idx[i] = i;
+        Arrays.sort(idx, (a, b) -> Float.compare(logits[b], logits[a]));
+        List<TokenProbability> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(n, idx.length); i++) {
+            out.add(new TokenProbability(m.tokenizer().decode(new int[] {idx[i]}), idx[i], Math.exp(logits[idx[i]] - max) / z));
+        }
+        return out;
+    }
+}
