@@ -97,15 +97,18 @@ class Mod10SaeFeaturesTest {
                 if (numbers.ids()[i] >= 0) { idl.add(numbers.ids()[i]); vl.add(Integer.parseInt(numbers.items().get(i))); }
             int[] ids = idl.stream().mapToInt(Integer::intValue).toArray(), vals = vl.stream().mapToInt(Integer::intValue).toArray();
             OvCircuit ov = new OvCircuit(new ComponentMath(w));
-            int layer = Math.min(1, m.config().nLayers() - 1);
-            Mod10SaeFeatures.Result res = Mod10SaeFeatures.analyse(ov, layer, 0, ids, vals, 1);
-            System.out.printf("zoo-small L%dH0: %d numbers, %d mod-10 latents (classes %d), FVU %.3f, L0 %.2f, dead %d; units acc model %.3f all %.3f mod10-only %.3f removed %.3f%n",
-                    layer, res.numbers(), res.fit().mod10().size(), res.fit().classesFound(), res.fit().fvu(), res.fit().l0(), res.fit().deadLatents(),
+            // the head the report studies: the best successor head after block 0 (reads MLP0's output)
+            double[][] sc = SuccessionScores.compute(ov, List.of(numbers)).pooled();
+            int layer = 1, head = 0;
+            for (int l = 1; l < sc.length; l++) for (int h = 0; h < sc[l].length; h++) if (sc[l][h] > sc[layer][head]) { layer = l; head = h; }
+            Mod10SaeFeatures.Result res = Mod10SaeFeatures.analyse(ov, layer, head, ids, vals, 1);
+            System.out.printf("zoo-small L%dH%d: %d numbers, %d mod-10 latents (classes %d), FVU %.3f, L0 %.2f, dead %d; units acc model %.3f all %.3f mod10-only %.3f removed %.3f%n",
+                    layer, head, res.numbers(), res.fit().mod10().size(), res.fit().classesFound(), res.fit().fvu(), res.fit().l0(), res.fit().deadLatents(),
                     res.unitsAccuracyModel(), res.unitsAccuracyAllLatents(), res.unitsAccuracyMod10Only(), res.unitsAccuracyMod10Removed());
             assertEquals(ids.length, res.numbers());
             assertEquals(Mod10SaeFeatures.D_SAE, res.fit().latents().size());
-            if (layer >= 1) // the head's accuracy on e + m must equal Mod10Features' on the effective embedding (same input)
-                assertEquals(Mod10Features.unitsAccuracy(ov, layer, 0, ov.effectiveEmbeddings(ids), ids, vals), res.unitsAccuracyModel(), 1e-12);
+            // the head's accuracy on e + m must equal Mod10Features' on the effective embedding (same input)
+            assertEquals(Mod10Features.unitsAccuracy(ov, layer, head, ov.effectiveEmbeddings(ids), ids, vals), res.unitsAccuracyModel(), 1e-12);
             if (res.fit().mod10().isEmpty()) // nothing removed: identical to the model's input
                 assertEquals(res.unitsAccuracyModel(), res.unitsAccuracyMod10Removed(), 1e-12);
         }
