@@ -157,6 +157,7 @@ public final class SuccessorAnalysis {
                 HeatMapPng.write(cos, HeatMapPng.labels("", 10), HeatMapPng.labels("", 10), "cosine between mod-10 class-mean features",
                         "cosine", out.resolve("mod10-feature-cosines.png"));
                 html.img("mod10-feature-cosines.png", "cosine similarity of the mod-10 feature directions f_k");
+                mod10Sae(o, html, ov, mh, ids, vals);
             } else {
                 html.p("Only " + ids.length + " single-token numbers: too few for the mod-10 analysis (needs two-digit numbers as single tokens).");
                 o.put("mod10", "not available: " + ids.length + " single-token numbers");
@@ -166,6 +167,64 @@ public final class SuccessorAnalysis {
         }
         o.set("scores", matrix(s.pooled()));
         return o;
+    }
+
+    /** The "mod10_sae" section: a TopK SAE on MLP0's output for number tokens ({@link Mod10SaeFeatures}). */
+    static void mod10Sae(ObjectNode o, HtmlReport html, OvCircuit ov, int[] mh, int[] ids, int[] vals) {
+        Mod10SaeFeatures.Result r = Mod10SaeFeatures.analyse(ov, mh[0], mh[1], ids, vals, 1);
+        Mod10SaeFeatures.Fit f = r.fit();
+        ObjectNode x = o.putObject("mod10_sae");
+        x.put("head", "L" + mh[0] + "H" + mh[1]);
+        x.put("site", "blocks.0.hook_mlp_out (MLP0 output of each single-token number)");
+        x.put("data", "MLP0 outputs of the " + r.numbers() + " single-token numbers, drawn uniformly, plus Gaussian jitter of "
+                + Mod10SaeFeatures.JITTER + " x their RMS spread; latents scored on the clean rows");
+        x.put("architecture", "topk");
+        x.put("d_sae", Mod10SaeFeatures.D_SAE);
+        x.put("k", Mod10SaeFeatures.K);
+        x.put("steps", Mod10SaeFeatures.STEPS);
+        x.put("batch", Mod10SaeFeatures.BATCH);
+        x.put("seed", 1);
+        x.put("numbers", r.numbers());
+        x.put("fvu", f.fvu());
+        x.put("l0", f.l0());
+        x.put("dead_latents", f.deadLatents());
+        x.put("criterion", "best F1 of 'fires' vs 't mod 10 == k' >= " + Mod10SaeFeatures.MIN_F1 + " and true positives in >= "
+                + Mod10SaeFeatures.MIN_DECADES + " decades");
+        x.put("mod10_latents", f.mod10().size());
+        x.put("units_classes_found", f.classesFound());
+        ArrayNode ls = x.putArray("latents");
+        List<Mod10SaeFeatures.Latent> sorted = new ArrayList<>(f.latents());
+        sorted.sort(Comparator.comparingDouble((Mod10SaeFeatures.Latent l) -> -l.f1()));
+        for (Mod10SaeFeatures.Latent l : sorted) {
+            ObjectNode e = ls.addObject();
+            e.put("latent", l.index());
+            e.put("units_class", l.unitsClass());
+            e.put("f1", l.f1());
+            e.put("precision", l.precision());
+            e.put("recall", l.recall());
+            e.put("decades", l.decades());
+            e.put("fires_on", l.fires());
+            e.put("mod10", l.mod10());
+        }
+        x.put("units_accuracy_model", r.unitsAccuracyModel());
+        x.put("units_accuracy_all_latents", r.unitsAccuracyAllLatents());
+        x.put("units_accuracy_mod10_latents_only", r.unitsAccuracyMod10Only());
+        x.put("units_accuracy_mod10_latents_removed", r.unitsAccuracyMod10Removed());
+        html.p("SAE on MLP0's output (TopK, d_sae " + Mod10SaeFeatures.D_SAE + ", k " + Mod10SaeFeatures.K + ", " + Mod10SaeFeatures.STEPS
+                + " steps, seed 1) over " + r.numbers() + " number tokens (augmented with Gaussian jitter); FVU " + HtmlReport.num(f.fvu())
+                + ", " + f.deadLatents() + " latents never fire on a number. A latent is a mod-10 feature when its best F1 against one units class is >= "
+                + Mod10SaeFeatures.MIN_F1 + " and it fires across >= " + Mod10SaeFeatures.MIN_DECADES + " decades: " + f.mod10().size()
+                + " latents, covering " + f.classesFound() + " of 10 classes.");
+        List<List<String>> rows = new ArrayList<>();
+        for (Mod10SaeFeatures.Latent l : sorted.subList(0, Math.min(10, sorted.size())))
+            rows.add(List.of(Integer.toString(l.index()), l.unitsClass() < 0 ? "-" : Integer.toString(l.unitsClass()), HtmlReport.num(l.f1()),
+                    HtmlReport.pct(l.precision()), HtmlReport.pct(l.recall()), Integer.toString(l.decades()), l.mod10() ? "yes" : "no"));
+        html.table(List.of("latent (top 10 by F1)", "units class", "F1", "precision", "recall", "decades", "mod-10"), rows);
+        html.table(List.of("head " + x.get("head").asText() + " OV: units digit of successor correct on", "accuracy"), List.of(
+                List.of("e + MLP0(e) (model)", HtmlReport.pct(r.unitsAccuracyModel())),
+                List.of("e + SAE reconstruction, all latents", HtmlReport.pct(r.unitsAccuracyAllLatents())),
+                List.of("e + b_dec + mod-10 latents only", HtmlReport.pct(r.unitsAccuracyMod10Only())),
+                List.of("e + MLP0(e) with the mod-10 latents' contributions removed", HtmlReport.pct(r.unitsAccuracyMod10Removed()))));
     }
 
     static ArrayNode matrix(double[][] m) {
