@@ -81,8 +81,8 @@ public final class TransformerForward {
             k = fire(hooks, pre + "attn.hook_k", k, l, positionOffset, lengths, batched, m);
             v = fire(hooks, pre + "attn.hook_v", v, l, positionOffset, lengths, batched, m);
             if (c.isLlama()) {
-                q = fire(hooks, pre + "attn.hook_rot_q", rope(q, cos, sin, dh), l, positionOffset, lengths, batched, m);
-                k = fire(hooks, pre + "attn.hook_rot_k", rope(k, cos, sin, dh), l, positionOffset, lengths, batched, m);
+                q = fire(hooks, pre + "attn.hook_rot_q", rope(q, cos, sin, p.ropeRotate), l, positionOffset, lengths, batched, m);
+                k = fire(hooks, pre + "attn.hook_rot_k", rope(k, cos, sin, p.ropeRotate), l, positionOffset, lengths, batched, m);
             }
             NDArray qh = q.transpose(0, 2, 1, 3);                 // [b, h, t, dh]
             NDArray kh = k.transpose(0, 2, 1, 3);                 // [b, hkv, t, dh]
@@ -92,16 +92,15 @@ public final class TransformerForward {
                 kh = kv[0];
                 vh = kv[1];
             }
-            if (hkv != h) {                                       // grouped-query: head i reads kv head i / group
-                int g = h / hkv;
-                kh = kh.expandDims(2).broadcast(b, hkv, g, tk, dh).reshape(b, h, tk, dh);
-                vh = vh.expandDims(2).broadcast(b, hkv, g, tk, dh).reshape(b, h, tk, dh);
-            }
-            NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).mul(scale);     // [b, h, t, tk]
+            // grouped-query attention without copying k/v per head: fold the g query heads that share a kv head
+            // into the query axis, [b, hkv, g*t, dh] x [b, hkv, dh, tk] (head i reads kv head i / g, as in llama2.c/HF)
+            int g = h / hkv;
+            NDArray scores = qh.reshape(b, hkv, (long) g * t, dh).matMul(kh.transpose(0, 1, 3, 2))
+                    .reshape(b, h, t, tk).mul(scale);
             scores = scores.add(mask); // 0 where allowed, -inf where masked: exact for allowed entries
             scores = fire(hooks, pre + "attn.hook_attn_scores", scores, l, positionOffset, lengths, batched, m);
             NDArray pattern = fire(hooks, pre + "attn.hook_pattern", scores.softmax(-1), l, positionOffset, lengths, batched, m);
-            NDArray z = pattern.matMul(vh).transpose(0, 2, 1, 3);                // [b, t, h, dh]
+            NDArray z = pattern.reshape(b, hkv, (long) g * t, tk).matMul(vh).reshape(b, h, t, dh).transpose(0, 2, 1, 3); // [b, t, h, dh]
             z = fire(hooks, pre + "attn.hook_z", z, l, positionOffset, lengths, batched, m);
             NDArray attnOut;
             if (hooks.has(pre + "attn.hook_result")) {
@@ -122,8 +121,10 @@ public final class TransformerForward {
             NDArray post;
             if (c.isLlama()) {
                 int dm = c.dMlp();
-                NDArray gate = fire(hooks, pre + "mlp.hook_pre", mid.get(":, :, 0:" + dm), l, positionOffset, lengths, batched, m);
-                NDArray up = fire(hooks, pre + "mlp.hook_pre_linear", mid.get(":, :, " + dm + ":"), l, positionOffset, lengths, batched, m);
+                // contiguous copies: PyTorch's vectorised sigmoid can round differently on strided views, and a
+                // patched (contiguous) activation must reproduce the clean run bit for bit
+                NDArray gate = fire(hooks, pre + "mlp.hook_pre", mid.get(":, :, 0:" + dm).duplicate(), l, positionOffset, lengths, batched, m);
+                NDArray up = fire(hooks, pre + "mlp.hook_pre_linear", mid.get(":, :, " + dm + ":").duplicate(), l, positionOffset, lengths, batched, m);
                 post = silu(gate).mul(up);
             } else {
                 if (w.bMlpIn != null) mid = mid.add(w.bMlpIn);
@@ -182,13 +183,9 @@ public final class TransformerForward {
         return bias == null ? y : y.add(bias);
     }
 
-    /** Rotate-half RoPE: x * cos + rotate_half(x) * sin, rotate_half([a, b]) = [-b, a] over the last axis. */
-    static NDArray rope(NDArray x, NDArray cos, NDArray sin, int dh) {
-        int half = dh / 2;
-        NDArray a = x.get("..., 0:" + half);
-        NDArray bb = x.get("..., " + half + ":");
-        NDArray rot = bb.neg().concat(a, -1);
-        return x.mul(cos).add(rot.mul(sin));
+    /** Rotate-half RoPE: x * cos + rotate_half(x) * sin, rotate_half([a, b]) = [-b, a] = x R (one small matmul). */
+    static NDArray rope(NDArray x, NDArray cos, NDArray sin, NDArray rotateHalf) {
+        return x.mul(cos).add(x.matMul(rotateHalf).mul(sin));
     }
 
     static NDArray silu(NDArray x) {

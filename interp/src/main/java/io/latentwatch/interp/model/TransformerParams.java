@@ -28,6 +28,8 @@ public final class TransformerParams {
     public final List<Block> blocks = new ArrayList<>();
     /** RoPE tables [n_ctx, d_head] (rotate-half layout): constants, never trained. Null for GPT-2. */
     public NDArray ropeCos, ropeSin;
+    /** [d_head, d_head] signed permutation with x R = rotate_half(x) = [-x2, x1]. */
+    public NDArray ropeRotate;
 
     public TransformerParams(ModelConfig config) {
         this.config = config;
@@ -80,6 +82,12 @@ public final class TransformerParams {
                 sin[pos * dh + half + j] = sv;
             }
         }
+        float[] r = new float[dh * dh];
+        for (int j = 0; j < half; j++) {
+            r[(half + j) * dh + j] = -1f; // out[j] = -x[half + j]
+            r[j * dh + half + j] = 1f;    // out[half + j] = x[j]
+        }
+        ropeRotate = manager.create(r, new Shape(dh, dh));
         ropeCos = manager.create(cos, new Shape(n, dh));
         ropeSin = manager.create(sin, new Shape(n, dh));
     }

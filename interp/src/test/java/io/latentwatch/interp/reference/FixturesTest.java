@@ -60,4 +60,19 @@ class FixturesTest {
             else assertNotEquals(f32, v, 1e-7, "storage rounding reaches the reference");
         }
     }
+
+    @Test
+    void fixturesCanSeeAWrongEpsilonOrTheta() {
+        // The agreement tests hold logits to 1e-4: the fixtures must be sensitive enough that a loader
+        // reading rms_norm_eps / layer_norm_epsilon / rope_theta wrongly moves logits well past that.
+        int[] p = {1, 17, 60, 3, 3, 45, 69, 0, 12, 33};
+        var ls = RandomCheckpoints.LlamaSpec.tiny();
+        var lt = RandomCheckpoints.randomLlama(ls, 31);
+        RefTensor l = ScalarLlama.fromHf(lt, 4, 2, 1e-5, 1e4).forward(p).logits();
+        assertTrue(l.maxAbsDiff(ScalarLlama.fromHf(lt, 4, 2, 1e-6, 1e4).forward(p).logits()) > 5e-4);
+        assertTrue(l.maxAbsDiff(ScalarLlama.fromHf(lt, 4, 2, 1e-5, 5e5).forward(p).logits()) > 1e-2);
+        var gt = RandomCheckpoints.randomGpt2(RandomCheckpoints.Gpt2Spec.tiny(), 41);
+        RefTensor g = ScalarGpt2.fromHf(gt, 4, 1e-5).forward(p).logits();
+        assertTrue(g.maxAbsDiff(ScalarGpt2.fromHf(gt, 4, 1e-6).forward(p).logits()) > 3e-4);
+    }
 }

@@ -91,6 +91,100 @@ public final class Llama2cCheckpoint {
     }
 
     /**
+     * Writes a llama2.c version 1 file (export.py version1_export): a 256-byte header (uint32 magic
+     * "ak42" 0x616b3432, int32 version 1, the 7 int32 params with a positive vocab_size, a byte
+     * shared_classifier, zero padding), then float32 rms_att (all layers), rms_ffn, rms_final,
+     * token embedding, wq, wk, wv, wo, w1, w2, w3 (each all layers) and the classifier when not shared.
+     */
+    public static void writeV1(Path file, ScalarLlama model, int seqLen) throws IOException {
+        ScalarLlama.Config c = model.config();
+        ScalarLlama.Weights w = model.weights();
+        boolean shared = w.classifier == w.tokenEmbedding;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteBuffer h = header(c, seqLen, 1, shared, 0);
+        out.write(h.array());
+        for (float[] a : w.rmsAtt) out.write(f32(a));
+        for (float[] a : w.rmsFfn) out.write(f32(a));
+        out.write(f32(w.rmsFinal));
+        out.write(f32(w.tokenEmbedding));
+        for (float[][] m : new float[][][]{w.wq, w.wk, w.wv, w.wo, w.w1, w.w2, w.w3}) for (float[] a : m) out.write(f32(a));
+        if (!shared) out.write(f32(w.classifier));
+        Files.write(file, out.toByteArray());
+    }
+
+    /**
+     * Writes a llama2.c version 2 (Q8_0) file (export.py version2_export) and returns the model
+     * with the weights the file actually encodes (dequantized q * scale), for the reference. Header
+     * as v1 plus int32 group_size; then float32 rms_att, rms_ffn, rms_final; then int8 values of
+     * token embedding, wq, wk, wv, wo, w1, w2, w3 (all layers each) and the classifier when not shared,
+     * then all their float32 group scales in the same order. Symmetric quantisation per group:
+     * scale = max|w| / 127, q = round-half-even(w / scale).
+     */
+    public static ScalarLlama writeV2(Path file, ScalarLlama model, int seqLen, int groupSize) throws IOException {
+        ScalarLlama.Config c = model.config();
+        ScalarLlama.Weights w = model.weights();
+        boolean shared = w.classifier == w.tokenEmbedding;
+        while (c.dim() % groupSize != 0) groupSize /= 2;
+        ScalarLlama.Weights d = new ScalarLlama.Weights(c.nLayers());
+        d.rmsAtt = w.rmsAtt; d.rmsFfn = w.rmsFfn; d.rmsFinal = w.rmsFinal;
+        java.util.List<float[]> quantized = new java.util.ArrayList<>();
+        java.io.ByteArrayOutputStream ints = new java.io.ByteArrayOutputStream(), scales = new java.io.ByteArrayOutputStream();
+        java.util.function.Function<float[], float[]> q8 = qGroup(groupSize, ints, scales);
+        d.tokenEmbedding = q8.apply(w.tokenEmbedding);
+        float[][][] src = {w.wq, w.wk, w.wv, w.wo, w.w1, w.w2, w.w3};
+        float[][][] dst = {d.wq, d.wk, d.wv, d.wo, d.w1, d.w2, d.w3};
+        for (int m = 0; m < src.length; m++) for (int l = 0; l < c.nLayers(); l++) dst[m][l] = q8.apply(src[m][l]);
+        d.classifier = shared ? d.tokenEmbedding : q8.apply(w.classifier);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(header(c, seqLen, 2, shared, groupSize).array());
+        for (float[] a : w.rmsAtt) out.write(f32(a));
+        for (float[] a : w.rmsFfn) out.write(f32(a));
+        out.write(f32(w.rmsFinal));
+        out.write(ints.toByteArray());
+        out.write(scales.toByteArray());
+        Files.write(file, out.toByteArray());
+        return new ScalarLlama(c, d);
+    }
+
+    private static java.util.function.Function<float[], float[]> qGroup(int gs, java.io.ByteArrayOutputStream ints,
+                                                                       java.io.ByteArrayOutputStream scales) {
+        return a -> {
+            if (a.length % gs != 0) throw new IllegalArgumentException(a.length + " values are not a multiple of group size " + gs);
+            float[] deq = new float[a.length];
+            ByteBuffer sb = ByteBuffer.allocate(a.length / gs * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (int g = 0; g < a.length / gs; g++) {
+                float max = 0;
+                for (int i = 0; i < gs; i++) max = Math.max(max, Math.abs(a[g * gs + i]));
+                float scale = max / 127.0f;
+                sb.putFloat(scale);
+                for (int i = 0; i < gs; i++) {
+                    int q = (int) Math.rint(a[g * gs + i] / scale);
+                    ints.write((byte) q);
+                    deq[g * gs + i] = q * scale;
+                }
+            }
+            scales.writeBytes(sb.array());
+            return deq;
+        };
+    }
+
+    private static ByteBuffer header(ScalarLlama.Config c, int seqLen, int version, boolean shared, int groupSize) {
+        ByteBuffer h = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
+        h.putInt(0x616b3432).putInt(version);
+        h.putInt(c.dim()).putInt(c.hiddenDim()).putInt(c.nLayers()).putInt(c.nHeads()).putInt(c.nKvHeads())
+                .putInt(c.vocabSize()).putInt(seqLen);
+        h.put((byte) (shared ? 1 : 0));
+        if (version == 2) h.putInt(groupSize);
+        return h;
+    }
+
+    private static byte[] f32(float[] a) {
+        ByteBuffer b = ByteBuffer.allocate(a.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(a);
+        return b.array();
+    }
+
+    /**
      * The same model with Hugging Face tensor names and the q/k rows permuted for rotate-half RoPE,
      * as transformers' convert_llama_weights_to_hf.py does: within each head, output row 2i moves
      * to i and row 2i+1 moves to i + d_head/2. Then rotating halves of the permuted vectors is the

@@ -24,11 +24,15 @@ class ScalarLlamaTest {
         stories = Llama2cCheckpoint.read(resolve(MODEL));
     }
 
+    /**
+     * Paths under ../../shared are resolved against $LATENTWATCH_SHARED (set by the root pom for
+     * surefire/failsafe to the checkout's sibling shared/), falling back to the relative path.
+     */
     static Path resolve(Path p) {
-        // tests run in interp/ (module dir): ../../shared is /work/shared for a worktree; fall back to ../shared
-        if (Files.exists(p)) return p;
-        Path alt = Path.of("..").resolve(p.toString().substring("../../".length()));
-        return Files.exists(alt) ? alt : Path.of("/work").resolve(p.toString().substring("../../".length()));
+        String rel = p.toString().substring("../../shared/".length());
+        String env = System.getenv("LATENTWATCH_SHARED");
+        if (env != null && Files.exists(Path.of(env).resolve(rel))) return Path.of(env).resolve(rel);
+        return p;
     }
 
     @Test

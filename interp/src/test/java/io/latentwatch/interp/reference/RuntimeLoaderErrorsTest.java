@@ -1,0 +1,95 @@
+package io.latentwatch.interp.reference;
+
+import io.latentwatch.interp.model.HookedTransformer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Bad checkpoints fail with a message naming the file, the tensor and the shapes involved. */
+class RuntimeLoaderErrorsTest {
+    @TempDir
+    Path tmp;
+
+    static String messageOf(Path model) {
+        Exception e = assertThrows(Exception.class, () -> {
+            try (HookedTransformer m = HookedTransformer.load(model, null)) {
+                fail("loaded " + m);
+            }
+        });
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) all.append(t.getMessage()).append(" | ");
+        return all.toString();
+    }
+
+    static void assertMentions(String msg, String... parts) {
+        for (String p : parts) assertTrue(msg.contains(p), "message should mention '" + p + "': " + msg);
+    }
+
+    @Test
+    void truncatedSafetensors() throws Exception {
+        Path d = Fixtures.truncatedSafetensors(tmp.resolve("t"), 100);
+        assertMentions(messageOf(d), "model.safetensors", "truncated");
+    }
+
+    @Test
+    void wrongShape() throws Exception {
+        Path d = Fixtures.wrongShapeLlama(tmp.resolve("w"));
+        assertMentions(messageOf(d), "model.layers.1.self_attn.k_proj.weight", "[40, 64]", "[32, 64]");
+    }
+
+    @Test
+    void missingTensor() throws Exception {
+        Path d = Fixtures.missingTensorGpt2(tmp.resolve("m"));
+        assertMentions(messageOf(d), "h.1.mlp.c_fc.weight");
+    }
+
+    @Test
+    void unknownArchitecture() throws Exception {
+        Path d = Fixtures.unknownArchitecture(tmp.resolve("u"));
+        String msg = messageOf(d);
+        assertTrue(msg.contains("MambaForCausalLM") || msg.contains("mamba"), msg);
+        assertMentions(msg, "config.json");
+    }
+
+    @Test
+    void missingShard() throws Exception {
+        Path d = Fixtures.missingShard(tmp.resolve("s"));
+        assertMentions(messageOf(d), "model-00002-of-00002.safetensors");
+    }
+
+    @Test
+    void unsupportedConfigVariantsAreRefusedNotIgnored() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode rope = io.latentwatch.interp.model.RandomCheckpoints.llamaConfig(
+                io.latentwatch.interp.model.RandomCheckpoints.LlamaSpec.tiny(), io.latentwatch.interp.tensor.DType.F32);
+        rope.putObject("rope_scaling").put("type", "linear").put("factor", 2.0);
+        Path d = tmp.resolve("rope");
+        io.latentwatch.interp.model.RandomCheckpoints.write(d, rope, io.latentwatch.interp.model.RandomCheckpoints.randomLlama(
+                io.latentwatch.interp.model.RandomCheckpoints.LlamaSpec.tiny(), 1), io.latentwatch.interp.tensor.DType.F32, 1);
+        assertMentions(messageOf(d), "config.json", "rope_scaling");
+        com.fasterxml.jackson.databind.node.ObjectNode act = io.latentwatch.interp.model.RandomCheckpoints.gpt2Config(
+                io.latentwatch.interp.model.RandomCheckpoints.Gpt2Spec.tiny(), io.latentwatch.interp.tensor.DType.F32);
+        act.put("activation_function", "relu");
+        Path g = tmp.resolve("act");
+        io.latentwatch.interp.model.RandomCheckpoints.write(g, act, io.latentwatch.interp.model.RandomCheckpoints.randomGpt2(
+                io.latentwatch.interp.model.RandomCheckpoints.Gpt2Spec.tiny(), 1), io.latentwatch.interp.tensor.DType.F32, 1);
+        assertMentions(messageOf(g), "config.json", "relu");
+    }
+
+    @Test
+    void badTokensAndOverlongPromptsAreClearErrors() throws Exception {
+        try (HookedTransformer m = HookedTransformer.load(Fixtures.STORIES, null)) {
+            assertMentions(assertThrows(IllegalArgumentException.class, () -> m.logits(new int[]{1, 600})).getMessage(), "600", "512");
+            assertMentions(assertThrows(IllegalArgumentException.class, () -> m.logits(new int[]{1, -1})).getMessage(), "-1");
+            assertMentions(assertThrows(IllegalArgumentException.class, () -> m.logits(new int[513])).getMessage(), "513", "512");
+        }
+    }
+
+    @Test
+    void truncatedLlama2cFile() throws Exception {
+        Path f = Fixtures.truncatedLlama2c(tmp.resolve("cut.bin"), 4096);
+        assertMentions(messageOf(f), "cut.bin");
+    }
+}
