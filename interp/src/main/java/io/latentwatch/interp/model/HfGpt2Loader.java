@@ -24,6 +24,13 @@ final class HfGpt2Loader {
         if (act != null && !act.equals("gelu_new") && !act.equals("gelu_pytorch_tanh")) {
             throw new IOException(ck.dir + "/config.json: activation_function '" + act + "' is not supported (gelu_new)");
         }
+        // Variants that change the attention scale (Stanford CRFM GPT-2s etc.) would run with wrong numbers: refuse.
+        if (!ck.boolCfg("scale_attn_weights", true)) {
+            throw new IOException(ck.dir + "/config.json: scale_attn_weights=false (no 1/sqrt(d_head)) is not supported");
+        }
+        if (ck.boolCfg("scale_attn_by_inverse_layer_idx", false)) {
+            throw new IOException(ck.dir + "/config.json: scale_attn_by_inverse_layer_idx=true is not supported");
+        }
         ModelConfig c = ModelConfig.gpt2(d, layers, nh, m, v, ctx, (float) ck.numCfg("layer_norm_epsilon", 1e-5),
                 ck.intCfg("bos_token_id", -1), ck.intCfg("eos_token_id", -1));
         String pre = ck.has("transformer.wte.weight") ? "transformer." : "";

@@ -28,6 +28,7 @@ public final class HookedTransformer implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final String modelId;
     private final String versionHash;
+    private final java.util.Set<String> hookNames;
 
     public HookedTransformer(ModelWeights weights, Tokenizer tokenizer, String modelId, String versionHash) {
         this.config = weights.config();
@@ -36,6 +37,7 @@ public final class HookedTransformer implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.modelId = modelId;
         this.versionHash = versionHash;
+        this.hookNames = java.util.Set.copyOf(HookPoints.all(config));
     }
 
     /** Loads a checkpoint (format detected by {@link ModelLoader}); {@code tokenizer} may be null. */
@@ -102,8 +104,8 @@ public final class HookedTransformer implements AutoCloseable {
     public ForwardResult run(int[][] batch, boolean batched, Hooks hooks, Collection<String> cacheNames) {
         if (batch.length == 0) throw new IllegalArgumentException("empty batch");
         if (!batched && batch.length != 1) throw new IllegalArgumentException("unbatched run with " + batch.length + " rows");
-        for (String n : hooks.names()) HookPoints.check(config, n);
-        for (String n : cacheNames) HookPoints.check(config, n);
+        for (String n : hooks.names()) if (!hookNames.contains(n)) HookPoints.check(config, n);
+        for (String n : cacheNames) if (!hookNames.contains(n)) HookPoints.check(config, n);
         int b = batch.length;
         int[] lengths = new int[b];
         int t = 0;

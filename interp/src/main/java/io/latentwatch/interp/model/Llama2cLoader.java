@@ -117,6 +117,12 @@ public final class Llama2cLoader {
             if (!shared) cls = r.mat("wcls", vocab, dim);
             r.finishQuantized();
         }
+        if (buf.remaining() != 0) {
+            throw new IOException(file + ": " + buf.remaining() + " bytes left after the last tensor of a llama2.c v" + version
+                    + " checkpoint with dim=" + dim + " hidden_dim=" + hidden + " n_layers=" + nLayers + " n_heads=" + nHeads
+                    + " n_kv_heads=" + nKv + " vocab_size=" + vocab + (shared ? "" : " (unshared classifier)") + " seq_len="
+                    + seqLen + ": the header does not describe this file");
+        }
         List<LayerWeights> layers = new ArrayList<>();
         for (int l = 0; l < nLayers; l++) {
             Tensor q = ModelWeights.adjacentToRotateHalf(wq[l], nHeads, dh);

@@ -97,7 +97,7 @@ public final class TransformerForward {
             int g = h / hkv;
             NDArray scores = qh.reshape(b, hkv, (long) g * t, dh).matMul(kh.transpose(0, 1, 3, 2))
                     .reshape(b, h, t, tk).mul(scale);
-            scores = scores.add(mask); // 0 where allowed, -inf where masked: exact for allowed entries
+            if (mask != null) scores = scores.add(mask); // 0 where allowed, -inf where masked: exact for allowed entries
             scores = fire(hooks, pre + "attn.hook_attn_scores", scores, l, positionOffset, lengths, batched, m);
             NDArray pattern = fire(hooks, pre + "attn.hook_pattern", scores.softmax(-1), l, positionOffset, lengths, batched, m);
             NDArray z = pattern.reshape(b, hkv, (long) g * t, tk).matMul(vh).reshape(b, h, t, dh).transpose(0, 2, 1, 3); // [b, t, h, dh]
@@ -151,9 +151,14 @@ public final class TransformerForward {
     }
 
     /** Additive mask [b, 1, t, tk]: 0 where query i (absolute offset+i) may attend to key j (j <= offset+i and
-     * j < length[row]), -inf elsewhere. */
+     * j < length[row]), -inf elsewhere; null when nothing is masked (single-token step over an unpadded cache). */
     static NDArray causalMask(NDManager m, int b, int t, int offset, int[] lengths) {
         int tk = offset + t;
+        if (t == 1) { // a decode step sees every cached key unless a row is padded: no mask needed
+            boolean full = true;
+            for (int len : lengths) full &= len >= tk;
+            if (full) return null;
+        }
         float[] mask = new float[b * t * tk];
         java.util.Arrays.fill(mask, Float.NEGATIVE_INFINITY);
         for (int r = 0; r < b; r++) {

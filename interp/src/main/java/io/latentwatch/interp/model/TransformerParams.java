@@ -43,7 +43,8 @@ public final class TransformerParams {
         p.wPos = nd(manager, w.wPos());
         p.lnFinalW = nd(manager, w.lnFinalW());
         p.lnFinalB = nd(manager, w.lnFinalB());
-        p.wU = nd(manager, w.wU());
+        // tied models multiply by a transposed view of wE (BLAS handles the transpose): no second copy
+        p.wU = c.tiedEmbeddings() ? null : nd(manager, w.wU());
         p.bU = nd(manager, w.bU());
         for (LayerWeights l : w.layers()) {
             Block b = new Block();

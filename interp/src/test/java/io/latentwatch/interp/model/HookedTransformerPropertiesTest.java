@@ -186,6 +186,35 @@ class HookedTransformerPropertiesTest {
         assertTrue(maxDiff(Arrays.copyOfRange(pa.data(), 5 * d, 6 * d), Arrays.copyOfRange(pb.data(), 5 * d, 6 * d)) > 0);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K"})
+    void concurrentCallsGiveTheSameResultsAsSequentialOnes(String name) throws Exception {
+        HookedTransformer m = TestModels.byName(name);
+        int[][] prompts = new int[8][];
+        Tensor[] want = new Tensor[8];
+        for (int i = 0; i < 8; i++) {
+            prompts[i] = TestModels.tokens(m, 5 + i, 100 + i);
+            want[i] = m.logits(prompts[i]);
+        }
+        int arrays = m.manager().getManagedArrays().size();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Tensor>> got = new ArrayList<>();
+            for (int rep = 0; rep < 3; rep++) {
+                for (int i = 0; i < 8; i++) {
+                    int k = i;
+                    got.add(pool.submit(() -> m.runWithHooks(prompts[k], Hooks.create().zeroAblate("hook_embed",
+                            Selection.positions(999)))));
+                }
+            }
+            // not bitwise: OpenMP's thread count is per calling thread, so GEMM may block (and round) differently
+            for (int j = 0; j < got.size(); j++) assertTrue(want[j % 8].maxAbsDiff(got.get(j).get()) < 1e-4f, "call " + j);
+        } finally {
+            pool.shutdown();
+        }
+        assertEquals(arrays, m.manager().getManagedArrays().size());
+    }
+
     static float maxDiff(float[] a, float[] b) {
         assertEquals(a.length, b.length);
         float m = 0;

@@ -24,7 +24,7 @@ class MemoryStabilityTest {
     @Test
     void twoThousandForwardsLeaveNoArraysAndNoNativeGrowth() throws Exception {
         HookedTransformer m = TestModels.stories();
-        int[] toks = {1, 403, 407, 261, 378, 300};
+        int[] toks = TestModels.tokens(m, 32, 99); // ~0.8 MB of activations per forward: a leak would be obvious
         Hooks hooks = Hooks.create().zeroAblate("blocks.1.attn.hook_z", Selection.heads(2))
                 .addVector("blocks.2.hook_resid_pre", new io.latentwatch.interp.tensor.Tensor(new float[64], 64), Selection.positions(3));
         List<String> cache = List.of("blocks.0.hook_resid_pre", "blocks.3.attn.hook_pattern");
@@ -44,8 +44,9 @@ class MemoryStabilityTest {
         System.out.printf("after %d forwards: %d managed arrays (before %d), RSS grew %.1f MiB over the second half%n",
                 FORWARDS, m.manager().getManagedArrays().size(), arrays, grown / 1048576.0);
         assertEquals(arrays, m.manager().getManagedArrays().size(), "arrays left behind in the model's manager");
-        // leaking the per-forward activations (>100 KiB each) would add ~100 MiB over 1,000 forwards
-        assertTrue(grown < 48L << 20, "resident memory grew by " + grown + " bytes over " + FORWARDS / 2 + " forwards");
+        // leaking the per-forward activations would add ~800 MiB over 1,000 forwards; allocator arenas and the
+        // JIT may add a one-off step (a 10,000-forward run plateaued after ~4,000; see interp/README.md)
+        assertTrue(grown < 160L << 20, "resident memory grew by " + grown + " bytes over " + FORWARDS / 2 + " forwards");
     }
 
     static long rssBytes() throws Exception {

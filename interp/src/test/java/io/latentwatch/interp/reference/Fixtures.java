@@ -20,8 +20,18 @@ import java.util.Map;
 public final class Fixtures {
     private Fixtures() {}
 
-    public static final Path STORIES = ScalarLlamaTest.resolve(ScalarLlamaTest.MODEL);
-    public static final Path STORIES_TOKENIZER = ScalarLlamaTest.resolve(ScalarLlamaTest.TOKENIZER);
+    public static final Path STORIES = shared("models/stories260K/stories260K.bin");
+    public static final Path STORIES_TOKENIZER = shared("models/stories260K/tok512.bin");
+
+    /**
+     * A file under the shared data directory: $LATENTWATCH_SHARED (the root pom sets it for surefire and
+     * failsafe to the checkout's sibling shared/), else ../../shared relative to the module directory.
+     */
+    public static Path shared(String rel) {
+        String env = System.getenv("LATENTWATCH_SHARED");
+        if (env != null && Files.exists(Path.of(env).resolve(rel))) return Path.of(env).resolve(rel);
+        return Path.of("../../shared").resolve(rel);
+    }
 
     public record LlamaFixture(String name, Path path, ScalarLlama reference) {
         @Override public String toString() { return name; }

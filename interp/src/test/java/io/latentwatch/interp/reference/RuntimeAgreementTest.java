@@ -166,6 +166,22 @@ class RuntimeAgreementTest {
         try (HookedTransformer m = HookedTransformer.load(g, null)) {
             compareGpt2("hf-gpt2-transformer-prefixed", m, ScalarGpt2.fromHf(t, s.nHead(), s.layerNormEpsilon()), new int[]{4, 8, 15, 16, 23, 42});
         }
+        // GPT-2 with n_inner set (d_mlp = 2 d instead of 4 d)
+        Map<String, Tensor> narrow = new java.util.LinkedHashMap<>(t);
+        SplittableRandom rnd = new SplittableRandom(14);
+        int dm = 2 * s.nEmbd();
+        for (int i = 0; i < s.nLayer(); i++) {
+            narrow.put("h." + i + ".mlp.c_fc.weight", gaussian(rnd, 0.1, s.nEmbd(), dm));
+            narrow.put("h." + i + ".mlp.c_fc.bias", gaussian(rnd, 0.02, dm));
+            narrow.put("h." + i + ".mlp.c_proj.weight", gaussian(rnd, 0.1, dm, s.nEmbd()));
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode gc = RandomCheckpoints.gpt2Config(s, DType.F32);
+        gc.put("n_inner", dm);
+        Path gi = tmp.resolve("gpt2-n-inner");
+        RandomCheckpoints.write(gi, gc, narrow, DType.F32, 1);
+        try (HookedTransformer m = HookedTransformer.load(gi, null)) {
+            compareGpt2("hf-gpt2-n_inner", m, ScalarGpt2.fromHf(narrow, s.nHead(), s.layerNormEpsilon()), new int[]{4, 8, 15, 16, 23, 42});
+        }
         // Llama config.json as older transformers wrote it: no head_dim / rope_theta / num_key_value_heads /
         // tie_word_embeddings: defaults are d/h, 10000, n_heads and untied.
         RandomCheckpoints.LlamaSpec mha = new RandomCheckpoints.LlamaSpec(64, 160, 4, 4, 2, 96, 128, 1e-5, 1e4, false, 0.1);
@@ -421,6 +437,12 @@ class RuntimeAgreementTest {
                 else compareGpt2("zoo/" + d.getFileName(), m, HfDirectory.gpt2(d), p);
             }
         }
+    }
+
+    static Tensor gaussian(SplittableRandom rnd, double std, int... shape) {
+        float[] v = new float[(int) Tensor.numel(shape)];
+        for (int i = 0; i < v.length; i++) v[i] = (float) (std * rnd.nextGaussian());
+        return new Tensor(v, shape);
     }
 
     void checkGeneration(String fixture, HookedTransformer m, Function<int[], RefTensor> ref, int[] prompt, int steps) {

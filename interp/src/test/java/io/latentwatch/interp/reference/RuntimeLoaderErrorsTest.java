@@ -78,6 +78,26 @@ class RuntimeLoaderErrorsTest {
         assertMentions(messageOf(g), "config.json", "relu");
     }
 
+    /**
+     * HF GPT-2 configs that change the attention math (scale_attn_weights=false: no 1/sqrt(d_head);
+     * scale_attn_by_inverse_layer_idx=true: an extra 1/(layer+1), used e.g. by Stanford CRFM's GPT-2s)
+     * must be implemented or refused, never silently computed as plain GPT-2.
+     * Disabled: the runtime loads both and ignores the flags (NOTES-reference.md, finding 5).
+     */
+    @org.junit.jupiter.api.Disabled("runtime bug: GPT-2 attention-scaling flags are ignored (NOTES-reference.md #5); enable when fixed")
+    @Test
+    void gpt2AttentionScalingVariantsAreNotSilentlyIgnored() throws Exception {
+        for (String[] kv : new String[][]{{"scale_attn_weights", "false"}, {"scale_attn_by_inverse_layer_idx", "true"}}) {
+            com.fasterxml.jackson.databind.node.ObjectNode c = io.latentwatch.interp.model.RandomCheckpoints.gpt2Config(
+                    io.latentwatch.interp.model.RandomCheckpoints.Gpt2Spec.tiny(), io.latentwatch.interp.tensor.DType.F32);
+            c.put(kv[0], Boolean.parseBoolean(kv[1]));
+            Path d = tmp.resolve(kv[0]);
+            io.latentwatch.interp.model.RandomCheckpoints.write(d, c, io.latentwatch.interp.model.RandomCheckpoints.randomGpt2(
+                    io.latentwatch.interp.model.RandomCheckpoints.Gpt2Spec.tiny(), 1), io.latentwatch.interp.tensor.DType.F32, 1);
+            assertMentions(messageOf(d), "config.json", kv[0]);
+        }
+    }
+
     @Test
     void badTokensAndOverlongPromptsAreClearErrors() throws Exception {
         try (HookedTransformer m = HookedTransformer.load(Fixtures.STORIES, null)) {

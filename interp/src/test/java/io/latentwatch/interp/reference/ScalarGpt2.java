@@ -25,7 +25,8 @@ import static io.latentwatch.interp.reference.ScalarMath.*;
  * ln_final.hook_normalized.
  */
 public final class ScalarGpt2 {
-    public record Config(int dim, int nLayers, int nHeads, int nPositions, int vocabSize, double eps) {
+    /** {@code dMlp} is n_inner (4 * n_embd when the config leaves it null). */
+    public record Config(int dim, int dMlp, int nLayers, int nHeads, int nPositions, int vocabSize, double eps) {
         public int headDim() { return dim / nHeads; }
     }
 
@@ -70,7 +71,8 @@ public final class ScalarGpt2 {
             L.fcProjW = t.get(p + "mlp.c_proj.weight").data(); L.fcProjB = t.get(p + "mlp.c_proj.bias").data();
             ls[l] = L;
         }
-        Config c = new Config(wte.dim(1), n, nHeads, wpe.dim(0), wte.dim(0), eps);
+        int dMlp = n == 0 ? 4 * wte.dim(1) : t.get(pre + "h.0.mlp.c_fc.weight").dim(1);
+        Config c = new Config(wte.dim(1), dMlp, n, nHeads, wpe.dim(0), wte.dim(0), eps);
         return new ScalarGpt2(c, wte.data(), wpe.data(), ls, t.get(pre + "ln_f.weight").data(), t.get(pre + "ln_f.bias").data());
     }
 
@@ -154,14 +156,14 @@ public final class ScalarGpt2 {
             double[][] n2 = new double[T][], pre = new double[T][], post = new double[T][], out = new double[T][];
             for (int t = 0; t < T; t++) {
                 n2[t] = layerNormalize(mid[t], c.eps());
-                pre[t] = conv1d(L.fcW, L.fcB, d, 4 * d, affine(n2[t], L.ln2W, L.ln2B));
-                post[t] = new double[4 * d];
-                for (int i = 0; i < 4 * d; i++) post[t][i] = geluNew(pre[t][i]);
+                pre[t] = conv1d(L.fcW, L.fcB, d, c.dMlp(), affine(n2[t], L.ln2W, L.ln2B));
+                post[t] = new double[c.dMlp()];
+                for (int i = 0; i < c.dMlp(); i++) post[t][i] = geluNew(pre[t][i]);
             }
             hooks.put(b + "ln2.hook_normalized", RefTensor.ofRows(n2));
             hooks.put(b + "mlp.hook_pre", RefTensor.ofRows(pre));
             post = fireRows(b + "mlp.hook_post", post, hooks, iv);
-            for (int t = 0; t < T; t++) out[t] = conv1d(L.fcProjW, L.fcProjB, 4 * d, d, post[t]);
+            for (int t = 0; t < T; t++) out[t] = conv1d(L.fcProjW, L.fcProjB, c.dMlp(), d, post[t]);
             out = fireRows(b + "hook_mlp_out", out, hooks, iv);
             for (int t = 0; t < T; t++) x[t] = add(mid[t], out[t]);
             x = fireRows(b + "hook_resid_post", x, hooks, iv);

@@ -14,25 +14,12 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** Known-property tests of the scalar Llama reference (before it is trusted to judge the runtime). */
 class ScalarLlamaTest {
-    static final Path MODEL = Path.of("../../shared/models/stories260K/stories260K.bin");
-    static final Path TOKENIZER = Path.of("../../shared/models/stories260K/tok512.bin");
     static final int[] PROMPT = {1, 403, 407, 261, 378, 365, 3, 450, 511, 40, 282, 42};
     static ScalarLlama stories;
 
     @BeforeAll
     static void load() throws Exception {
-        stories = Llama2cCheckpoint.read(resolve(MODEL));
-    }
-
-    /**
-     * Paths under ../../shared are resolved against $LATENTWATCH_SHARED (set by the root pom for
-     * surefire/failsafe to the checkout's sibling shared/), falling back to the relative path.
-     */
-    static Path resolve(Path p) {
-        String rel = p.toString().substring("../../shared/".length());
-        String env = System.getenv("LATENTWATCH_SHARED");
-        if (env != null && Files.exists(Path.of(env).resolve(rel))) return Path.of(env).resolve(rel);
-        return p;
+        stories = Llama2cCheckpoint.read(Fixtures.STORIES);
     }
 
     @Test
@@ -44,7 +31,7 @@ class ScalarLlamaTest {
 
     @Test
     void greedyFromBosIsTinyStoriesEnglish() throws Exception {
-        Llama2cVocab vocab = Llama2cVocab.read(resolve(TOKENIZER), 512);
+        Llama2cVocab vocab = Llama2cVocab.read(Fixtures.STORIES_TOKENIZER, 512);
         int[] ids = {1};
         for (int step = 0; step < 30; step++) {
             ScalarLlama.Result r = stories.forward(ids);
@@ -119,7 +106,7 @@ class ScalarLlamaTest {
 
     @Test
     void zeroedAttentionOutputLeavesTheResidualUnaffected() throws Exception {
-        ScalarLlama m = Llama2cCheckpoint.read(resolve(MODEL));
+        ScalarLlama m = Llama2cCheckpoint.read(Fixtures.STORIES);
         Arrays.fill(m.weights().wo[2], 0f);
         ScalarLlama.Result r = m.forward(PROMPT);
         assertEquals(0, r.hooks().get("blocks.2.hook_resid_pre").maxAbsDiff(r.hooks().get("blocks.2.hook_resid_mid")));
@@ -228,8 +215,8 @@ class ScalarLlamaTest {
     void llama2cWriterRoundTripsWithASeparateClassifier(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("m.bin");
         Llama2cCheckpoint.write(f, stories, 512);
-        assertEquals(Files.size(resolve(MODEL)), Files.size(f));
-        byte[] orig = Files.readAllBytes(resolve(MODEL)), mine = Files.readAllBytes(f);
+        assertEquals(Files.size(Fixtures.STORIES), Files.size(f));
+        byte[] orig = Files.readAllBytes(Fixtures.STORIES), mine = Files.readAllBytes(f);
         int freqBytes = 512 * 8 * 4; // freq_cis real+imag [512, 4] each: recomputed, may differ in the last ulp
         assertArrayEquals(Arrays.copyOf(orig, orig.length - freqBytes), Arrays.copyOf(mine, mine.length - freqBytes),
                 "byte-identical re-export of header and weights");
@@ -263,7 +250,7 @@ class ScalarLlamaTest {
         assertEquals(0, clean.logits().maxAbsDiff(same.logits()));
         // zero-ablating head 3 of layer 2 equals zeroing that head's columns of W_O
         ScalarLlama.Result ablated = stories.forward(PROMPT, Intervention.zeroHead(2, 3));
-        ScalarLlama m = Llama2cCheckpoint.read(resolve(MODEL));
+        ScalarLlama m = Llama2cCheckpoint.read(Fixtures.STORIES);
         for (int o = 0; o < 64; o++) Arrays.fill(m.weights().wo[2], o * 64 + 3 * 8, o * 64 + 4 * 8, 0f);
         assertEquals(0, ablated.logits().maxAbsDiff(m.forward(PROMPT).logits()), 1e-12);
         assertTrue(ablated.logits().maxAbsDiff(clean.logits()) > 1e-3);
