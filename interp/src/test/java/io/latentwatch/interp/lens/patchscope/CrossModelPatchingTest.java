@@ -14,8 +14,8 @@ class CrossModelPatchingTest {
     @Test
     void identityMapIntoTheSameModelAgreesEverywhereAndAZeroMapDoesNot() throws Exception {
         HookedTransformer m = LensFixtures.stories();
-        List<int[]> prompts = List.of(m.toTokens("Once upon a time, there was a cat."), m.toTokens("Lily had a red ball."));
-        for (int l : new int[]{0, 3, 5}) {
+        List<int[]> prompts = List.of(m.toTokens("Lily had a red ball."));
+        for (int l : new int[]{0, 5}) {
             double[] r = CrossModelPatching.precisionAt1(m, l, m, l, AffineMap.identity(64), prompts);
             assertEquals(1.0, r[0], 0, "layer " + l);
             assertEquals(1.0, r[1], 0);
