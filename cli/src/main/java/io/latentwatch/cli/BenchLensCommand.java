@@ -71,6 +71,8 @@ public class BenchLensCommand implements Callable<Integer> {
                 o.put("layer", l);
                 o.put("iterations", iterations);
                 o.put("available_processors", Runtime.getRuntime().availableProcessors());
+                // other processes compete for the same cores: the load average says how far from idle the figures are
+                o.put("system_load_average_1m", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
                 ObjectNode d = o.putObject("decoders");
                 put(d.putObject("logit_lens"), tLogit);
                 put(d.putObject("tuned_lens"), tTuned);
