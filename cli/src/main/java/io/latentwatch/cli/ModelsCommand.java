@@ -51,7 +51,7 @@ public final class ModelsCommand implements Runnable {
      */
     record RemoteFile(String path, String name, String sha256) {}
 
-    /** Known public checkpoints, relative to the base URL https://huggingface.co. */
+    /** Known public checkpoints, relative to the base URL https://huggingface.co unless absolute. */
     static final Map<String, List<RemoteFile>> KNOWN = new LinkedHashMap<>();
 
     static {
@@ -62,8 +62,9 @@ public final class ModelsCommand implements Runnable {
                 new RemoteFile(tl + "stories260K/tok512.bin", "tok512.bin",
                         "037cb335abb25d1fa9e8ecae30ed2a3a8ace9302862ebcdc05d51a6bbb10c312")));
         for (String s : new String[]{"stories15M", "stories42M", "stories110M"}) {
-            // the 32000-token Llama 2 tokenizer.bin these models use is llama2.c's repository file; see models list
-            KNOWN.put(s, List.of(new RemoteFile(tl + s + ".bin", s + ".bin", null)));
+            // these use the 32000-token Llama 2 tokenizer.bin from llama2.c's repository (found beside the .bin at load)
+            KNOWN.put(s, List.of(new RemoteFile(tl + s + ".bin", s + ".bin", null),
+                    new RemoteFile("https://raw.githubusercontent.com/karpathy/llama2.c/master/tokenizer.bin", "tokenizer.bin", null)));
         }
         String g = "openai-community/gpt2/resolve/main/";
         KNOWN.put("gpt2", List.of(new RemoteFile(g + "config.json", "config.json", null),
@@ -172,7 +173,8 @@ public final class ModelsCommand implements Runnable {
                     out.println("up to date: " + target);
                     continue;
                 }
-                URI uri = URI.create(baseUrl.replaceAll("/+$", "") + "/" + f.path());
+                URI uri = f.path().startsWith("https://") ? URI.create(f.path())
+                        : URI.create(baseUrl.replaceAll("/+$", "") + "/" + f.path());
                 try {
                     download(http, uri, f, target, out);
                 } catch (ConnectException | java.net.http.HttpConnectTimeoutException | java.nio.channels.UnresolvedAddressException e) {

@@ -36,6 +36,10 @@ public final class ZooCommand implements Runnable {
         Integer steps;
         @Option(names = "--seed", description = "Seed for weights (seed) and data (seed + 1); default: the recipe's.")
         Long seed;
+        @Option(names = "--lr", description = "Peak learning rate (default: the recipe's, 2e-3 small, 1.5e-3 base).")
+        Double lr;
+        @Option(names = "--init", description = "Continue from this zoo checkpoint's weights (fresh optimizer state) instead of a fresh init.")
+        Path init;
         @Option(names = "--circuits", description = "Also measure the ground-truth circuits and write circuits.json.")
         boolean circuits;
 
@@ -44,13 +48,14 @@ public final class ZooCommand implements Runnable {
             ZooTrainer.Recipe r = ZooTrainer.Recipe.defaults(size);
             if (steps != null) r = r.withSteps(steps);
             if (seed != null) r = r.withSeed(seed);
+            if (lr != null) r = r.withLr(lr);
             ZooConfig config = ZooConfig.forSize(size);
             try (NDManager m = NDManager.newBaseManager();
                  ProgressBar pb = new ProgressBarBuilder().setTaskName("zoo-" + size).setInitialMax(r.steps()).build()) {
                 ZooTrainer.Result res = ZooTrainer.train(config, r, m, (s, loss) -> {
                     pb.step();
                     pb.setExtraMessage(String.format("loss %.3f", loss));
-                });
+                }, 16, init);
                 pb.close();
                 ZooTrainer.save(res, r, out);
                 System.out.printf("zoo-%s: %d parameters, held-out loss %.4f, %.1f s -> %s%n", size,

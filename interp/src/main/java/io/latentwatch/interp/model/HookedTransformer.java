@@ -11,7 +11,6 @@ import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.interp.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 
@@ -135,6 +134,29 @@ public final class HookedTransformer implements AutoCloseable {
         }
     }
 
+    /**
+     * The model's head applied to residual-stream vectors: final norm (with gain/bias) then the unembedding,
+     * [..., d_model] -> [..., vocab]. On the last block's hook_resid_post this gives the logits; on earlier
+     * residuals it is the logit lens (nostalgebraist 2020; Patchscopes' simplest special case).
+     */
+    public Tensor unembed(Tensor residual) {
+        int d = config.dModel();
+        if (residual.dim(-1) != d) {
+            throw new IllegalArgumentException("residual " + residual + " does not end in d_model " + d);
+        }
+        int rows = residual.size() / d;
+        try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray x = sub.create(residual.data(), new Shape(rows, d));
+            NDArray n = TransformerForward.affine(TransformerForward.normalize(config, x), params.lnFinalW, params.lnFinalB);
+            NDArray logits = params.wU != null ? n.matMul(params.wU) : n.matMul(params.wE.transpose());
+            if (params.bU != null) logits = logits.add(params.bU);
+            int[] shape = residual.shape();
+            shape[shape.length - 1] = config.vocabSize();
+            return new Tensor(logits.toFloatArray(), shape);
+        }
+    }
+
     @Override
     public void close() {
         manager.close();
@@ -145,6 +167,4 @@ public final class HookedTransformer implements AutoCloseable {
     public String toString() {
         return "HookedTransformer(" + modelId + ", " + config + ")";
     }
-
-    static int[] copy(int[] a) { return Arrays.copyOf(a, a.length); }
 }

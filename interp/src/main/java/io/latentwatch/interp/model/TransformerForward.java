@@ -102,15 +102,16 @@ public final class TransformerForward {
             NDArray pattern = fire(hooks, pre + "attn.hook_pattern", scores.softmax(-1), l, positionOffset, lengths, batched, m);
             NDArray z = pattern.reshape(b, hkv, (long) g * t, tk).matMul(vh).reshape(b, h, t, dh).transpose(0, 2, 1, 3); // [b, t, h, dh]
             z = fire(hooks, pre + "attn.hook_z", z, l, positionOffset, lengths, batched, m);
-            NDArray attnOut;
+            NDArray attnOut = null;
             if (hooks.has(pre + "attn.hook_result")) {
-                // per-head outputs z_h W_O[h] (TransformerLens use_attn_result): [b, t, h, d]; costs h x memory
+                // per-head outputs z_h W_O[h] (TransformerLens use_attn_result): [b, t, h, d]; costs h x memory.
+                // Only a hook that replaced them switches attn_out to their sum, so reading/caching hook_result
+                // leaves the numbers bit-identical to a plain forward.
                 NDArray result = z.transpose(0, 2, 1, 3).matMul(w.wO.reshape(h, dh, d)).transpose(0, 2, 1, 3);
-                result = fire(hooks, pre + "attn.hook_result", result, l, positionOffset, lengths, batched, m);
-                attnOut = result.sum(new int[]{2});
-            } else {
-                attnOut = z.reshape(b, t, h * dh).matMul(w.wO);
+                NDArray hooked = fire(hooks, pre + "attn.hook_result", result, l, positionOffset, lengths, batched, m);
+                if (hooked != result) attnOut = hooked.sum(new int[]{2});
             }
+            if (attnOut == null) attnOut = z.reshape(b, t, h * dh).matMul(w.wO);
             if (w.bO != null) attnOut = attnOut.add(w.bO);
             attnOut = fire(hooks, pre + "hook_attn_out", attnOut, l, positionOffset, lengths, batched, m);
             resid = fire(hooks, pre + "hook_resid_mid", resid.add(attnOut), l, positionOffset, lengths, batched, m);

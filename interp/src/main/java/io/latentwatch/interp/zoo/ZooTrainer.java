@@ -65,9 +65,19 @@ public final class ZooTrainer {
 
     /** As above, measuring the held-out loss on {@code heldOutBatches} batches of 32 windows. */
     public static Result train(ZooConfig config, Recipe r, NDManager manager, StepListener onStep, int heldOutBatches) {
+        return train(config, r, manager, onStep, heldOutBatches, null);
+    }
+
+    /** As above; with {@code initFrom} non-null, training continues from that checkpoint's weights (fresh optimizer state). */
+    public static Result train(ZooConfig config, Recipe r, NDManager manager, StepListener onStep, int heldOutBatches, Path initFrom) {
         long t0 = System.nanoTime();
         Engine.getInstance().setRandomSeed((int) r.seed());
-        ZooLlama model = ZooLlama.init(config, r.seed(), manager);
+        ZooLlama model;
+        try {
+            model = initFrom == null ? ZooLlama.init(config, r.seed(), manager) : ZooLlama.load(initFrom, manager);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot continue from " + initFrom, e);
+        }
         SyntheticCorpus data = new SyntheticCorpus(r.seed() + 1);
         Map<String, NDArray> params = model.parameters();
         Map<String, NDArray[]> moments = new LinkedHashMap<>();
@@ -164,7 +174,7 @@ public final class ZooTrainer {
         tc.put("training_seconds", Math.round(res.seconds() * 10) / 10.0);
         tc.put("threads", Runtime.getRuntime().availableProcessors());
         tc.put("retrain", "java -Dai.djl.offline=true -cp interp/target/classes:$(cat cp.txt) io.latentwatch.interp.zoo.ZooTrainer --size "
-                + r.size() + " --steps " + r.steps() + " --seed " + r.seed() + " --out " + dir);
+                + r.size() + " --steps " + r.steps() + " --lr " + r.lr() + " --seed " + r.seed() + " --out " + dir);
         var arr = tc.putArray("loss_curve");
         for (float l : res.losses()) { if (Float.isFinite(l)) arr.add(Math.round(l * 10000) / 10000.0); else arr.addNull(); }
         om.writeValue(dir.resolve("training-config.json").toFile(), tc);
@@ -184,6 +194,7 @@ public final class ZooTrainer {
         Integer steps = null;
         Long seed = null;
         Double lr = null;
+        Path init = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--size" -> size = args[++i];
@@ -191,6 +202,7 @@ public final class ZooTrainer {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--lr" -> lr = Double.parseDouble(args[++i]);
+                case "--init" -> init = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -205,11 +217,20 @@ public final class ZooTrainer {
             long t0 = System.nanoTime();
             Result res = train(c, r, m, (s, loss) -> {
                 if ((s + 1) % 25 == 0) System.err.printf("step %d/%d lr %.5f loss %.4f %.1fs%n", s + 1, fr.steps(), fr.lrAt(s), loss, (System.nanoTime() - t0) / 1e9);
-            });
+            }, 16, init);
             List<Float> l = res.losses();
             System.err.printf("done: %d params, last-50 loss %.4f, held-out %.4f, %.1f s%n", res.model().parameterCount(),
                     mean(l, Math.max(0, l.size() - 50), l.size()), res.heldOutLoss(), res.seconds());
             save(res, r, Path.of(out));
+            if (init != null) {
+                // record the continuation in training-config.json: what it started from and that start's own recipe
+                ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+                ObjectNode tc = (ObjectNode) om.readTree(Path.of(out).resolve("training-config.json").toFile());
+                tc.put("continued_from", init.toString());
+                if (java.nio.file.Files.exists(init.resolve("training-config.json")))
+                    tc.set("continued_from_training_config", om.readTree(init.resolve("training-config.json").toFile()));
+                om.writeValue(Path.of(out).resolve("training-config.json").toFile(), tc);
+            }
             res.model().close();
         }
     }

@@ -29,7 +29,6 @@ class HookedTransformerPropertiesTest {
         Hooks id = Hooks.create();
         List<String> fired = new ArrayList<>();
         for (String h : m.hookNames()) {
-            if (h.endsWith("hook_result")) continue; // changes the summation path; checked separately below
             id.add(h, (act, ctx) -> {
                 fired.add(ctx.name());
                 return act;
@@ -37,10 +36,10 @@ class HookedTransformerPropertiesTest {
         }
         Tensor hooked = m.runWithHooks(toks, id);
         assertArrayEquals(clean.data(), hooked.data(), "identity hooks must not change a single bit");
-        assertEquals(m.hookNames().size() - m.config().nLayers(), fired.size(), "every hook fired once");
-        // hook_result: attn_out becomes the sum of per-head outputs, equal up to float summation order
+        assertEquals(m.hookNames().size(), fired.size(), "every hook fired once");
+        // a hook that REPLACES hook_result makes attn_out the sum of the per-head outputs: equal up to summation order
         Hooks res = Hooks.create();
-        for (int l = 0; l < m.config().nLayers(); l++) res.add(HookPoints.block(l, "attn.hook_result"), (a, c) -> a);
+        for (int l = 0; l < m.config().nLayers(); l++) res.add(HookPoints.block(l, "attn.hook_result"), (a, c) -> a.duplicate());
         float diff = clean.maxAbsDiff(m.runWithHooks(toks, res));
         assertTrue(diff < 1e-4f, "hook_result path differs by " + diff);
     }
@@ -51,9 +50,10 @@ class HookedTransformerPropertiesTest {
         HookedTransformer m = TestModels.byName(name);
         int[] toks = TestModels.tokens(m, 9, 2);
         List<String> names = new ArrayList<>(m.hookNames());
-        names.removeIf(h -> h.endsWith("hook_result"));
         ForwardResult clean = m.runWithCache(toks, names);
+        assertArrayEquals(m.logits(toks).data(), clean.logits().data(), "caching every hook (hook_result too) changes nothing");
         assertEquals(names.size(), clean.cache().size());
+        names.removeIf(h -> h.endsWith("hook_result")); // patching it switches attn_out to a per-head sum (1e-5 level)
         for (String h : names) {
             Tensor patched = m.runWithHooks(toks, Hooks.create().replace(h, clean.cache().get(h)));
             assertArrayEquals(clean.logits().data(), patched.data(), "patching " + h + " with its own value");
@@ -213,6 +213,18 @@ class HookedTransformerPropertiesTest {
             pool.shutdown();
         }
         assertEquals(arrays, m.manager().getManagedArrays().size());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K", "gpt2-random", "llama-random"})
+    void unembeddingTheLastResidualGivesTheLogits(String name) throws Exception {
+        HookedTransformer m = TestModels.byName(name);
+        int[] toks = TestModels.tokens(m, 6, 13);
+        String last = HookPoints.block(m.config().nLayers() - 1, "hook_resid_post");
+        ForwardResult r = m.runWithCache(toks, List.of(last));
+        Tensor viaHead = m.unembed(r.cache().get(last));
+        assertArrayEquals(r.logits().shape(), viaHead.shape());
+        assertTrue(r.logits().maxAbsDiff(viaHead) < 1e-5f);
     }
 
     static float maxDiff(float[] a, float[] b) {

@@ -119,6 +119,41 @@ class RandomCheckpointsTest {
         assertTrue(maxOffDiag > 0.05 && maxOffDiag < 0.95, "attention neither uniform-trivial nor one-hot: " + maxOffDiag);
     }
 
+    @Test
+    void fileBytesFollowTheSafetensorsSpecDecodedByHand(@TempDir Path root) throws Exception {
+        // Independent of SafeTensors/Float16Codec: parse the header and decode F16/BF16 bit patterns here.
+        for (DType dtype : DType.values()) {
+            Path dir = root.resolve(dtype.name());
+            Map<String, Tensor> stored = RandomCheckpoints.writeGpt2(dir, RandomCheckpoints.Gpt2Spec.tiny(), 5, dtype, 1);
+            byte[] file = Files.readAllBytes(dir.resolve("model.safetensors"));
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(file).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            int headerLen = (int) b.getLong(0);
+            JsonNode header = JSON.readTree(new String(file, 8, headerLen, java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals("pt", header.get("__metadata__").get("format").asText());
+            for (String name : new String[]{"wte.weight", "h.1.attn.c_attn.bias", "ln_f.weight"}) {
+                JsonNode e = header.get(name);
+                assertEquals(dtype.name(), e.get("dtype").asText());
+                int begin = 8 + headerLen + e.get("data_offsets").get(0).asInt();
+                float[] want = stored.get(name).data();
+                for (int i = 0; i < want.length; i++) {
+                    float got = switch (dtype) {
+                        case F32 -> b.getFloat(begin + 4 * i);
+                        case BF16 -> Float.intBitsToFloat((b.getShort(begin + 2 * i) & 0xffff) << 16);
+                        case F16 -> halfByHand(b.getShort(begin + 2 * i));
+                    };
+                    assertEquals(want[i], got, 0f, dtype + " " + name + "[" + i + "]");
+                }
+            }
+        }
+    }
+
+    /** IEEE binary16 to float from the definition: (-1)^s * 2^(e-15) * 1.m, subnormals 2^-14 * 0.m. */
+    static float halfByHand(short h) {
+        int s = (h >> 15) & 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+        double v = e == 0 ? Math.scalb(m / 1024.0, -14) : Math.scalb(1 + m / 1024.0, e - 15);
+        return (float) (s == 1 ? -v : v);
+    }
+
     /** Reads a HF directory through the shared SafeTensors reader (not the runtime's loader). */
     static Map<String, Tensor> readDir(Path dir) throws Exception {
         Map<String, Tensor> out = new java.util.LinkedHashMap<>();

