@@ -31,8 +31,8 @@ import picocli.CommandLine;
         description = {"Benchmarks of latentwatch's parts, each reported next to this machine's float32 matmul GFLOP/s "
                 + "measured in the same run. Add --json for machine-readable output.",
                 "Subcommands: model (prefill/decode tokens/s of the runtime), monitor (samples/s and latency of the streaming SAE projection), node (sampling overhead "
-                        + "on generation), sae-train (SAE training tokens/s)."},
-        subcommands = {BenchMonitorCommand.class, BenchNodeCommand.class, BenchSaeTrainCommand.class, BenchCommand.ModelBench.class,
+                        + "on generation), sae-train (SAE training tokens/s), lens (per-call latency of the logit lens, tuned lens and token-identity Patchscope)."},
+        subcommands = {BenchMonitorCommand.class, BenchNodeCommand.class, BenchSaeTrainCommand.class, BenchCommand.ModelBench.class, BenchLensCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec

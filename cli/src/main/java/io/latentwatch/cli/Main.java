@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
                 DemoCommand.class, NodeCommand.class, TrafficCommand.class, MonitorCommand.class, AuditCommand.class,
                 KafkaCommand.class,
                 GenerateCommand.class, InspectCommand.class, ModelsCommand.class, ZooCommand.class,
-                TrainCommand.class, PathPatchCommand.class, SuccessorHeadsCommand.class,
+                TrainCommand.class, LensCommand.class, PatchscopeCommand.class, PatchscopeExperimentsCommand.class,
+                PathPatchCommand.class, SuccessorHeadsCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
                 + "request count, and records the ground truth of every request: which were injected anomalies (random "
                 + "bytes, other languages, code, repeated tokens) or planted-circuit triggers (indirect object, induction, "
                 + "successor, greater-than). Each request carries its id as X-Request-Id, so alerts can be scored against it.",
-                "Scenarios: normal (in-domain only), drift (a topic shift ramping to 80%), anomalies, circuits, mixed.",
+                "Scenarios: normal (in-domain only), drift (a topic shift ramping to 80%%), anomalies, circuits, mixed.",
                 "Example: latentwatch traffic --url http://127.0.0.1:8000 --scenario anomalies --rate 4 --duration 1m --ground-truth gt.jsonl"})
 public final class TrafficCommand implements Callable<Integer> {
     @Option(names = "--url", required = true, description = "The node's base URL; loopback only (e.g. http://127.0.0.1:8000)")

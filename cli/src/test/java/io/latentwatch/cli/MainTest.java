@@ -29,7 +29,8 @@ class MainTest {
         String root = run(0, "--help");
         assertTrue(root.contains("Watches the inside of deployed language models"), root);
         Map<String, CommandLine> subs = Main.commandLine().getSubcommands();
-        assertTrue(subs.keySet().containsAll(java.util.List.of("demo", "kafka", "monitor", "node", "traffic", "bench", "help")), subs.keySet().toString());
+        assertTrue(subs.keySet().containsAll(java.util.List.of("demo", "kafka", "monitor", "node", "traffic", "audit", "generate", "inspect", "models", "zoo",
+                "train", "lens", "patchscope", "patchscope-eval", "path-patch", "successor-heads", "bench", "help")), subs.keySet().toString());
         for (Map.Entry<String, CommandLine> e : subs.entrySet()) {
             if (e.getKey().equals("help")) continue;
             String help = run(0, e.getKey(), "--help");
@@ -49,7 +50,7 @@ class MainTest {
                 assertTrue(o.description().length > 0 && !o.description()[0].isBlank(), "bench " + e.getKey() + " " + o.longestName());
             }
         }
-        assertTrue(subs.get("bench").getSubcommands().keySet().containsAll(java.util.List.of("monitor", "node", "sae-train")));
+        assertTrue(subs.get("bench").getSubcommands().keySet().containsAll(java.util.List.of("monitor", "node", "sae-train", "model", "lens")));
     }
 
     @Test
