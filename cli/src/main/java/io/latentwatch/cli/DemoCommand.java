@@ -3,6 +3,7 @@ package io.latentwatch.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.latentwatch.cli.demo.BatchedActivations;
+import io.latentwatch.cli.demo.CircuitSetup;
 import io.latentwatch.cli.demo.DemoScore;
 import io.latentwatch.cli.demo.HookedActivationModel;
 import io.latentwatch.cli.demo.ModelRepresentationReader;
@@ -131,6 +132,14 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--sae-steps", defaultValue = "200", description = "Training steps of each SAE fit. Default: ${DEFAULT-VALUE}.")
     int saeSteps;
 
+    @Option(names = "--circuit-task", defaultValue = "ioi",
+            description = "Task of the model's circuits.json whose circuit is discovered before traffic and watched by the circuit detector "
+                    + "(SaeVersion of blocks.1.attn.hook_z; block 0 on a one-layer model). Default: ${DEFAULT-VALUE}.")
+    String circuitTask;
+
+    @Option(names = "--no-circuits", description = "Skip circuit discovery (the node then samples no hook_z and the circuit detector stays idle).")
+    boolean noCircuits;
+
     @Option(names = "--no-refit", description = "Skip the mid-run refit (no hot swap).")
     boolean noRefit;
 
@@ -148,6 +157,9 @@ public final class DemoCommand implements Callable<Integer> {
     boolean verbose;
 
     private final PrintStream out = System.out;
+    /** SaeVersions published before traffic (the residual SAE, and the circuit SAE when discovered): the rest are hot swaps. */
+    private int initialVersions = 1;
+    private boolean circuitWatched;
 
     @Override
     public Integer call() throws Exception {
@@ -175,8 +187,13 @@ public final class DemoCommand implements Callable<Integer> {
             producerCfg.put("bootstrap.servers", bootstrap);
             HiddenStatePublisher publisher = HiddenStatePublisher.create(producerCfg, serdes.serializer(HiddenStateSample.class),
                     topics.hiddenStates(), 4096);
-            SamplingPolicy policy = new SamplingPolicy(1.0, Set.of(h), SamplingPolicy.Positions.parse(positions), 4, seed);
-            try (InferenceNode node = new InferenceNode(m, modelId, policy, List.of(h), publisher, new ActivationEncoder(), "demo-node", false);
+            // The circuit detector reads the per-head outputs of one layer's attention (hook_z) at the prompt's last position.
+            Path circuitsJson = (Files.isDirectory(loc.model()) ? loc.model() : loc.model().toAbsolutePath().getParent()).resolve("circuits.json");
+            int circuitLayer = Math.min(1, m.config().nLayers() - 1);
+            String hz = !noCircuits && Files.isRegularFile(circuitsJson) ? "blocks." + circuitLayer + ".attn.hook_z" : null;
+            List<String> nodeHooks = hz == null || hz.equals(h) ? List.of(h) : List.of(h, hz);
+            SamplingPolicy policy = new SamplingPolicy(1.0, Set.copyOf(nodeHooks), SamplingPolicy.Positions.parse(positions), 4, seed);
+            try (InferenceNode node = new InferenceNode(m, modelId, policy, nodeHooks, publisher, new ActivationEncoder(), "demo-node", false);
                  KafkaVersionPublisher<byte[]> versions = versionPublisher(bootstrap, serdes, topics)) {
                 // 1. The initial trainer run: an SAE, its baseline and labels, published as the first SaeVersion.
                 ArtifactStore store = new ArtifactStore(work.resolve("artifacts"));
@@ -187,6 +204,25 @@ public final class DemoCommand implements Callable<Integer> {
                 if (!first.published()) throw new IllegalStateException("the initial SAE did not pass the quality gates: " + first.reasons());
                 out.printf("  trained SAE %s for %s in %.1f s: FVU %.3f, L0 %.1f, dead %.0f%% -> SaeVersion published%n", first.version(), h,
                         (System.nanoTime() - tt) / 1e9, first.metrics().get("fvu"), first.metrics().get("l0"), 100 * first.metrics().get("dead_fraction"));
+                if (hz != null) {
+                    // Circuit signatures (O'Neill & Bui 2024) from circuits.json's positive/negative prompts, published like the SAE.
+                    PromptMix bm = new PromptMix(domain, seed * 31 + 5);
+                    List<String> baseline = new ArrayList<>();
+                    for (int i = 0; i < 400; i++) baseline.add(bm.normal().text());
+                    try {
+                        CircuitSetup.Published c = CircuitSetup.run(m, modelId, circuitsJson, circuitTask, circuitLayer, baseline,
+                                node.modelLock(), store, versions, seed);
+                        node.withCircuitHooks(Set.of(hz));
+                        initialVersions = 2;
+                        circuitWatched = true;
+                        out.printf(Locale.ROOT, "  circuit '%s' discovered in %.1f s: heads %s, match at >= %d -> SaeVersion %s for %s published%n",
+                                circuitTask, c.seconds(), c.signature().getHeads().stream().map(x -> "L" + x.getLayer() + "H" + x.getHead()).toList(),
+                                c.signature().getMinMatchedHeads(), c.version(), c.hook());
+                    } catch (Exception e) {
+                        // hook_z samples still flow (raw); the monitor counts them as without SAE.
+                        out.println("  circuit discovery skipped: " + e.getMessage());
+                    }
+                }
 
                 // 2. The monitor: projection, detectors, explanations read with the node's model.
                 Map<String, Object> streamsCfg = KafkaConfig.withEnvironment(MonitorApp.streamsDefaults(bootstrap, work.resolve("streams")));
@@ -497,14 +533,14 @@ public final class DemoCommand implements Callable<Integer> {
         }
         long swapped = (long) scrape.sum("latentwatch_sae_versions_swapped_total");
         s.put("sae_versions_applied", swapped);
-        s.put("hot_swaps", Math.max(0, swapped - 1));
+        s.put("hot_swaps", Math.max(0, swapped - initialVersions));
         s.put("sae_versions_rejected", (long) scrape.sum("latentwatch_sae_versions_rejected_total"));
         s.put("refit", refit);
         List<Alert> alerts;
         synchronized (console.received) {
             alerts = new ArrayList<>(console.received);
         }
-        s.put("detectors", DemoScore.score(traffic.requests(), alerts));
+        s.put("detectors", DemoScore.score(traffic.requests(), alerts, circuitWatched ? Set.of("circuit") : Set.of()));
         Map<String, Object> metrics = new LinkedHashMap<>();
         for (String n : List.of("latentwatch_records_processed_total", "latentwatch_records_dead_lettered_total", "latentwatch_alerts_total",
                 "latentwatch_activations_projected_total", "latentwatch_explanations_total")) {

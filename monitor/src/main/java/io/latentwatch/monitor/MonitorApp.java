@@ -90,7 +90,7 @@ public final class MonitorApp implements AutoCloseable {
                       io.latentwatch.monitor.detect.Watchlist watchlist, io.latentwatch.monitor.explain.RepresentationReader reader) {
         this(streamsConfig, topics, serdes, detector, metricsPort, monitorConfig, watchlist,
                 reader == null ? null
-                        : (java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader>) r -> reader);
+                        : (java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader>) r -> reader, null);
     }
 
     /**
@@ -101,7 +101,20 @@ public final class MonitorApp implements AutoCloseable {
                                                ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
                                                io.latentwatch.monitor.detect.Watchlist watchlist,
                                                java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory) {
-        return new MonitorApp(streamsConfig, topics, serdes, detector, metricsPort, monitorConfig, watchlist, readerFactory);
+        return new MonitorApp(streamsConfig, topics, serdes, detector, metricsPort, monitorConfig, watchlist, readerFactory, null);
+    }
+
+    /**
+     * As {@link #withReaderFactory}, plus the lens-trajectory detector on the models of {@code lensScorer}
+     * (thresholds from {@code monitor.lens.*} in {@code monitorConfig}, defaults when it is null).
+     */
+    public static MonitorApp withLensTrajectory(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
+                                                ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
+                                                io.latentwatch.monitor.detect.Watchlist watchlist,
+                                                java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory,
+                                                io.latentwatch.monitor.detect.LensTrajectoryScorer lensScorer) {
+        return new MonitorApp(streamsConfig, topics, serdes, detector, metricsPort, monitorConfig, watchlist, readerFactory,
+                java.util.Objects.requireNonNull(lensScorer, "lensScorer"));
     }
 
     /**
@@ -114,7 +127,8 @@ public final class MonitorApp implements AutoCloseable {
     private MonitorApp(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
                       ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
                       io.latentwatch.monitor.detect.Watchlist watchlist,
-                      java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory) {
+                      java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory,
+                      io.latentwatch.monitor.detect.LensTrajectoryScorer lensScorer) {
         this.metrics = new MonitorMetrics();
         MonitorTopology.Sae sae = null;
         if (monitorConfig != null) {
@@ -142,6 +156,11 @@ public final class MonitorApp implements AutoCloseable {
         if (!StreamsConfig.EXACTLY_ONCE_V2.equals(cfg.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))) {
             LOG.warn("processing.guarantee is {}, not exactly_once_v2: alerts and dead letters may be duplicated",
                     cfg.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+        }
+        if (lensScorer != null) {
+            MonitorConfig lc = monitorConfig == null ? MonitorConfig.defaults() : monitorConfig;
+            topology.withLensTrajectory(lensScorer, new io.latentwatch.monitor.detect.LensTrajectoryDetector(
+                    lc.integer(MonitorConfig.LENS_WARMUP), lc.dbl(MonitorConfig.LENS_QUANTILE), lc.dbl(MonitorConfig.LENS_MARGIN)));
         }
         this.streams = new KafkaStreams(topology.build(), KafkaConfig.toProperties(cfg));
         // Poison records are dead-lettered in the topology; anything else is a bug or an outage:

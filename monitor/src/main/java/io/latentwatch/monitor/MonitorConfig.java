@@ -35,6 +35,11 @@ public final class MonitorConfig {
     public static final String EXPLANATIONS_PARTITIONS = "monitor.explanations.partitions";
     public static final String HTTP_PORT = "monitor.http.port";
     public static final String HTTP_HOST = "monitor.http.host";
+    public static final String LENS_WARMUP = "monitor.lens.warmup.samples";
+    public static final String LENS_QUANTILE = "monitor.lens.quantile";
+    public static final String LENS_MARGIN = "monitor.lens.margin";
+    /** Prefix of per-model keys {@code monitor.tuned-lens.dir.<modelId>} = directory of a tuned lens (config.json + safetensors). */
+    public static final String TUNED_LENS_DIR_PREFIX = "monitor.tuned-lens.dir.";
     public static final String ENV_PREFIX = "LATENTWATCH_";
 
     private static final Map<String, String> DEFAULTS = new TreeMap<>(Map.ofEntries(
@@ -56,7 +61,10 @@ public final class MonitorConfig {
             Map.entry(EXPLAIN_PROMPT_TEXT, "false"),
             Map.entry(EXPLANATIONS_PARTITIONS, "0"),
             Map.entry(HTTP_PORT, "-1"),
-            Map.entry(HTTP_HOST, "127.0.0.1")));
+            Map.entry(HTTP_HOST, "127.0.0.1"),
+            Map.entry(LENS_WARMUP, "200"),
+            Map.entry(LENS_QUANTILE, "0.99"),
+            Map.entry(LENS_MARGIN, "1.5")));
 
     private final Map<String, String> values;
 
@@ -70,7 +78,7 @@ public final class MonitorConfig {
     public static MonitorConfig of(Map<String, String> props, Map<String, String> env) {
         Map<String, String> v = new TreeMap<>(DEFAULTS);
         props.forEach((k, val) -> {
-            if (!DEFAULTS.containsKey(k)) throw new IllegalArgumentException("unknown monitor setting '" + k + "' (known: " + DEFAULTS.keySet() + ")");
+            if (!known(k)) throw new IllegalArgumentException("unknown monitor setting '" + k + "' (known: " + DEFAULTS.keySet() + ")");
             v.put(k, val);
         });
         for (String k : DEFAULTS.keySet()) {
@@ -94,14 +102,31 @@ public final class MonitorConfig {
 
     public MonitorConfig with(String key, Object value) {
         Map<String, String> m = new TreeMap<>(values);
-        if (!DEFAULTS.containsKey(key)) throw new IllegalArgumentException("unknown monitor setting '" + key + "'");
+        if (!known(key)) throw new IllegalArgumentException("unknown monitor setting '" + key + "'");
         m.put(key, String.valueOf(value));
         MonitorConfig c = new MonitorConfig(m);
         c.validate();
         return c;
     }
 
+    private static boolean known(String key) {
+        return DEFAULTS.containsKey(key) || (key.startsWith(TUNED_LENS_DIR_PREFIX) && key.length() > TUNED_LENS_DIR_PREFIX.length());
+    }
+
+    /** Tuned-lens directories by model id, from the {@code monitor.tuned-lens.dir.<modelId>} keys. */
+    public Map<String, Path> tunedLensDirs() {
+        Map<String, Path> out = new TreeMap<>();
+        values.forEach((k, v) -> {
+            if (k.startsWith(TUNED_LENS_DIR_PREFIX) && !v.isBlank()) out.put(k.substring(TUNED_LENS_DIR_PREFIX.length()), Path.of(v.trim()));
+        });
+        return out;
+    }
+
     private void validate() {
+        if (integer(LENS_WARMUP) < 2) throw new IllegalArgumentException(LENS_WARMUP + " must be >= 2, got " + integer(LENS_WARMUP));
+        double lq = dbl(LENS_QUANTILE);
+        if (!(lq > 0 && lq < 1)) throw new IllegalArgumentException(LENS_QUANTILE + " must be in (0, 1), got " + lq);
+        if (!(dbl(LENS_MARGIN) > 0)) throw new IllegalArgumentException(LENS_MARGIN + " must be > 0, got " + dbl(LENS_MARGIN));
         positive(BATCH_MAX_RECORDS);
         positive(BATCH_MAX_MS);
         positive(PROJECTION_MAX_LATENTS);

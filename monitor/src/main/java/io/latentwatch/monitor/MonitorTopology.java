@@ -48,6 +48,8 @@ public final class MonitorTopology {
     private final ActivationNormDetector normDetector;
     private final MonitorMetrics metrics;
     private final Sae sae;
+    private io.latentwatch.monitor.detect.LensTrajectoryScorer lensScorer;
+    private io.latentwatch.monitor.detect.LensTrajectoryDetector lensDetector;
 
     public static final String PROJECTION_BUFFER = "projection-buffer";
     public static final String NO_SAE_ANNOUNCED = "no-sae-announced";
@@ -79,6 +81,17 @@ public final class MonitorTopology {
         this.sae = sae;
     }
 
+    /**
+     * Adds the lens-trajectory detector on valid samples (both with and without the SAE half); its alerts
+     * join the others (alerts topic, explanations).
+     */
+    public MonitorTopology withLensTrajectory(io.latentwatch.monitor.detect.LensTrajectoryScorer scorer,
+                                              io.latentwatch.monitor.detect.LensTrajectoryDetector detector) {
+        this.lensScorer = java.util.Objects.requireNonNull(scorer, "scorer");
+        this.lensDetector = java.util.Objects.requireNonNull(detector, "detector");
+        return this;
+    }
+
     public Topology build() {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -105,6 +118,14 @@ public final class MonitorTopology {
         KStream<String, Alert> normAlerts = byValidity.get("sample-valid")
                 .process(() -> new ActivationNormProcessor(normDetector, metrics, NORM_BASELINES),
                         Named.as("activation-norm"), NORM_BASELINES);
+        if (lensScorer != null) {
+            // 4b. Lens trajectory: early-layer tuned lens vs the final prediction, for samples carrying both.
+            var scorer = lensScorer;
+            var detector = lensDetector;
+            normAlerts = normAlerts.merge(byValidity.get("sample-valid")
+                    .process(() -> new LensTrajectoryProcessor(scorer, detector, metrics), Named.as("lens-trajectory")),
+                    Named.as("merge-lens-trajectory-alerts"));
+        }
         if (sae == null) {
             normAlerts.to(topics.alerts(), Produced.with(Serdes.String(), alertSerde).withName("alerts"));
             return builder.build();

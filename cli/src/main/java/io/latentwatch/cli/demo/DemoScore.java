@@ -22,6 +22,11 @@ public final class DemoScore {
     private DemoScore() {}
 
     public static Map<String, Map<String, Object>> score(List<TrafficGenerator.RequestRecord> requests, List<Alert> alerts) {
+        return score(requests, alerts, Set.of());
+    }
+
+    /** As {@link #score(List, List)}, with an entry for each of {@code expected} even when it flagged nothing (recall 0, precision null). */
+    public static Map<String, Map<String, Object>> score(List<TrafficGenerator.RequestRecord> requests, List<Alert> alerts, Set<String> expected) {
         Set<String> sent = new HashSet<>(), anomalies = new HashSet<>(), circuits = new HashSet<>(), injected = new HashSet<>();
         for (TrafficGenerator.RequestRecord r : requests) {
             if (r.status() != 200) continue;
@@ -40,6 +45,7 @@ public final class DemoScore {
                 unscored.merge(a.getDetector(), 1L, Long::sum);
             }
         }
+        for (String d : expected) flagged.computeIfAbsent(d, k -> new HashSet<>());
         Map<String, Map<String, Object>> out = new LinkedHashMap<>();
         for (var e : flagged.entrySet()) {
             String d = e.getKey();

@@ -39,6 +39,9 @@ public final class InferenceNode implements AutoCloseable {
     private final ActivationEncoder encoder;
     private final String nodeId;
     private final boolean tokenText;
+    /** hook_z hooks published as per-head outputs z_h W_O[h] at the prompt's last position (circuit detection); see {@link #withCircuitHooks}. */
+    private volatile java.util.Set<String> circuitHooks = java.util.Set.of();
+    private volatile HeadOutputs headOutputs;
     private final ReentrantLock generation = new ReentrantLock(true);
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong sampled = new AtomicLong();
@@ -84,6 +87,21 @@ public final class InferenceNode implements AutoCloseable {
     public static String modelIdOf(java.nio.file.Path model) {
         String n = model.toAbsolutePath().normalize().getFileName().toString();
         return n.endsWith(".bin") ? n.substring(0, n.length() - 4) : n;
+    }
+
+    /**
+     * Publishes these sampled {@code blocks.L.attn.hook_z} hooks (each must be among the node's hooks)
+     * for the circuit detector: at the prompt's last position only, and as each head's output
+     * z_h W_O[h] of shape [n_heads, d_model] ({@link HeadOutputs}), the rows the circuit SAE encodes.
+     */
+    public InferenceNode withCircuitHooks(java.util.Set<String> hookZ) {
+        for (String h : hookZ) {
+            if (!HeadOutputs.isHookZ(h)) throw new IllegalArgumentException("circuit hook '" + h + "' is not a blocks.L.attn.hook_z hook");
+            if (!hooks.contains(h)) throw new IllegalArgumentException("circuit hook '" + h + "' is not sampled by this node (hooks " + hooks + ")");
+        }
+        if (!hookZ.isEmpty() && headOutputs == null) headOutputs = new HeadOutputs(model);
+        circuitHooks = java.util.Set.copyOf(hookZ);
+        return this;
     }
 
     public String modelId() { return modelId; }
@@ -133,7 +151,7 @@ public final class InferenceNode implements AutoCloseable {
         Hooks h = Hooks.create();
         if (sample) {
             capture = new SampleCapture(policy.positionPolicy(), policy.k(), seed ^ 0x5DEECE66DL);
-            capture.install(h, hooks);
+            capture.install(h, hooks, circuitHooks);
         }
         GenerationResult g;
         generation.lock();
@@ -169,7 +187,16 @@ public final class InferenceNode implements AutoCloseable {
         List<SampleCapture.Row> rows = capture.rows(valid);
         if (rows.isEmpty()) return;
         List<Activation> acts = new ArrayList<>(rows.size());
-        for (SampleCapture.Row r : rows) acts.add(encoder.encode(r.hook(), r.position(), r.shape(), r.values()));
+        java.util.Set<String> ch = circuitHooks;
+        for (SampleCapture.Row r : rows) {
+            if (ch.contains(r.hook())) {
+                HeadOutputs ho = headOutputs;
+                acts.add(encoder.encode(r.hook(), r.position(), new int[] {ho.heads(), ho.dModel()},
+                        ho.project(HeadOutputs.layerOf(r.hook()), r.values())));
+            } else {
+                acts.add(encoder.encode(r.hook(), r.position(), r.shape(), r.values()));
+            }
+        }
         List<Integer> ids = new ArrayList<>(g.tokens().length);
         for (int t : g.tokens()) ids.add(t);
         List<String> strings = null;

@@ -44,6 +44,8 @@ public final class SampleCapture {
         final TreeMap<Integer, float[]> byPosition = new TreeMap<>();
         int[] shape;
         long seen;
+        /** Keep only the prompt's last position (the prefill call's last row), whatever the policy. */
+        boolean promptEnd;
     }
 
     public SampleCapture(SamplingPolicy.Positions policy, int k, long seed) {
@@ -54,12 +56,22 @@ public final class SampleCapture {
 
     /** Adds a read-only capture hook for each name to {@code hooks}. Attention maps are refused (no single position axis to sample). */
     public Hooks install(Hooks hooks, List<String> hookNames) {
+        return install(hooks, hookNames, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #install(Hooks, List)}, but the hooks in {@code atPromptEnd} keep only the prompt's
+     * last position (where a prompt-level behaviour such as IOI's name mover acts, Wang et al. 2022),
+     * whatever the position policy.
+     */
+    public Hooks install(Hooks hooks, List<String> hookNames, java.util.Set<String> atPromptEnd) {
         for (String name : hookNames) {
             if (HookPoints.isAttentionMap(name)) {
                 throw new IllegalArgumentException("hook '" + name + "' is an attention map; the node publishes per-position "
                         + "activations only (e.g. blocks.1.hook_resid_post, blocks.0.attn.hook_z)");
             }
             HookRows r = new HookRows();
+            r.promptEnd = atPromptEnd.contains(name);
             rows.put(name, r);
             hooks.add(name, (act, ctx) -> {
                 capture(r, act, ctx);
@@ -75,6 +87,11 @@ public final class SampleCapture {
         if (r.shape == null) {
             r.shape = new int[s.length - 2];
             for (int i = 2; i < s.length; i++) r.shape[i - 2] = Math.toIntExact(s[i]);
+        }
+        if (r.promptEnd) {
+            // The first call is the prefill over the whole prompt; later calls are generated tokens.
+            if (r.seen++ == 0) r.byPosition.put(ctx.absolutePosition(t - 1), row(act, t - 1));
+            return;
         }
         switch (policy) {
             case LAST -> {

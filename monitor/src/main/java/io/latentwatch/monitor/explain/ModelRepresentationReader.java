@@ -1,6 +1,8 @@
 package io.latentwatch.monitor.explain;
 
 import io.latentwatch.interp.hooks.Hooks;
+import io.latentwatch.interp.lens.DecodedToken;
+import io.latentwatch.interp.lens.TunedLens;
 import io.latentwatch.interp.hooks.Selection;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.tensor.Tensor;
@@ -28,18 +30,37 @@ import java.util.Map;
  * </ul>
  * The representation read for an alert is the SAE's reconstruction from the alert's top latents
  * (b_dec + Σ a_i·W_dec[i]): the raw hidden state is not kept on the alerts topic (hidden states can be
- * inverted to prompts). No tuned lens yet: it comes with the lens work (branch lens), behind
- * the same {@link RepresentationReader} interface.
+ * inverted to prompts).
+ *
+ * <p><b>Tuned lens</b> (Belrose et al. 2023, arXiv 2303.08112): when a {@link TunedLens} is given for the
+ * alert's model, the representation is also read through the translator of its residual layer
+ * ({@code blocks.l.hook_resid_pre} is layer l, {@code blocks.l.hook_resid_post} is layer l+1, see
+ * {@link io.latentwatch.interp.lens.ResidualLayers}) and the top tokens go to {@code Explanation.tunedLensTokens}.
+ * Configured with {@code monitor.tuned-lens.dir.<modelId>} (see {@link #withTunedLenses}).
  */
 public final class ModelRepresentationReader implements RepresentationReader {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelRepresentationReader.class);
     public static final String IDENTITY_PROMPT = "cat->cat; 1135->1135; hello->hello; ?";
     private final Map<String, HookedTransformer> models;
+    private final Map<String, TunedLens> tunedLenses;
     private final SaeRegistry registry;
     private final int topTokens;
     private final int decodeTokens;
 
     public ModelRepresentationReader(Map<String, HookedTransformer> models, SaeRegistry registry, int topTokens, int decodeTokens) {
+        this(models, Map.of(), registry, topTokens, decodeTokens);
+    }
+
+    /** With tuned lenses by model id (a model without one gets no tuned-lens tokens). */
+    public ModelRepresentationReader(Map<String, HookedTransformer> models, Map<String, TunedLens> tunedLenses, SaeRegistry registry,
+                                     int topTokens, int decodeTokens) {
+        for (var e : tunedLenses.entrySet()) {
+            HookedTransformer m = models.get(e.getKey());
+            if (m == null || e.getValue().model() != m) {
+                throw new IllegalArgumentException("tuned lens for '" + e.getKey() + "' does not belong to a loaded model (loaded: " + models.keySet() + ")");
+            }
+        }
+        this.tunedLenses = Map.copyOf(tunedLenses);
         this.models = Map.copyOf(models);
         this.registry = registry;
         this.topTokens = topTokens;
@@ -61,7 +82,35 @@ public final class ModelRepresentationReader implements RepresentationReader {
                     ? "SAE version " + alert.getSaeVersion() + " no longer in force" : "width " + x.length + " vs d_model " + m.config().dModel());
             return new Reading(List.of(), List.of(), null);
         }
-        return read(m, HookName.parse(alert.getHook()).map(HookName::layer).orElse(0), x);
+        return read(m, alert.getHook(), x);
+    }
+
+    /** A reader whose tuned lenses are loaded from {@code monitor.tuned-lens.dir.<modelId>} directories. */
+    public static ModelRepresentationReader withTunedLenses(Map<String, HookedTransformer> models, Map<String, java.nio.file.Path> tunedLensDirs,
+                                                            SaeRegistry registry, int topTokens, int decodeTokens) throws java.io.IOException {
+        return new ModelRepresentationReader(models, io.latentwatch.monitor.detect.LensTrajectoryScorer.loadLenses(models, tunedLensDirs),
+                registry, topTokens, decodeTokens);
+    }
+
+    /**
+     * Reads {@code h} at {@code hook}: logit lens and Patchscope as {@link #read(HookedTransformer, int, float[])}, plus
+     * the tuned-lens top tokens when a tuned lens is configured for the model and the hook is a residual layer.
+     */
+    public Reading read(HookedTransformer m, String hook, float[] h) {
+        Reading r = read(m, HookName.parse(hook).map(HookName::layer).orElse(0), h);
+        return new Reading(r.logitLens(), tunedLensTokens(m, hook, h), r.patchscopeText());
+    }
+
+    /** Top tokens (with probabilities) of the tuned lens of {@code m} reading {@code h} at {@code hook}; empty without a lens. */
+    public List<TokenProbability> tunedLensTokens(HookedTransformer m, String hook, float[] h) {
+        TunedLens lens = tunedLenses.get(m.modelId());
+        if (lens == null || lens.model() != m) lens = tunedLenses.entrySet().stream()
+                .filter(e -> e.getValue().model() == m).map(Map.Entry::getValue).findFirst().orElse(null);
+        int layer = io.latentwatch.monitor.detect.LensTrajectoryScorer.residualLayer(m.config(), hook);
+        if (lens == null || layer < 0) return List.of();
+        List<TokenProbability> out = new ArrayList<>();
+        for (DecodedToken t : lens.topK(layer, h, topTokens)) out.add(new TokenProbability(t.token(), t.id(), (double) t.probability()));
+        return out;
     }
 
     static boolean isResidual(String hook) {

@@ -1,0 +1,173 @@
+package io.latentwatch.cli.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.latentwatch.cli.node.HeadOutputs;
+import io.latentwatch.interp.circuits.CircuitDiscovery;
+import io.latentwatch.interp.circuits.CircuitPrompts;
+import io.latentwatch.interp.circuits.HeadCodeSignature;
+import io.latentwatch.interp.model.HookedTransformer;
+import io.latentwatch.interp.sae.SaeBaseline;
+import io.latentwatch.interp.sae.SaeEvaluation;
+import io.latentwatch.interp.sae.SaeFiles;
+import io.latentwatch.interp.sae.SaeTrainingOptions;
+import io.latentwatch.interp.sae.SparseAutoencoder;
+import io.latentwatch.interp.tensor.Tensor;
+import io.latentwatch.schema.CircuitSignature;
+import io.latentwatch.schema.SaeVersion;
+import io.latentwatch.trainer.ArtifactStore;
+import io.latentwatch.trainer.CircuitSignatures;
+import io.latentwatch.trainer.VersionPublisher;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * The demo trainer's circuit step: SAE circuit identification (O'Neill & Bui 2024) for one task of
+ * the zoo's {@code circuits.json} from its positive and negative example prompts, published as the
+ * SaeVersion of {@code blocks.L.attn.hook_z} through the same ArtifactStore and version publisher as
+ * the residual SAE. The artifact is the circuit SAE (over per-head outputs z_h W_O[h], d_in = d_model)
+ * with a baseline measured on in-domain prompts at their last position, which is what the node
+ * publishes for that hook ({@link HeadOutputs}); the record carries the task's signature restricted
+ * to layer L's heads, since only that layer's codes reach the monitor.
+ */
+public final class CircuitSetup {
+    public record Published(String hook, String version, CircuitSignature signature, Map<String, Double> metrics, double seconds) {}
+
+    private CircuitSetup() {}
+
+    public static Published run(HookedTransformer m, String modelId, Path circuitsJson, String task, int layer, List<String> baselinePrompts,
+                                Lock lock, ArtifactStore store, VersionPublisher versions, long seed) throws Exception {
+        long t0 = System.nanoTime();
+        JsonNode t = new ObjectMapper().readTree(circuitsJson.toFile()).path("tasks").path(task);
+        if (t.isMissingNode()) throw new IllegalArgumentException(circuitsJson + " has no task '" + task + "'");
+        List<String> posText = strings(t.path("positive_examples"), circuitsJson, task + ".positive_examples");
+        List<String> negText = strings(t.path("negative_examples"), circuitsJson, task + ".negative_examples");
+        List<int[]> pos = CircuitPrompts.tokenize(m, posText);
+        List<int[]> neg = CircuitPrompts.tokenize(m, negText);
+        String hook = "blocks." + layer + ".attn.hook_z";
+        HeadOutputs heads = new HeadOutputs(m);
+        Path staging = Files.createTempDirectory(store.root(), ".circuit-");
+        try {
+            HeadCodeSignature sig;
+            SaeEvaluation ev;
+            int dIn, dSae;
+            String arch;
+            CircuitDiscovery.Result r;
+            lock.lock();
+            try {
+                r = CircuitDiscovery.run(m, task, pos, neg, CircuitDiscovery.Options.defaults().withSeed(seed));
+            } finally {
+                lock.unlock();
+            }
+            try (r) {
+                SparseAutoencoder sae = r.coder().sae();
+                SaeFiles.save(sae, staging);
+                // Reference data: every position of the in-domain prompts and of the task's own examples, so that
+                // the SAE's latents have a firing frequency to compare with (the rare-latent and recon-error
+                // detectors also read this hook); tokens as in discovery, so without circuits.json's [BOS] marker.
+                List<int[]> ref = new ArrayList<>();
+                for (String b : baselinePrompts) ref.add(m.toTokens(b));
+                ref.addAll(pos);
+                ref.addAll(neg);
+                float[] rows = headRows(m, heads, hook, layer, ref, lock);
+                ev = SaeEvaluation.of(sae, rows, 2048, SaeTrainingOptions.defaults().denseThreshold());
+                SaeBaseline.of(ev).write(staging);
+                sig = restrict(r.signature(), layer);
+                dIn = sae.config().dIn();
+                dSae = sae.config().dSae();
+                arch = sae.config().isTopK() ? "topk" : "relu";
+            }
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            metrics.put("fvu", ev.fvu());
+            metrics.put("mse", ev.mse());
+            metrics.put("l0", ev.l0());
+            metrics.put("dead_fraction", ev.deadFraction());
+            metrics.put("dense_fraction", ev.denseFraction());
+            ArtifactStore.Current cur = store.current(modelId, hook);
+            String version = store.nextVersion(modelId, hook);
+            ArtifactStore.Artifact a = store.publish(staging, modelId, hook, version);
+            CircuitSignature avro = CircuitSignatures.toAvro(sig);
+            SaeVersion v = SaeVersion.newBuilder()
+                    .setModelId(modelId).setHook(hook).setVersion(version)
+                    .setArtifactUri(a.uri().toString()).setSha256(a.sha256()).setCreatedMs(Instant.now())
+                    .setDIn(dIn).setDSae(dSae).setArchitecture(arch)
+                    .setMetrics(metrics).setBaseline(SaeBaseline.of(ev).summary())
+                    .setCircuits(List.of(avro))
+                    .setPreviousVersion(cur == null ? null : cur.version())
+                    .build();
+            versions.publish(v);
+            store.promote(modelId, hook, version, a, metrics);
+            return new Published(hook, version, avro, metrics, (System.nanoTime() - t0) / 1e9);
+        } finally {
+            delete(staging);
+        }
+    }
+
+    /** The signature's heads of {@code layer} only; the match threshold is capped at what is left. */
+    static HeadCodeSignature restrict(HeadCodeSignature s, int layer) {
+        List<HeadCodeSignature.HeadCodes> kept = new ArrayList<>();
+        for (HeadCodeSignature.HeadCodes h : s.heads()) if (h.head().layer() == layer) kept.add(h);
+        if (kept.isEmpty()) {
+            throw new IllegalStateException("circuit '" + s.name() + "' has no signature head in layer " + layer + " (heads "
+                    + s.heads().stream().map(h -> h.head().toString()).toList() + ")");
+        }
+        return new HeadCodeSignature(s.name(), kept, Math.max(1, Math.min(s.minMatchedHeads(), kept.size())));
+    }
+
+    /** Per-head outputs [n_heads, d_model] at every position after the first of each prompt, stacked (the node publishes one such row block per request). */
+    static float[] headRows(HookedTransformer m, HeadOutputs heads, String hook, int layer, List<int[]> prompts, Lock lock) {
+        int w = heads.heads() * heads.dModel();
+        float[] out = new float[0];
+        int n = 0;
+        for (int from = 0; from < prompts.size(); from += 64) {
+            List<int[]> part = prompts.subList(from, Math.min(prompts.size(), from + 64));
+            int[][] toks = new int[part.size()][];
+            for (int i = 0; i < toks.length; i++) {
+                int[] tk = part.get(i);
+                toks[i] = tk.length > m.config().nCtx() ? Arrays.copyOf(tk, m.config().nCtx()) : tk;
+            }
+            Tensor z;
+            lock.lock();
+            try {
+                z = m.runWithCache(toks, List.of(hook)).cache().get(hook);
+            } finally {
+                lock.unlock();
+            }
+            int maxLen = z.shape()[1];
+            int zw = z.shape()[2] * z.shape()[3];
+            for (int b = 0; b < toks.length; b++) {
+                for (int p = toks[b].length > 1 ? 1 : 0; p < toks[b].length; p++) {
+                    float[] row = Arrays.copyOfRange(z.data(), (b * maxLen + p) * zw, (b * maxLen + p + 1) * zw);
+                    if ((n + 1) * w > out.length) out = Arrays.copyOf(out, Math.max(2 * out.length, 1024 * w));
+                    System.arraycopy(heads.project(layer, row), 0, out, n * w, w);
+                    n++;
+                }
+            }
+        }
+        return Arrays.copyOf(out, n * w);
+    }
+
+    private static List<String> strings(JsonNode arr, Path file, String what) {
+        if (!arr.isArray() || arr.isEmpty()) throw new IllegalArgumentException(file + ": " + what + " is missing or empty");
+        List<String> out = new ArrayList<>();
+        arr.forEach(x -> out.add(x.asText()));
+        return out;
+    }
+
+    private static void delete(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.latentwatch.monitor;
+
+import io.latentwatch.interp.lens.LensMath;
+import io.latentwatch.interp.model.HookedTransformer;
+import io.latentwatch.monitor.detect.LensTrajectoryDetector;
+import io.latentwatch.monitor.detect.LensTrajectoryScorer;
+import io.latentwatch.schema.Activation;
+import io.latentwatch.schema.Alert;
+import io.latentwatch.schema.HiddenStateSample;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs the {@link LensTrajectoryDetector} on valid samples that carry both the final residual
+ * ({@code blocks.(n-1).hook_resid_post}) and an earlier residual hook at the same position; forwards an
+ * Alert keyed {@code modelId|earlyHook} for each pair that fires. Samples of a model that is not loaded
+ * are skipped and counted by the scorer.
+ */
+final class LensTrajectoryProcessor implements Processor<String, CheckedSample, String, Alert> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LensTrajectoryProcessor.class);
+    private final LensTrajectoryScorer scorer;
+    private final LensTrajectoryDetector detector;
+    private final MonitorMetrics metrics;
+    private ProcessorContext<String, Alert> context;
+
+    LensTrajectoryProcessor(LensTrajectoryScorer scorer, LensTrajectoryDetector detector, MonitorMetrics metrics) {
+        this.scorer = scorer;
+        this.detector = detector;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Alert> context) { this.context = context; }
+
+    @Override
+    public void process(Record<String, CheckedSample> record) {
+        HiddenStateSample s = record.value().sample();
+        List<Activation> acts = s.getActivations();
+        HookedTransformer m = scorer.model(s.getModelId());
+        if (m == null) {
+            scorer.skip();
+            LOG.debug("lens trajectory: no model loaded for {}, sample {} skipped", s.getModelId(), s.getRequestId());
+            return;
+        }
+        String finalHook = LensTrajectoryScorer.finalHook(m.config());
+        Map<Integer, Integer> finals = new HashMap<>();
+        for (int i = 0; i < acts.size(); i++) if (acts.get(i).getHook().equals(finalHook)) finals.put(acts.get(i).getPosition(), i);
+        if (finals.isEmpty()) return;
+        for (int i = 0; i < acts.size(); i++) {
+            Activation a = acts.get(i);
+            int layer = LensTrajectoryScorer.residualLayer(m.config(), a.getHook());
+            Integer f = finals.get(a.getPosition());
+            if (layer < 0 || layer >= m.config().nLayers() || f == null) continue;
+            float[] early = record.value().values().get(i), fin = record.value().values().get(f);
+            if (early.length != m.config().dModel() || fin.length != m.config().dModel()) continue;
+            float[] finalLogits = LensTrajectoryScorer.finalLogits(m, fin);
+            float[] earlyLogits = LensTrajectoryScorer.earlyLogits(scorer.lens(s.getModelId()), layer, early);
+            double kl = LensTrajectoryDetector.divergence(finalLogits, earlyLogits);
+            LensTrajectoryDetector.Verdict v = detector.evaluate(s.getModelId() + "|" + layer, kl);
+            if (v.alert()) {
+                String key = s.getModelId() + "|" + a.getHook();
+                context.forward(new Record<>(key, alert(m, s, a, i, layer, v, finalLogits, earlyLogits), record.timestamp()));
+                metrics.alert(LensTrajectoryDetector.NAME, s.getModelId(), a.getHook());
+            }
+        }
+    }
+
+    private Alert alert(HookedTransformer m, HiddenStateSample s, Activation a, int index, int layer,
+                        LensTrajectoryDetector.Verdict v, float[] finalLogits, float[] earlyLogits) {
+        String source = context.recordMetadata().map(md -> md.topic() + "-" + md.partition() + "@" + md.offset()).orElse(s.getRequestId());
+        String finalTop = m.tokenizer().decode(new int[] {LensMath.argmax(finalLogits)});
+        String earlyTop = m.tokenizer().decode(new int[] {LensMath.argmax(earlyLogits)});
+        Map<String, String> attrs = new LinkedHashMap<>();
+        attrs.put("kl_final_vs_tuned", fmt(v.score()));
+        attrs.put("residual_layer", Integer.toString(layer));
+        attrs.put("final_top_token", finalTop);
+        attrs.put("early_top_token", earlyTop);
+        attrs.put("baseline_n", Integer.toString(v.baselineCount()));
+        attrs.put("source", source);
+        return Alert.newBuilder()
+                .setAlertId(LensTrajectoryDetector.NAME + ":" + source + ":" + index)
+                .setModelId(s.getModelId())
+                .setModelVersion(s.getModelVersion())
+                .setHook(a.getHook())
+                .setDetector(LensTrajectoryDetector.NAME)
+                .setSeverity(v.severity())
+                .setScore(v.score())
+                .setThreshold(v.threshold())
+                .setRequestId(s.getRequestId())
+                .setNodeId(s.getNodeId())
+                .setPosition(a.getPosition())
+                .setTimestampMs(Instant.ofEpochMilli(context.currentSystemTimeMs()))
+                .setSampleTimestampMs(s.getTimestampMs())
+                .setSummary(String.format(Locale.ROOT, "%s %s: KL(final || tuned lens of layer %d) = %.4f nats above the baseline threshold %.4f "
+                        + "(final predicts '%s', layer %d predicts '%s') at position %d", s.getModelId(), a.getHook(), layer, v.score(),
+                        v.threshold(), finalTop, layer, earlyTop, a.getPosition()))
+                .setAttributes(attrs)
+                .build();
+    }
+
+    private static String fmt(double d) { return String.format(Locale.ROOT, "%.6g", d); }
+}
