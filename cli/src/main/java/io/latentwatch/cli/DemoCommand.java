@@ -134,7 +134,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--circuit-task", defaultValue = "ioi",
             description = "Task of the model's circuits.json whose circuit is discovered before traffic and watched by the circuit detector "
-                    + "(SaeVersion of blocks.1.attn.hook_z; block 0 on a one-layer model). Default: ${DEFAULT-VALUE}.")
+                    + "(SaeVersion of blocks.1.attn.hook_result; block 0 on a one-layer model). Default: ${DEFAULT-VALUE}.")
     String circuitTask;
 
     @Option(names = "--no-circuits", description = "Skip circuit discovery (the node then samples no hook_z and the circuit detector stays idle).")

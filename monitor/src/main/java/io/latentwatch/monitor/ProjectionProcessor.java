@@ -164,7 +164,7 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
                     }
                     int size = p.values().get(i).length;
                     List<Integer> shape = a.getShape();
-                    boolean perHead = isHookZ(a.getHook()) && shape.size() == 2 && shape.get(1) == sae.dIn();
+                    boolean perHead = isPerHead(a.getHook()) && shape.size() == 2 && shape.get(1) == sae.dIn();
                     if (!perHead && size != sae.dIn()) {
                         mismatches.computeIfAbsent(p, x -> new ArrayList<>()).add(a.getHook() + " has shape " + shape + " (" + size
                                 + " values) but the SAE " + sae.versionId() + " in force expects " + sae.dIn());
@@ -185,7 +185,7 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
                 List<LatentProjection> projections = bySample.getOrDefault(p, List.of());
                 List<String> circuitMatches = circuits(p, headCodes.get(p), now);
                 for (LatentProjection lp : projections) {
-                    if (!circuitMatches.isEmpty() && isHookZ(lp.getHook())) lp.setCircuitMatches(circuitMatches);
+                    if (!circuitMatches.isEmpty() && isPerHead(lp.getHook())) lp.setCircuitMatches(circuitMatches);
                     context.forward(new Record<>(SaeRegistry.key(lp.getModelId(), lp.getHook()), ProjectionOutput.of(lp), p.timestamp()));
                 }
                 List<String> mm = mismatches.get(p);
@@ -206,8 +206,10 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
         return s;
     }
 
-    static boolean isHookZ(String hook) {
-        return HookName.parse(hook).map(h -> "attn.hook_z".equals(h.point())).orElse(hook.endsWith("attn.hook_z"));
+    /** Per-head hooks, one row per head: hook_z [n_heads, d_head] and hook_result [n_heads, d_model]. */
+    static boolean isPerHead(String hook) {
+        return HookName.parse(hook).map(h -> "attn.hook_z".equals(h.point()) || "attn.hook_result".equals(h.point()))
+                .orElse(hook.endsWith("attn.hook_z") || hook.endsWith("attn.hook_result"));
     }
 
     private void project(LoadedSae sae, List<Slot> slots, Map<Pending, Map<Integer, int[]>> headCodes,
@@ -290,7 +292,7 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
             attrs.put("circuit_rate", Alerts.fmt((double) rate[1] / rate[0]));
             attrs.put("circuit_matches", Long.toString(rate[1]));
             attrs.put("circuit_samples", Long.toString(rate[0]));
-            String hook = "blocks.*.attn.hook_z";
+            String hook = "blocks.*.attn (per-head codes)";
             Alert a = Alerts.operational(CircuitMatcher.NAME + ":" + p.source() + ":" + s.getName(), model,
                     p.sample().getModelVersion(), hook, CircuitMatcher.NAME, circuitSeverity, null,
                     String.format(Locale.ROOT, "%s: circuit '%s' active — %d of %d heads show their positive-only codes (%s); "

@@ -34,7 +34,7 @@ import java.util.concurrent.locks.Lock;
 /**
  * The demo trainer's circuit step: SAE circuit identification (O'Neill & Bui 2024) for one task of
  * the zoo's {@code circuits.json} from its positive and negative example prompts, published as the
- * SaeVersion of {@code blocks.L.attn.hook_z} through the same ArtifactStore and version publisher as
+ * SaeVersion of {@code blocks.L.attn.hook_result} (per-head outputs z_h W_O[h]) through the same ArtifactStore and version publisher as
  * the residual SAE. The artifact is the circuit SAE (over per-head outputs z_h W_O[h], d_in = d_model)
  * with a baseline measured on in-domain prompts at their last position, which is what the node
  * publishes for that hook ({@link HeadOutputs}); the record carries the task's signature restricted
@@ -54,7 +54,8 @@ public final class CircuitSetup {
         List<String> negText = strings(t.path("negative_examples"), circuitsJson, task + ".negative_examples");
         List<int[]> pos = CircuitPrompts.tokenize(m, posText);
         List<int[]> neg = CircuitPrompts.tokenize(m, negText);
-        String hook = "blocks." + layer + ".attn.hook_z";
+        // The SAE encodes per-head outputs z_h W_O[h], which TransformerLens calls hook_result.
+        String hook = "blocks." + layer + ".attn.hook_result";
         HeadOutputs heads = new HeadOutputs(m);
         Path staging = Files.createTempDirectory(store.root(), ".circuit-");
         try {
@@ -79,7 +80,7 @@ public final class CircuitSetup {
                 for (String b : baselinePrompts) ref.add(m.toTokens(b));
                 ref.addAll(pos);
                 ref.addAll(neg);
-                float[] rows = headRows(m, heads, hook, layer, ref, lock);
+                float[] rows = headRows(m, heads, "blocks." + layer + ".attn.hook_z", layer, ref, lock);
                 ev = SaeEvaluation.of(sae, rows, 2048, SaeTrainingOptions.defaults().denseThreshold());
                 SaeBaseline.of(ev).write(staging);
                 sig = restrict(r.signature(), layer);

@@ -31,6 +31,11 @@ public final class HeadOutputs {
         return hook.startsWith("blocks.") && hook.endsWith(".attn.hook_z");
     }
 
+    /** {@code blocks.L.attn.hook_result}: the name under which the projected rows of {@code blocks.L.attn.hook_z} are published. */
+    public static String resultHookOf(String hookZ) {
+        return "blocks." + layerOf(hookZ) + ".attn.hook_result";
+    }
+
     /** Layer of {@code blocks.L.attn.hook_z}. */
     public static int layerOf(String hook) {
         if (!isHookZ(hook)) throw new IllegalArgumentException("'" + hook + "' is not a blocks.L.attn.hook_z hook");

@@ -191,7 +191,8 @@ public final class InferenceNode implements AutoCloseable {
         for (SampleCapture.Row r : rows) {
             if (ch.contains(r.hook())) {
                 HeadOutputs ho = headOutputs;
-                acts.add(encoder.encode(r.hook(), r.position(), new int[] {ho.heads(), ho.dModel()},
+                // Published under TransformerLens's name for per-head outputs z_h W_O[h]: hook_result.
+                acts.add(encoder.encode(HeadOutputs.resultHookOf(r.hook()), r.position(), new int[] {ho.heads(), ho.dModel()},
                         ho.project(HeadOutputs.layerOf(r.hook()), r.values())));
             } else {
                 acts.add(encoder.encode(r.hook(), r.position(), r.shape(), r.values()));
