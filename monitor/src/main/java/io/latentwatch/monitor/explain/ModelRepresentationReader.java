@@ -2,6 +2,8 @@ package io.latentwatch.monitor.explain;
 
 import io.latentwatch.interp.hooks.Hooks;
 import io.latentwatch.interp.lens.DecodedToken;
+import io.latentwatch.interp.lens.LogitLens;
+import io.latentwatch.interp.lens.patchscope.TokenIdentityPrompt;
 import io.latentwatch.interp.lens.TunedLens;
 import io.latentwatch.interp.hooks.Selection;
 import io.latentwatch.interp.model.HookedTransformer;
@@ -21,12 +23,12 @@ import java.util.Map;
  * Reads a residual-stream representation with the model itself, through activation patching with
  * the runtime's hooks (Ghandeharioun et al. 2024, arXiv 2401.06102):
  * <ul>
- *   <li><b>logit lens</b> — patch h into the LAST layer's {@code hook_resid_post} at the last position of
- *       a one-token prompt: what follows is exactly the final norm and the unembedding, so the output
- *       distribution is softmax(W_U · norm(h)) (nostalgebraist 2020);</li>
- *   <li><b>token-identity Patchscope</b> — patch h into the same layer at the "?" of
- *       {@code "cat->cat; 1135->1135; hello->hello; ?"} and decode greedily a few tokens: the model
- *       is asked to repeat what h stands for.</li>
+ *   <li><b>logit lens</b> — softmax(W_U · norm(h)) through the model's final norm and unembedding
+ *       ({@link LogitLens}; nostalgebraist 2020);</li>
+ *   <li><b>token-identity Patchscope</b> — patch h into the same layer at the "?" of the few-shot
+ *       identity prompt ({@code "cat->cat; 1135->1135; hello->hello; ?"}, adapted to the tokenizer by
+ *       {@link TokenIdentityPrompt}: a word-level vocabulary has no "->") and decode greedily a few tokens:
+ *       the model is asked to repeat what h stands for.</li>
  * </ul>
  * The representation read for an alert is the SAE's reconstruction from the alert's top latents
  * (b_dec + Σ a_i·W_dec[i]): the raw hidden state is not kept on the alerts topic (hidden states can be
@@ -40,7 +42,6 @@ import java.util.Map;
  */
 public final class ModelRepresentationReader implements RepresentationReader {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelRepresentationReader.class);
-    public static final String IDENTITY_PROMPT = "cat->cat; 1135->1135; hello->hello; ?";
     private final Map<String, HookedTransformer> models;
     private final Map<String, TunedLens> tunedLenses;
     private final SaeRegistry registry;
@@ -108,9 +109,7 @@ public final class ModelRepresentationReader implements RepresentationReader {
                 .filter(e -> e.getValue().model() == m).map(Map.Entry::getValue).findFirst().orElse(null);
         int layer = io.latentwatch.monitor.detect.LensTrajectoryScorer.residualLayer(m.config(), hook);
         if (lens == null || layer < 0) return List.of();
-        List<TokenProbability> out = new ArrayList<>();
-        for (DecodedToken t : lens.topK(layer, h, topTokens)) out.add(new TokenProbability(t.token(), t.id(), (double) t.probability()));
-        return out;
+        return tokens(lens.topK(layer, h, topTokens));
     }
 
     static boolean isResidual(String hook) {
@@ -137,13 +136,9 @@ public final class ModelRepresentationReader implements RepresentationReader {
 
     /** Logit lens and token-identity Patchscope of residual vector {@code h} read at layer {@code layer}. */
     public Reading read(HookedTransformer m, int layer, float[] h) {
-        int last = m.config().nLayers() - 1;
-        int[] one = m.toTokens(" ");
-        Tensor lens = m.runWithHooks(one, Hooks.create().replace("blocks." + last + ".hook_resid_post",
-                at(h, one.length, one.length - 1), Selection.positions(one.length - 1)));
-        List<TokenProbability> logitLens = top(m, lastRow(lens), topTokens);
+        List<TokenProbability> logitLens = tokens(new LogitLens(m).topK(h, topTokens));
 
-        int[] prompt = m.toTokens(IDENTITY_PROMPT);
+        int[] prompt = TokenIdentityPrompt.tokens(m);
         int patchAt = prompt.length - 1;
         int[] seq = prompt;
         for (int t = 0; t < decodeTokens; t++) {
@@ -172,18 +167,10 @@ public final class ModelRepresentationReader implements RepresentationReader {
         return Arrays.copyOfRange(logits.data(), (rows - 1) * vocab, rows * vocab);
     }
 
-    static List<TokenProbability> top(HookedTransformer m, float[] logits, int n) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : logits) max = Math.max(max, v);
-        double z = 0;
-        for (float v : logits) z += Math.exp(v - max);
-        Integer[] idx = new Integer[logits.length];
-        for (int i = 0; i < idx.length; i++) idx[i] = i;
-        Arrays.sort(idx, (a, b) -> Float.compare(logits[b], logits[a]));
-        List<TokenProbability> out = new ArrayList<>();
-        for (int i = 0; i < Math.min(n, idx.length); i++) {
-            out.add(new TokenProbability(m.tokenizer().decode(new int[] {idx[i]}), idx[i], Math.exp(logits[idx[i]] - max) / z));
-        }
+    /** Lens tokens as the Avro record the explanation carries. */
+    static List<TokenProbability> tokens(List<DecodedToken> decoded) {
+        List<TokenProbability> out = new ArrayList<>(decoded.size());
+        for (DecodedToken t : decoded) out.add(new TokenProbability(t.token(), t.id(), (double) t.probability()));
         return out;
     }
 }
