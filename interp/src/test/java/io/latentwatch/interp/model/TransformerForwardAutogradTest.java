@@ -58,7 +58,7 @@ class TransformerForwardAutogradTest {
             NDArray x = all.get(new NDIndex(":, 0:15"));
             NDArray y = all.get(new NDIndex(":, 1:16"));
             float first = 0, last = 0;
-            for (int step = 0; step < 30; step++) {
+            for (int step = 0; step < 40; step++) {
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     gc.zeroGradients();
                     NDArray logits = TransformerForward.forward(p, x);                  // [2, 15, 24]
@@ -71,7 +71,7 @@ class TransformerForwardAutogradTest {
                 }
                 for (NDArray a : p.parameters()) {
                     NDArray g = a.getGradient();
-                    a.subi(g.mul(0.2f));
+                    a.subi(g.mul(0.1f)); // 0.2 sat at the edge of stability: it diverged in one CI run
                     g.close();
                 }
             }
