@@ -32,13 +32,17 @@ public final class BenchMonitorCommand implements Callable<Integer> {
     @Option(names = "--latency-seconds", defaultValue = "10", description = "Length of the half-rate latency phase (default: ${DEFAULT-VALUE})")
     int latencySeconds;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A monitor setting over its default, repeatable, e.g. "
+            + "--set monitor.batch.max.ms=50 (see `latentwatch monitor --help` for the keys)")
+    Map<String, String> settings = new java.util.LinkedHashMap<>();
+
     @Option(names = "--json", description = "Print JSON only")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
         CliSupport.offline();
-        Map<String, Object> r = MonitorBench.run(dIn, dSae, k, samples, Duration.ofSeconds(latencySeconds),
+        Map<String, Object> r = MonitorBench.run(dIn, dSae, k, samples, Duration.ofSeconds(latencySeconds), settings,
                 msg -> { if (!json) System.out.println("bench monitor: " + msg); });
         if (json) System.out.println(new ObjectMapper().writeValueAsString(r));
         else r.forEach((key, v) -> System.out.printf("%-28s %s%n", key, v));

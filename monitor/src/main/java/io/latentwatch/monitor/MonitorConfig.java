@@ -18,6 +18,8 @@ import java.util.TreeMap;
 public final class MonitorConfig {
     public static final String BATCH_MAX_RECORDS = "monitor.batch.max.records";
     public static final String BATCH_MAX_MS = "monitor.batch.max.ms";
+    /** Samples older than this on arrival mean the monitor is catching up: drains then wait for full batches. */
+    public static final String BATCH_BACKLOG_MS = "monitor.batch.backlog.ms";
     public static final String PROJECTION_MAX_LATENTS = "monitor.projection.max.latents";
     public static final String RECON_QUANTILE = "monitor.recon.quantile";
     public static final String RECON_MARGIN = "monitor.recon.margin";
@@ -45,6 +47,7 @@ public final class MonitorConfig {
     private static final Map<String, String> DEFAULTS = new TreeMap<>(Map.ofEntries(
             Map.entry(BATCH_MAX_RECORDS, "256"),
             Map.entry(BATCH_MAX_MS, "25"),
+            Map.entry(BATCH_BACKLOG_MS, "1000"),
             Map.entry(PROJECTION_MAX_LATENTS, "64"),
             Map.entry(RECON_QUANTILE, "p99.9"),
             Map.entry(RECON_MARGIN, "1.0"),
@@ -129,6 +132,7 @@ public final class MonitorConfig {
         if (!(dbl(LENS_MARGIN) > 0)) throw new IllegalArgumentException(LENS_MARGIN + " must be > 0, got " + dbl(LENS_MARGIN));
         positive(BATCH_MAX_RECORDS);
         positive(BATCH_MAX_MS);
+        positive(BATCH_BACKLOG_MS);
         positive(PROJECTION_MAX_LATENTS);
         positive(DRIFT_WINDOW);
         positive(EXPLAIN_WORKERS);

@@ -1,10 +1,6 @@
 package io.latentwatch.monitor;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
+import io.latentwatch.interp.sae.SaeProjection;
 import io.latentwatch.monitor.detect.CircuitMatcher;
 import io.latentwatch.monitor.sae.LoadedSae;
 import io.latentwatch.monitor.sae.SaeRegistry;
@@ -47,15 +43,21 @@ import java.util.TreeMap;
  *
  * <p>Exactly-once: a sample is not projected when it arrives but written to a changelogged buffer
  * store keyed by its source (partition, offset). The buffer is drained when it holds
- * {@code monitor.batch.max.records} samples or every {@code monitor.batch.max.ms} of wall-clock
- * time (punctuator). Draining forwards the outputs and deletes the buffered entries in the same
+ * {@code monitor.batch.max.records} samples or when its oldest sample has waited
+ * {@code monitor.batch.max.ms} of wall-clock time (a punctuator checks five times per interval).
+ * Counting from the oldest sample rather than on a fixed tick matters under load: a drain of a
+ * large SAE can take longer than the interval, and a fixed tick would then fire again at once and
+ * drain a handful of rows, each drain paying for a full read of W_enc. When the samples arriving
+ * are already older than {@code monitor.batch.backlog.ms} (the monitor is catching up on a backlog,
+ * so latency is lost anyway), a drain waits for a full batch, up to ten times the interval: the
+ * per-row cost of the encoder matmul falls several-fold from tens of rows to hundreds. Draining forwards the outputs and deletes the buffered entries in the same
  * task, so the store changes, the output records and the input offsets commit in one transaction:
  * after a crash a sample is either still in the (restored) buffer or its outputs are committed —
  * never both, never neither.
  *
  * <p>A drain groups the rows of every buffered sample by (model, hook) and runs ONE encode (one
- * matmul with W_enc) and ONE decode (one matmul with W_dec) per group, then splits the results per
- * activation. The SAE is acquired for the whole group, so a hot swap takes effect between batches.
+ * matmul with W_enc) and ONE decode per group (sparse for TopK SAEs: see {@link SaeProjection}), then
+ * splits the results per activation. The SAE is acquired for the whole group, so a hot swap takes effect between batches.
  */
 final class ProjectionProcessor implements Processor<String, CheckedSample, String, ProjectionOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(ProjectionProcessor.class);
@@ -78,6 +80,11 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
     private KeyValueStore<String, String> announced;
     private KeyValueStore<String, long[]> circuitRates;
     private int buffered;
+    private long oldestBufferedMs; // wall clock when the oldest sample in the buffer arrived (this instance)
+    private long maxWaitMs;
+    private long backlogMs;
+    private long lastArrivalAgeMs;
+    private String instance; // which monitor instance swapped or refused a version // wall clock minus the Kafka timestamp of the latest buffered sample
     private final Map<String, Long> missingSince = new TreeMap<>();
     private long lastMissingLog;
 
@@ -104,7 +111,15 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
         try (KeyValueIterator<Bytes, byte[]> it = buffer.all()) {
             while (it.hasNext()) { it.next(); buffered++; }
         }
-        context.schedule(Duration.ofMillis(config.lng(MonitorConfig.BATCH_MAX_MS)), PunctuationType.WALL_CLOCK_TIME, t -> drain());
+        oldestBufferedMs = context.currentSystemTimeMs(); // restored samples wait at most one more interval
+        instance = instanceName(context.appConfigs().get("application.server"));
+        maxWaitMs = config.lng(MonitorConfig.BATCH_MAX_MS);
+        backlogMs = config.lng(MonitorConfig.BATCH_BACKLOG_MS);
+        context.schedule(Duration.ofMillis(Math.max(1, maxWaitMs / 5)), PunctuationType.WALL_CLOCK_TIME, t -> {
+            long waited = t - oldestBufferedMs;
+            boolean catchingUp = lastArrivalAgeMs > backlogMs;
+            if (buffered == 0 || waited >= (catchingUp ? 10 * maxWaitMs : maxWaitMs)) drain();
+        });
     }
 
     @Override
@@ -116,7 +131,10 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
         ByteBuffer v = ByteBuffer.allocate(8 + 4 + topic.length + orig.length)
                 .putLong(record.timestamp()).putInt(topic.length).put(topic).put(orig);
         buffer.put(Bytes.wrap(key.array()), v.array());
-        if (++buffered >= maxRecords) drain();
+        long now = context.currentSystemTimeMs();
+        if (buffered++ == 0) oldestBufferedMs = now;
+        lastArrivalAgeMs = now - record.timestamp();
+        if (buffered >= maxRecords) drain();
     }
 
     /** One buffered sample, decoded again (the buffer keeps the original bytes). */
@@ -219,21 +237,9 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
         int rows = last.firstRow() + last.rows();
         float[] x = new float[rows * dIn];
         for (Slot s : slots) System.arraycopy(s.p().values().get(s.activation()), 0, x, s.firstRow() * dIn, s.rows() * dIn);
-        int k = Math.min(maxLatents, sae.dSae());
-        float[] err, topVals;
-        long[] topIdx;
-        float[] l0;
-        try (NDManager m = NDManager.newBaseManager()) {
-            NDArray xa = m.create(x, new Shape(rows, dIn));
-            NDArray z = sae.sae().encode(xa);          // one matmul for the whole batch
-            NDArray xh = sae.sae().decode(z);          // and one back
-            NDArray sq = xa.square().sum(new int[] {1});
-            err = xh.sub(xa).square().sum(new int[] {1}).div(sq.add(1e-12f)).toFloatArray();
-            l0 = z.gt(0f).toType(DataType.FLOAT32, false).sum(new int[] {1}).toFloatArray();
-            NDList top = z.topK(k, 1, true, true);
-            topVals = top.get(0).toFloatArray();
-            topIdx = top.get(1).toType(DataType.INT64, false).toLongArray();
-        }
+        // One encoder matmul for the whole group; a TopK SAE is decoded sparsely (SaeProjection).
+        SaeProjection proj = SaeProjection.of(sae.sae(), x, rows, maxLatents);
+        int k = proj.width();
         metrics.batch(rows);
         for (Slot s : slots) {
             HiddenStateSample smp = s.p().sample();
@@ -244,9 +250,9 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
                 List<Integer> ids = new ArrayList<>();
                 List<Float> vals = new ArrayList<>();
                 for (int j = 0; j < k; j++) {
-                    float v = topVals[row * k + j];
+                    float v = proj.value(row, j);
                     if (!(v > 0)) break;
-                    ids.add((int) topIdx[row * k + j]);
+                    ids.add(proj.id(row, j));
                     vals.add(v);
                 }
                 if (codes != null) codes[r] = ids.isEmpty() ? -1 : ids.get(0);
@@ -254,8 +260,8 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
                         .setModelId(smp.getModelId()).setModelVersion(smp.getModelVersion()).setHook(a.getHook())
                         .setHead(s.perHead() ? r : null).setSaeVersion(sae.versionId()).setRequestId(smp.getRequestId())
                         .setNodeId(smp.getNodeId()).setPosition(a.getPosition()).setSampleTimestampMs(smp.getTimestampMs())
-                        .setSource(s.p().source()).setLatents(ids).setValues(vals).setL0(Math.round(l0[row]))
-                        .setReconError(err[row]).setBatchSize(rows).setCircuitMatches(List.of()).build();
+                        .setSource(s.p().source()).setLatents(ids).setValues(vals).setL0(proj.l0(row))
+                        .setReconError(proj.reconError(row)).setBatchSize(rows).setCircuitMatches(List.of()).build();
                 bySample.computeIfAbsent(s.p(), q -> new ArrayList<>()).add(lp);
                 metrics.projected(smp.getModelId(), a.getHook());
             }
@@ -338,19 +344,40 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
         metrics.deadLettered("sae-dimension-mismatch");
     }
 
-    /** Swaps and refusals seen by the registry become alerts (refusals WARNING, swaps INFO). */
+    /**
+     * Swaps and refusals seen by the registry become alerts (refusals WARNING, swaps INFO). Every
+     * instance verifies and loads versions itself (a refusal can be local: an artifact this host cannot
+     * read), so each alert names its instance and is a distinct fact in the log, not a duplicate.
+     */
     private void emitRegistryEvents() {
         SaeRegistry.Event e;
         while ((e = registry.pollEvent()) != null) {
             String key = SaeRegistry.key(e.modelId(), e.hook());
-            Alert a = Alerts.operational(SAE_VERSION_DETECTOR + ":" + key + ":" + e.version() + (e.rejected() ? ":rejected" : ":in-force"),
-                    e.modelId(), "", e.hook(), SAE_VERSION_DETECTOR, e.rejected() ? Severity.WARNING : Severity.INFO, e.version(),
-                    e.message(), Map.of("rejected", Boolean.toString(e.rejected())), e.timeMs(), e.timeMs());
+            Map<String, String> attrs = new LinkedHashMap<>();
+            attrs.put("rejected", Boolean.toString(e.rejected()));
+            attrs.put("instance", instance);
+            Alert a = Alerts.operational(SAE_VERSION_DETECTOR + ":" + key + ":" + e.version() + (e.rejected() ? ":rejected" : ":in-force")
+                            + "@" + instance, e.modelId(), "", e.hook(), SAE_VERSION_DETECTOR,
+                    e.rejected() ? Severity.WARNING : Severity.INFO, e.version(), "monitor instance " + instance + ": " + e.message(),
+                    attrs, e.timeMs(), e.timeMs());
             context.forward(new Record<>(key, ProjectionOutput.of(a), e.timeMs()));
             metrics.alert(SAE_VERSION_DETECTOR, e.modelId(), e.hook());
             if (e.rejected()) metrics.versionRejected(e.modelId(), e.hook());
             else metrics.versionSwapped(e.modelId(), e.hook());
         }
+    }
+
+    /** The instance's advertised host:port (application.server), else host name and process id. */
+    static String instanceName(Object applicationServer) {
+        String s = applicationServer == null ? "" : applicationServer.toString().trim();
+        if (!s.isEmpty()) return s;
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException ex) {
+            host = "localhost";
+        }
+        return host + "/pid-" + ProcessHandle.current().pid();
     }
 
     private void logMissing() {

@@ -4,58 +4,86 @@ package io.latentwatch.monitor.detect;
  * Exact binomial tail probabilities, summed in log space so that large windows (n in the
  * thousands, where (1-p)^n underflows a double) stay exact to rounding.
  *
- * <p>log pmf(0) = n·log1p(-p); log pmf(k+1) = log pmf(k) + log((n-k)/(k+1)) + log(p/(1-p)).
- * The tail is the log-sum-exp of its terms. O(n) per call: a window of a few thousand samples
- * over every latent of a 24k-latent SAE is tens of millions of additions once per window.
+ * <p>log pmf(k) = log C(n,k) + k·log p + (n-k)·log(1-p). For a fixed n the log binomial
+ * coefficients are tabulated once ({@link #forN}); the drift detector tests every latent of a
+ * 24k-latent SAE against the same window size, so a test is then only additions and exps.
+ *
+ * <p>The pmf is unimodal with mode m = floor((n+1)p): a tail that does not contain the mode is
+ * summed directly, starting at its largest term (the one next to the mode) and stopping once the
+ * terms fall below 1e-17 of it — they shrink at least geometrically from there, so the sum is exact
+ * to rounding after a few dozen terms instead of n. A tail that contains the mode is at least
+ * pmf(m) ≥ 1/(n+1) and is computed as one minus the other tail.
  */
 public final class BinomialTail {
-    private BinomialTail() {}
+    private static final double NEGLIGIBLE = Math.log(1e-17);
+
+    private final int n;
+    private final double[] logChoose; // log C(n, k), k = 0..n
+
+    private BinomialTail(int n) {
+        if (n < 0) throw new IllegalArgumentException("binomial n must be >= 0, got " + n);
+        this.n = n;
+        this.logChoose = new double[n + 1];
+        for (int k = 0; k < n; k++) logChoose[k + 1] = logChoose[k] + Math.log((double) (n - k) / (k + 1));
+    }
+
+    /** Tails of Binomial(n, ·) for any p, sharing one table of log binomial coefficients. */
+    public static BinomialTail forN(int n) { return new BinomialTail(n); }
 
     /** P(X >= c) for X ~ Binomial(n, p). */
-    public static double upper(int c, int n, double p) {
-        check(c, n, p);
-        if (c <= 0) return 1.0;
-        if (p == 0) return 0.0;
-        if (p == 1) return 1.0;
-        return Math.min(1.0, Math.exp(logSum(logPmfs(n, p), c, n)));
-    }
+    public static double upper(int c, int n, double p) { return forN(n).upper(c, p); }
 
     /** P(X <= c) for X ~ Binomial(n, p). */
-    public static double lower(int c, int n, double p) {
-        check(c, n, p);
-        if (c >= n) return 1.0;
-        if (p == 0) return 1.0;
-        if (p == 1) return 0.0;
-        return Math.min(1.0, Math.exp(logSum(logPmfs(n, p), 0, c)));
-    }
+    public static double lower(int c, int n, double p) { return forN(n).lower(c, p); }
 
     /** Two-sided p-value: twice the smaller tail, capped at 1 (the "doubling" convention). */
-    public static double twoSided(int c, int n, double p) {
-        return Math.min(1.0, 2 * Math.min(upper(c, n, p), lower(c, n, p)));
+    public static double twoSided(int c, int n, double p) { return forN(n).twoSided(c, p); }
+
+    public int n() { return n; }
+
+    /** P(X >= c). */
+    public double upper(int c, double p) {
+        check(c, p);
+        if (c <= 0) return 1.0;
+        if (c > n || p == 0) return 0.0;
+        if (p == 1) return 1.0;
+        if (c > mode(p)) return Math.min(1.0, sumAwayFromMode(c, +1, p));
+        return Math.max(0.0, 1.0 - sumAwayFromMode(c - 1, -1, p));
     }
 
-    static double[] logPmfs(int n, double p) {
-        double[] l = new double[n + 1];
-        double logOdds = Math.log(p) - Math.log1p(-p);
-        l[0] = n * Math.log1p(-p);
-        for (int k = 0; k < n; k++) l[k + 1] = l[k] + Math.log((double) (n - k) / (k + 1)) + logOdds;
-        return l;
+    /** P(X <= c). */
+    public double lower(int c, double p) {
+        check(c, p);
+        if (c >= n || p == 0) return 1.0;
+        if (p == 1) return 0.0;
+        if (c < mode(p)) return Math.min(1.0, sumAwayFromMode(c, -1, p));
+        return Math.max(0.0, 1.0 - sumAwayFromMode(c + 1, +1, p));
     }
 
-    private static double logSum(double[] l, int from, int to) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int k = from; k <= to; k++) max = Math.max(max, l[k]);
-        if (max == Double.NEGATIVE_INFINITY) return max;
+    /** Two-sided p-value: twice the smaller tail, capped at 1. */
+    public double twoSided(int c, double p) {
+        return Math.min(1.0, 2 * Math.min(upper(c, p), lower(c, p)));
+    }
+
+    private int mode(double p) {
+        return (int) Math.min(n, Math.floor((n + 1) * p));
+    }
+
+    /** Σ pmf(k) for k = from, from+step, ... to the end of the support; terms decrease along the way. */
+    private double sumAwayFromMode(int from, int step, double p) {
+        double lp = Math.log(p), lq = Math.log1p(-p);
+        double first = logChoose[from] + from * lp + (n - from) * lq;
         double s = 0;
-        for (int k = from; k <= to; k++) s += Math.exp(l[k] - max);
-        return max + Math.log(s);
+        for (int k = from; k >= 0 && k <= n; k += step) {
+            double rel = logChoose[k] + k * lp + (n - k) * lq - first;
+            if (rel < NEGLIGIBLE) break;
+            s += Math.exp(rel);
+        }
+        return Math.exp(first + Math.log(s));
     }
 
-    private static void check(int c, int n, double p) {
-        if (n < 0) throw new IllegalArgumentException("binomial n must be >= 0, got " + n);
+    private void check(int c, double p) {
         if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("binomial p must be in [0, 1], got " + p);
-        if (c < 0 || c > n) {
-            if (c < 0) throw new IllegalArgumentException("count must be >= 0, got " + c);
-        }
+        if (c < 0) throw new IllegalArgumentException("count must be >= 0, got " + c);
     }
 }

@@ -39,9 +39,10 @@ public final class LatentDriftDetector {
         }
         double floor = 0.5 / Math.max(1, baselineTokens);
         double[] p = new double[counts.length];
+        BinomialTail tail = BinomialTail.forN(n); // one table of log C(n, k) for every latent
         for (int i = 0; i < counts.length; i++) {
             double f = Math.min(1 - floor, Math.max(floor, baselineFrequency[i]));
-            p[i] = BinomialTail.twoSided(Math.min(counts[i], n), n, f);
+            p[i] = tail.twoSided(Math.min(counts[i], n), f);
         }
         double[] adj = BenjaminiHochberg.adjust(p);
         List<Drifted> out = new ArrayList<>();

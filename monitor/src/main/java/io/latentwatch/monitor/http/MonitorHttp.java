@@ -114,7 +114,7 @@ public final class MonitorHttp implements AutoCloseable {
         o.put("saeVersion", w.saeVersion()).put("window", w.index()).put("samples", w.n());
         LoadedSae sae = registry.metadata(model, hook, w.saeVersion());
         ArrayNode arr = o.putArray("latents");
-        w.counts().entrySet().stream().sorted((a, b) -> Integer.compare(b.getValue(), a.getValue())).limit(200).forEach(e -> {
+        w.top(200).entrySet().forEach(e -> {
             ObjectNode l = arr.addObject();
             l.put("latent", e.getKey()).put("count", e.getValue()).put("frequency", (double) e.getValue() / Math.max(1, w.n()));
             if (sae != null && e.getKey() < sae.baseline().firingFrequency().length) {
