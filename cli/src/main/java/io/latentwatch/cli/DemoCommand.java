@@ -557,6 +557,7 @@ public final class DemoCommand implements Callable<Integer> {
         final Map<String, Long> dlqByReason = new ConcurrentHashMap<>();
         final List<Alert> received = java.util.Collections.synchronizedList(new ArrayList<>());
         final AtomicReference<Explanation> example = new AtomicReference<>();
+        final AtomicReference<Explanation> lensExample = new AtomicReference<>();
         private final String bootstrap;
         private final Topics topics;
         private final Deserializer<Alert> alertDeserializer;
@@ -603,6 +604,7 @@ public final class DemoCommand implements Callable<Integer> {
 
         private void onExplanation(Explanation e) {
             explanations.incrementAndGet();
+            if (LensTrajectoryDetector.NAME.equals(e.getDetector())) lensExample.compareAndSet(null, e);
             if (e.getPatchscopeText() != null && !e.getPatchscopeText().isBlank()) {
                 explanationsWithText.incrementAndGet();
                 example.compareAndSet(null, e);
@@ -672,7 +674,12 @@ public final class DemoCommand implements Callable<Integer> {
         if (circuitWatched) expected.add("circuit");
         if (lensSetup != null) expected.add(LensTrajectoryDetector.NAME);
         s.put("detectors", DemoScore.score(traffic.requests(), alerts, expected));
-        if (lensSetup != null) s.put("lens_trajectory", lensSummary(traffic, alerts, lensOnlyNoSae));
+        if (lensSetup != null) {
+            Map<String, Object> lt = lensSummary(traffic, alerts, lensOnlyNoSae);
+            Explanation lx = console.lensExample.get();
+            if (lx != null) lt.put("explanation_example", explanationExample(lx));
+            s.put("lens_trajectory", lt);
+        }
         Map<String, Object> metrics = new LinkedHashMap<>();
         for (String n : List.of("latentwatch_records_processed_total", "latentwatch_records_dead_lettered_total", "latentwatch_alerts_total",
                 "latentwatch_activations_projected_total", "latentwatch_explanations_total")) {
@@ -716,6 +723,15 @@ public final class DemoCommand implements Callable<Integer> {
         byKind.forEach((k, c) -> share.put(k, Map.of("flagged", c[0], "requests", c[1], "share", c[1] == 0 ? 0 : Math.round(1000.0 * c[0] / c[1]) / 1000.0)));
         l.put("flagged_by_kind", share);
         return l;
+    }
+
+    private static Map<String, Object> explanationExample(Explanation ex) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("text", ex.getText());
+        e.put("logit_lens", ex.getLogitLensTokens().stream().map(t -> t.getToken()).toList());
+        e.put("tuned_lens", ex.getTunedLensTokens().stream().map(t -> t.getToken()).toList());
+        e.put("patchscope_text", ex.getPatchscopeText());
+        return e;
     }
 
     private void printSummary(Map<String, Object> s) {
