@@ -159,7 +159,7 @@ public final class DemoCommand implements Callable<Integer> {
             + "docs/reports/lens/<model>/tuned when its weights' hash matches the model, else one is trained before traffic (--lens-steps).")
     Path tunedLensDir;
 
-    @Option(names = "--lens-steps", defaultValue = "150",
+    @Option(names = "--lens-steps", defaultValue = "300",
             description = "Training steps of the tuned lens when none fits the model. Default: ${DEFAULT-VALUE}.")
     int lensSteps;
 
@@ -277,7 +277,7 @@ public final class DemoCommand implements Callable<Integer> {
                     } else {
                         out.printf("  no tuned lens fits %s%s: training one (%d steps)...%n", modelId,
                                 dir == null ? "" : " (" + dir + " is for weights " + hash + ")", lensSteps);
-                        lens = trainLens(m, node, domain);
+                        lens = trainLens(m, node, am, domain);
                         lensSource = String.format(Locale.ROOT, "trained in the demo (%d steps, %s positions, final loss %.3f)", lensSteps,
                                 lens.info().get("positions"), ((Number) lens.info().getOrDefault("loss_last", Double.NaN)).doubleValue());
                     }
@@ -415,15 +415,19 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** A tuned lens trained on in-domain text (the trainer's job when none fits the weights), with a progress line. */
-    private TunedLens trainLens(HookedTransformer m, InferenceNode node, PromptMix.Domain domain) {
+    /**
+     * A tuned lens trained on in-domain text and on the model's own sampled continuations of it (what the node's normal
+     * traffic looks like) — the trainer's job when no lens fits the weights — with a progress line.
+     */
+    private TunedLens trainLens(HookedTransformer m, InferenceNode node, HookedActivationModel am, PromptMix.Domain domain) {
         PromptMix mix = new PromptMix(domain, seed * 104729 + 3);
         List<int[]> prompts = new ArrayList<>();
-        for (int i = 0; i < 600; i++) {
+        for (int i = 0; i < 400; i++) {
             StringBuilder t = new StringBuilder(mix.normal().text());
             for (int j = 1 + (i % 3); j > 0; j--) t.append(' ').append(mix.normal().text());
             prompts.add(m.toTokens(t.toString()));
         }
+        for (int i = 0; i < 300; i++) prompts.add(m.toTokens(am.generate(mix.normal().text(), maxTokens, 0.8f, seed * 2000 + i)));
         node.modelLock().lock();
         try {
             ResidualDataset data = ResidualDataset.collect(m, prompts);
