@@ -83,7 +83,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * Everything in one process, on real model traffic: an in-process Kafka broker and schema
  * registry; an inference node serving a real checkpoint (the zoo model, else stories260K) and
  * publishing sampled hidden states; an initial trainer run (SAE + baseline + labels for one residual
- * hook, published as an SaeVersion); the monitor (SAE projection, detectors, explanations); a traffic
+ * hook, published as an SaeVersion); the monitor (SAE projection, detectors, explanations, and the lens trajectory:
+ * an early residual read with a tuned lens vs the final residual, warmed up on known-good requests); a traffic
  * generator sending in-domain prompts mixed with injected anomalies and planted-circuit triggers;
  * a few malformed records for the dead-letter path; a refit mid-run that publishes a new SaeVersion
  * (hot swap); and a console printing each alert and a status line. Ends with a summary scored
@@ -93,7 +94,9 @@ import java.util.concurrent.atomic.AtomicReference;
         description = {"Runs latentwatch end to end in this process on real model traffic: an embedded Kafka broker and schema "
                 + "registry, an inference node on a real checkpoint (models/zoo-small, else stories260K), an initial SAE training "
                 + "run, the monitor, a traffic generator mixing in-domain prompts with injected anomalies and circuit triggers, "
-                + "a few malformed records, and a refit mid-run that hot-swaps the SAE version. Prints each alert and a status "
+                + "a few malformed records, and a refit mid-run that hot-swaps the SAE version. The lens-trajectory detector compares "
+                + "blocks.0.hook_resid_post (read with the tuned lens) with the final residual, its baseline warmed up on known-good "
+                + "requests before the traffic. Prints each alert and a status "
                 + "line as it goes, then a summary with each detector's precision and recall against the injected ground truth.",
                 "Example: latentwatch demo --duration 2m --summary-json summary.json"})
 public final class DemoCommand implements Callable<Integer> {
