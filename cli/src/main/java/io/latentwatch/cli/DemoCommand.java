@@ -19,7 +19,12 @@ import io.latentwatch.interp.sae.SaeTrainingOptions;
 import io.latentwatch.monitor.MetricsScrape;
 import io.latentwatch.monitor.MonitorApp;
 import io.latentwatch.monitor.MonitorConfig;
+import io.latentwatch.interp.lens.ResidualDataset;
+import io.latentwatch.interp.lens.TunedLens;
+import io.latentwatch.interp.lens.TunedLensTrainer;
 import io.latentwatch.monitor.detect.ActivationNormDetector;
+import io.latentwatch.monitor.detect.LensTrajectoryDetector;
+import io.latentwatch.monitor.detect.LensTrajectoryScorer;
 import io.latentwatch.monitor.detect.Watchlist;
 import io.latentwatch.publisher.ActivationEncoder;
 import io.latentwatch.publisher.HiddenStatePublisher;
@@ -78,7 +83,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * Everything in one process, on real model traffic: an in-process Kafka broker and schema
  * registry; an inference node serving a real checkpoint (the zoo model, else stories260K) and
  * publishing sampled hidden states; an initial trainer run (SAE + baseline + labels for one residual
- * hook, published as an SaeVersion); the monitor (SAE projection, detectors, explanations); a traffic
+ * hook, published as an SaeVersion); the monitor (SAE projection, detectors, explanations, and the lens trajectory:
+ * an early residual read with a tuned lens vs the final residual, warmed up on known-good requests); a traffic
  * generator sending in-domain prompts mixed with injected anomalies and planted-circuit triggers;
  * a few malformed records for the dead-letter path; a refit mid-run that publishes a new SaeVersion
  * (hot swap); and a console printing each alert and a status line. Ends with a summary scored
@@ -88,7 +94,9 @@ import java.util.concurrent.atomic.AtomicReference;
         description = {"Runs latentwatch end to end in this process on real model traffic: an embedded Kafka broker and schema "
                 + "registry, an inference node on a real checkpoint (models/zoo-small, else stories260K), an initial SAE training "
                 + "run, the monitor, a traffic generator mixing in-domain prompts with injected anomalies and circuit triggers, "
-                + "a few malformed records, and a refit mid-run that hot-swaps the SAE version. Prints each alert and a status "
+                + "a few malformed records, and a refit mid-run that hot-swaps the SAE version. The lens-trajectory detector compares "
+                + "blocks.0.hook_resid_post (read with the tuned lens) with the final residual, its baseline warmed up on known-good "
+                + "requests before the traffic. Prints each alert and a status "
                 + "line as it goes, then a summary with each detector's precision and recall against the injected ground truth.",
                 "Example: latentwatch demo --duration 2m --summary-json summary.json"})
 public final class DemoCommand implements Callable<Integer> {
@@ -143,6 +151,21 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-refit", description = "Skip the mid-run refit (no hot swap).")
     boolean noRefit;
 
+    @Option(names = "--no-lens-trajectory", description = "Skip the lens-trajectory detector (the node then samples no extra residual hook).")
+    boolean noLensTrajectory;
+
+    @Option(names = "--lens-hook", description = "Early residual hook the node samples for the lens-trajectory detector, compared with the "
+            + "final residual (blocks.(n-1).hook_resid_post, also sampled). Default: blocks.0.hook_resid_post.")
+    String lensHook;
+
+    @Option(names = "--tuned-lens", paramLabel = "DIR", description = "Tuned lens of the model (from `latentwatch lens train`). Default: "
+            + "docs/reports/lens/<model>/tuned when its weights' hash matches the model, else one is trained before traffic (--lens-steps).")
+    Path tunedLensDir;
+
+    @Option(names = "--lens-steps", defaultValue = "300",
+            description = "Training steps of the tuned lens when none fits the model. Default: ${DEFAULT-VALUE}.")
+    int lensSteps;
+
     @Option(names = "--metrics-port", defaultValue = "0",
             description = "Port of the monitor's Prometheus /metrics endpoint during the demo (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int metricsPort;
@@ -160,6 +183,12 @@ public final class DemoCommand implements Callable<Integer> {
     /** SaeVersions published before traffic (the residual SAE, and the circuit SAE when discovered): the rest are hot swaps. */
     private int initialVersions = 1;
     private boolean circuitWatched;
+    /** Set up when the lens-trajectory detector runs; reported in the summary. */
+    private LensSetup lensSetup;
+
+    /** What the demo did for the lens trajectory: hooks (early, final), where the lens came from, the known-good warm-up. */
+    private record LensSetup(String earlyHook, String finalHook, List<String> hooksWithoutSae, String source, int warmupRequests,
+                             int warmupPairs, int warmupTarget) {}
 
     @Override
     public Integer call() throws Exception {
@@ -191,7 +220,21 @@ public final class DemoCommand implements Callable<Integer> {
             Path circuitsJson = (Files.isDirectory(loc.model()) ? loc.model() : loc.model().toAbsolutePath().getParent()).resolve("circuits.json");
             int circuitLayer = Math.min(1, m.config().nLayers() - 1);
             String hz = !noCircuits && Files.isRegularFile(circuitsJson) ? "blocks." + circuitLayer + ".attn.hook_z" : null;
-            List<String> nodeHooks = hz == null || hz.equals(h) ? List.of(h) : List.of(h, hz);
+            // The lens trajectory compares an early residual with the final one at the same position: the node samples both.
+            String early = null, fin = null;
+            List<String> lensOnly = new ArrayList<>();
+            if (!noLensTrajectory) {
+                fin = LensTrajectoryScorer.finalHook(m.config());
+                early = lensHook != null ? lensHook : "blocks.0.hook_resid_post";
+                int el = LensTrajectoryScorer.residualLayer(m.config(), early);
+                if (el < 0 || el >= m.config().nLayers()) {
+                    throw new IllegalArgumentException("--lens-hook " + early + " is not a residual hook before the final one (" + fin + ")");
+                }
+                for (String x : List.of(early, fin)) if (!x.equals(h)) lensOnly.add(x);
+            }
+            List<String> nodeHooks = new ArrayList<>(List.of(h));
+            nodeHooks.addAll(lensOnly);
+            if (hz != null && !nodeHooks.contains(hz)) nodeHooks.add(hz);
             SamplingPolicy policy = new SamplingPolicy(1.0, Set.copyOf(nodeHooks), SamplingPolicy.Positions.parse(positions), 4, seed);
             try (InferenceNode node = new InferenceNode(m, modelId, policy, nodeHooks, publisher, new ActivationEncoder(), "demo-node", false);
                  KafkaVersionPublisher<byte[]> versions = versionPublisher(bootstrap, serdes, topics)) {
@@ -224,19 +267,45 @@ public final class DemoCommand implements Callable<Integer> {
                     }
                 }
 
+                // 1b. The tuned lens of the lens-trajectory detector: the committed one when it was trained on these weights, else one trained now.
+                TunedLens lens = null;
+                String lensSource = null;
+                if (early != null) {
+                    long tl = System.nanoTime();
+                    Path dir = tunedLensDir != null ? tunedLensDir : ModelLocator.committedTunedLens(modelId);
+                    String hash = dir == null ? null : lensWeightsHash(dir);
+                    if (tunedLensDir != null || (hash != null && hash.equals(m.versionHash()))) {
+                        lens = TunedLens.load(dir, m);
+                        lensSource = dir + (m.versionHash().equals(hash) ? " (trained on these weights)" : " (WARNING: trained on weights " + hash + ")");
+                    } else {
+                        out.printf("  no tuned lens fits %s%s: training one (%d steps)...%n", modelId,
+                                dir == null ? "" : " (" + dir + " is for weights " + hash + ")", lensSteps);
+                        lens = trainLens(m, node, am, domain);
+                        lensSource = String.format(Locale.ROOT, "trained in the demo (%d steps, %s positions, final loss %.3f)", lensSteps,
+                                lens.info().get("positions"), ((Number) lens.info().getOrDefault("loss_last", Double.NaN)).doubleValue());
+                    }
+                    out.printf(Locale.ROOT, "  tuned lens for %s in %.1f s: %s%n", modelId, (System.nanoTime() - tl) / 1e9, lensSource);
+                }
+
                 // 2. The monitor: projection, detectors, explanations read with the node's model.
                 Map<String, Object> streamsCfg = KafkaConfig.withEnvironment(MonitorApp.streamsDefaults(bootstrap, work.resolve("streams")));
                 streamsCfg.put("bootstrap.servers", bootstrap);
                 MonitorConfig mc = MonitorConfig.of(Map.of(MonitorConfig.EXPLANATIONS_PARTITIONS, "3",
                         MonitorConfig.DRIFT_WINDOW, "200", MonitorConfig.BATCH_MAX_MS, "20"));
                 ActivationNormDetector norm = new ActivationNormDetector(50, 4.0, 8.0);
-                try (MonitorApp monitor = new MonitorApp(streamsCfg, topics, serdes, norm, metricsPort, mc, Watchlist.empty(),
-                        new ModelRepresentationReader(node))) {
+                TunedLens readerLens = lens;
+                MonitorApp.Builder mb = MonitorApp.builder(streamsCfg, topics, serdes).normDetector(norm).metricsPort(metricsPort)
+                        .sae(mc, Watchlist.empty(), reg -> new ModelRepresentationReader(node, readerLens));
+                if (lens != null) {
+                    mb.lensTrajectory(new LensTrajectoryScorer(Map.of(modelId, m), Map.of(modelId, lens)), MonitorApp.lensDetector(mc));
+                }
+                try (MonitorApp monitor = mb.build()) {
                     monitor.start();
                     if (!monitor.awaitRunning(Duration.ofSeconds(60))) {
                         throw new IllegalStateException("the monitor did not reach RUNNING within 60 s (state " + monitor.state() + ")");
                     }
                     String metricsUrl = "http://127.0.0.1:" + monitor.metricsPort() + "/metrics";
+                    if (lens != null) lensSetup = lensWarmup(node, domain, mc.integer(MonitorConfig.LENS_WARMUP), early, fin, lensOnly, lensSource);
                     try (NodeHttpServer server = new NodeHttpServer(node, "127.0.0.1", 0, 4)) {
                         out.printf("  monitor RUNNING (exactly_once_v2), metrics on %s; node on %s/v1/completions%n", metricsUrl, server.baseUrl());
                         out.printf("  sending ~%.1f requests/s for %ss (%.0f%% injected anomalies and circuit triggers), positions %s%n%n",
@@ -340,6 +409,68 @@ public final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The weights' version hash a tuned lens directory says it was trained on (null when unreadable). */
+    static String lensWeightsHash(Path dir) {
+        try {
+            return new ObjectMapper().readTree(dir.resolve(TunedLens.CONFIG).toFile()).path("model_version_hash").asText(null);
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A tuned lens trained on in-domain text and on the model's own sampled continuations of it (what the node's normal
+     * traffic looks like) — the trainer's job when no lens fits the weights — with a progress line.
+     */
+    private TunedLens trainLens(HookedTransformer m, InferenceNode node, HookedActivationModel am, PromptMix.Domain domain) {
+        PromptMix mix = new PromptMix(domain, seed * 104729 + 3);
+        List<int[]> prompts = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            StringBuilder t = new StringBuilder(mix.normal().text());
+            for (int j = 1 + (i % 3); j > 0; j--) t.append(' ').append(mix.normal().text());
+            prompts.add(m.toTokens(t.toString()));
+        }
+        for (int i = 0; i < 300; i++) prompts.add(m.toTokens(am.generate(mix.normal().text(), maxTokens, 0.8f, seed * 2000 + i)));
+        node.modelLock().lock();
+        try {
+            ResidualDataset data = ResidualDataset.collect(m, prompts);
+            int every = Math.max(1, lensSteps / 5);
+            long t0 = System.nanoTime();
+            TunedLensTrainer.Result r = TunedLensTrainer.train(m, data, new TunedLensTrainer.Options(lensSteps, 256, 3e-3f, seed), step -> {
+                if ((step + 1) % every == 0 || step + 1 == lensSteps) {
+                    out.printf(Locale.ROOT, "    tuned lens: step %d/%d (%.1f s)%n", step + 1, lensSteps, (System.nanoTime() - t0) / 1e9);
+                }
+            });
+            return r.lens();
+        } finally {
+            node.modelLock().unlock();
+        }
+    }
+
+    /**
+     * The lens-trajectory baseline is learned on known-good traffic, as an operator would warm it up: in-domain requests
+     * through the node before the mixed traffic starts (samples of one model share a partition, so the monitor sees them
+     * first). Otherwise the injected anomalies of the first seconds would sit in the baseline and raise its quantile.
+     */
+    private LensSetup lensWarmup(InferenceNode node, PromptMix.Domain domain, int warmupPairs, String early, String fin,
+                                 List<String> lensOnly, String source) {
+        SamplingPolicy.Positions pp = SamplingPolicy.Positions.parse(positions);
+        int perSample = switch (pp) { case LAST -> 1; case RANDOM_K -> 4; case ALL -> 8; };
+        int requests = (int) Math.ceil(warmupPairs * 1.1 / perSample) + 2;
+        PromptMix mix = new PromptMix(domain, seed * 7 + 11);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < requests; i++) {
+            node.complete(new io.latentwatch.cli.node.CompletionRequest(null, List.of(mix.normal().text()), maxTokens, 0.8f, 1f, 0,
+                    seed * 1_000_003L + i, List.of(), false), "lens-warmup-" + i, "lens-warmup");
+        }
+        out.printf(Locale.ROOT, "  lens trajectory: %s vs %s; baseline from %d known-good in-domain requests (~%d pairs for a warm-up of %d) in %.1f s%n",
+                early, fin, requests, requests * perSample, warmupPairs, (System.nanoTime() - t0) / 1e9);
+        if (!lensOnly.isEmpty()) {
+            out.printf("  %s sampled for the lens trajectory only: no SAE (counted apart from samples_without_sae)%n", lensOnly);
+        }
+        return new LensSetup(early, fin, List.copyOf(lensOnly), source, requests, requests * perSample, warmupPairs);
+    }
+
     /** One SAE fit on fresh in-domain prompts, judged by the quality gates, published as an SaeVersion. */
     private SaeRefit refit(InferenceNode node, HookedActivationModel am, String h, ArtifactStore store, KafkaVersionPublisher<byte[]> versions,
                            PromptMix.Domain domain, long s) {
@@ -433,6 +564,7 @@ public final class DemoCommand implements Callable<Integer> {
         final Map<String, Long> dlqByReason = new ConcurrentHashMap<>();
         final List<Alert> received = java.util.Collections.synchronizedList(new ArrayList<>());
         final AtomicReference<Explanation> example = new AtomicReference<>();
+        final AtomicReference<Explanation> lensExample = new AtomicReference<>();
         private final String bootstrap;
         private final Topics topics;
         private final Deserializer<Alert> alertDeserializer;
@@ -479,6 +611,7 @@ public final class DemoCommand implements Callable<Integer> {
 
         private void onExplanation(Explanation e) {
             explanations.incrementAndGet();
+            if (LensTrajectoryDetector.NAME.equals(e.getDetector())) lensExample.compareAndSet(null, e);
             if (e.getPatchscopeText() != null && !e.getPatchscopeText().isBlank()) {
                 explanationsWithText.incrementAndGet();
                 example.compareAndSet(null, e);
@@ -514,7 +647,11 @@ public final class DemoCommand implements Callable<Integer> {
         s.put("samples_dropped", st.dropped() + st.notEnqueued());
         s.put("samples_processed", m.processedTotal());
         s.put("activations_projected", m.projectedTotal());
-        s.put("samples_without_sae", m.withoutSaeTotal());
+        // Hooks the node samples only for the lens trajectory have no SAE by design: counted apart, so
+        // samples_without_sae stays the "an SAE is missing" signal.
+        Map<String, Double> noSaeByHook = scrape.sumBy("latentwatch_samples_without_sae_total", "hook");
+        long lensOnlyNoSae = lensSetup == null ? 0 : lensSetup.hooksWithoutSae().stream().mapToLong(x -> noSaeByHook.getOrDefault(x, 0.0).longValue()).sum();
+        s.put("samples_without_sae", m.withoutSaeTotal() - lensOnlyNoSae);
         s.put("malformed_sent", malformed.sent.get());
         s.put("malformed_sent_by_reason", new TreeMap<>(malformed.byReason));
         s.put("dlq", console.deadLetters.get());
@@ -540,7 +677,16 @@ public final class DemoCommand implements Callable<Integer> {
         synchronized (console.received) {
             alerts = new ArrayList<>(console.received);
         }
-        s.put("detectors", DemoScore.score(traffic.requests(), alerts, circuitWatched ? Set.of("circuit") : Set.of()));
+        Set<String> expected = new java.util.TreeSet<>();
+        if (circuitWatched) expected.add("circuit");
+        if (lensSetup != null) expected.add(LensTrajectoryDetector.NAME);
+        s.put("detectors", DemoScore.score(traffic.requests(), alerts, expected));
+        if (lensSetup != null) {
+            Map<String, Object> lt = lensSummary(traffic, alerts, lensOnlyNoSae);
+            Explanation lx = console.lensExample.get();
+            if (lx != null) lt.put("explanation_example", explanationExample(lx));
+            s.put("lens_trajectory", lt);
+        }
         Map<String, Object> metrics = new LinkedHashMap<>();
         for (String n : List.of("latentwatch_records_processed_total", "latentwatch_records_dead_lettered_total", "latentwatch_alerts_total",
                 "latentwatch_activations_projected_total", "latentwatch_explanations_total")) {
@@ -552,6 +698,47 @@ public final class DemoCommand implements Callable<Integer> {
         s.put("consistent", m.processedTotal() == st.published() && console.deadLetters.get() == malformed.sent.get()
                 && (long) scrape.sum("latentwatch_alerts_total") == console.alerts.get());
         return s;
+    }
+
+    /** The lens trajectory's set-up and how often it flagged each kind of request (scored in "detectors" like the others). */
+    private Map<String, Object> lensSummary(TrafficGenerator.Report traffic, List<Alert> alerts, long withoutSae) {
+        Map<String, Object> l = new LinkedHashMap<>();
+        l.put("early_hook", lensSetup.earlyHook());
+        l.put("final_hook", lensSetup.finalHook());
+        l.put("tuned_lens", lensSetup.source());
+        l.put("warmup_requests", lensSetup.warmupRequests());
+        l.put("warmup_pairs_target", lensSetup.warmupTarget());
+        l.put("hooks_without_sae", lensSetup.hooksWithoutSae());
+        l.put("samples_without_sae_lens_only", withoutSae);
+        List<Alert> la = alerts.stream().filter(a -> LensTrajectoryDetector.NAME.equals(a.getDetector())).toList();
+        l.put("alerts", la.size());
+        l.put("threshold_nats", la.isEmpty() ? null : Math.round(la.get(0).getThreshold() * 1e4) / 1e4);
+        Set<String> flagged = new java.util.HashSet<>();
+        for (Alert a : la) if (a.getRequestId() != null) flagged.add(a.getRequestId());
+        l.put("alerts_on_warmup_requests", la.stream().filter(a -> a.getRequestId() != null && a.getRequestId().startsWith("lens-warmup-")).count());
+        // Share of requests of each kind flagged: out-of-distribution inputs should be flagged more than normal traffic.
+        Map<String, long[]> byKind = new TreeMap<>();
+        for (TrafficGenerator.RequestRecord r : traffic.requests()) {
+            if (r.status() != 200) continue;
+            for (String k : List.of(r.kind(), r.kind() + (r.subtype() == null ? "" : ":" + r.subtype()))) {
+                long[] c = byKind.computeIfAbsent(k, x -> new long[2]);
+                c[1]++;
+                if (flagged.contains(r.requestId())) c[0]++;
+            }
+        }
+        Map<String, Object> share = new LinkedHashMap<>();
+        byKind.forEach((k, c) -> share.put(k, Map.of("flagged", c[0], "requests", c[1], "share", c[1] == 0 ? 0 : Math.round(1000.0 * c[0] / c[1]) / 1000.0)));
+        l.put("flagged_by_kind", share);
+        return l;
+    }
+
+    private static Map<String, Object> explanationExample(Explanation ex) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("text", ex.getText());
+        e.put("logit_lens", ex.getLogitLensTokens().stream().map(t -> t.getToken()).toList());
+        e.put("tuned_lens", ex.getTunedLensTokens().stream().map(t -> t.getToken()).toList());
+        e.put("patchscope_text", ex.getPatchscopeText());
+        return e;
     }
 
     private void printSummary(Map<String, Object> s) {
@@ -569,6 +756,16 @@ public final class DemoCommand implements Callable<Integer> {
         det.forEach((d, v) -> { if (!d.equals("unscored")) out.printf("  %-28s precision %s recall %s (flagged %s, true %s)%n", d, v.get("precision"), v.get("recall"),
                 v.get("flagged_requests"), v.get("true_positives")); });
         if (det.containsKey("unscored")) out.printf("  alerts about no request         %s%n", det.get("unscored").get("alerts_by_detector"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> lt = (Map<String, Object>) s.get("lens_trajectory");
+        if (lt != null) {
+            @SuppressWarnings("unchecked")
+            Map<String, Map<String, Object>> fk = (Map<String, Map<String, Object>>) lt.get("flagged_by_kind");
+            StringBuilder b = new StringBuilder();
+            fk.forEach((k, v) -> { if (!k.contains(":") || k.startsWith("anomaly")) b.append(' ').append(k).append(' ').append(v.get("flagged")).append('/').append(v.get("requests")); });
+            out.printf("  lens trajectory               %s vs %s, threshold %s nats; flagged by kind:%s%n", lt.get("early_hook"), lt.get("final_hook"),
+                    lt.get("threshold_nats"), b);
+        }
         out.printf("  /metrics                      %s%n", s.get("metrics"));
         out.printf("  counts consistent             %s%n", s.get("consistent"));
     }

@@ -8,8 +8,16 @@ import io.latentwatch.serde.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import io.latentwatch.cli.node.InferenceNode;
+import io.latentwatch.interp.model.HookedTransformer;
+import io.latentwatch.monitor.MonitorConfig;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -18,8 +26,15 @@ import java.util.concurrent.CountDownLatch;
         description = {"Runs the latentwatch monitor (a Kafka Streams application, exactly-once) against a Kafka cluster "
                 + "until Ctrl-C: validates hidden states from the hidden-states topic, dead-letters malformed ones, "
                 + "raises activation-norm alerts and serves Prometheus metrics on /metrics.",
+                "With --lens-trajectory and one --model per served model, also runs the lens-trajectory detector: "
+                        + "KL(final logit lens || tuned lens of an earlier residual layer) on samples carrying both residuals "
+                        + "(e.g. a node sampling blocks.0.hook_resid_post,blocks.1.hook_resid_post on zoo-small), against a warm-up "
+                        + "baseline kept in a changelogged state store. Thresholds: LATENTWATCH_MONITOR_LENS_WARMUP_SAMPLES, "
+                        + "LATENTWATCH_MONITOR_LENS_QUANTILE, LATENTWATCH_MONITOR_LENS_MARGIN.",
                 "Any Kafka Streams property can be set with LATENTWATCH_KAFKA_<PROPERTY> (e.g. "
-                        + "LATENTWATCH_KAFKA_NUM_STREAM_THREADS=2)."})
+                        + "LATENTWATCH_KAFKA_NUM_STREAM_THREADS=2).",
+                "Example: latentwatch monitor --lens-trajectory --model models/zoo-small "
+                        + "--tuned-lens zoo-small=docs/reports/lens/zoo-small/tuned"})
 public final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: $LATENTWATCH_BOOTSTRAP_SERVERS or ${DEFAULT-VALUE}).",
             defaultValue = "localhost:9092")
@@ -52,6 +67,19 @@ public final class MonitorCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Log Kafka's own INFO messages.")
     boolean verbose;
 
+    @Option(names = "--lens-trajectory", description = "Run the lens-trajectory detector on the models given with --model.")
+    boolean lensTrajectory;
+
+    @Option(names = "--model", paramLabel = "[ID=]PATH",
+            description = "A checkpoint the nodes serve, for --lens-trajectory (repeatable). ID is the model id the nodes publish "
+                    + "(default: the file or directory name, as `latentwatch node` names it).")
+    List<String> models = new ArrayList<>();
+
+    @Option(names = "--tuned-lens", paramLabel = "ID=DIR",
+            description = "Tuned lens of model ID (a directory from `latentwatch lens train`: config.json + tuned_lens.safetensors); "
+                    + "repeatable. Same as monitor.tuned-lens.dir.ID. A model without one is read with the logit lens.")
+    Map<String, Path> tunedLenses = new LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
         Path dir = stateDir != null ? stateDir : Files.createTempDirectory("latentwatch-monitor-");
@@ -65,13 +93,39 @@ public final class MonitorCommand implements Callable<Integer> {
             stop.countDown();
             try { closed.await(); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
         }));
-        try (MonitorApp app = new MonitorApp(config, topics, serdes, new ActivationNormDetector(warmup, threshold, critical), metricsPort)) {
-            app.start();
-            System.out.printf("latentwatch monitor: %s -> %s, %s; metrics on http://127.0.0.1:%d/metrics; Ctrl-C to stop%n",
-                    topics.hiddenStates(), topics.alerts(), topics.dlq(), app.metricsPort());
-            stop.await();
+        Map<String, HookedTransformer> loaded = new LinkedHashMap<>();
+        try {
+            MonitorApp.Builder b = MonitorApp.builder(config, topics, serdes)
+                    .normDetector(new ActivationNormDetector(warmup, threshold, critical)).metricsPort(metricsPort);
+            String lens = "";
+            if (lensTrajectory) {
+                if (models.isEmpty()) throw new IllegalArgumentException("--lens-trajectory needs at least one --model");
+                Map<String, String> props = new LinkedHashMap<>();
+                tunedLenses.forEach((id, d) -> props.put(MonitorConfig.TUNED_LENS_DIR_PREFIX + id, d.toString()));
+                MonitorConfig mc = MonitorConfig.of(props);
+                for (String spec : models) {
+                    int eq = spec.indexOf('=');
+                    Path p = Path.of(eq > 0 ? spec.substring(eq + 1) : spec);
+                    String id = eq > 0 ? spec.substring(0, eq) : InferenceNode.modelIdOf(p);
+                    loaded.put(id, LensCliSupport.load(p, null));
+                }
+                b.lensTrajectory(loaded, mc);
+                Map<String, Path> dirs = mc.tunedLensDirs();
+                lens = "; lens trajectory on " + loaded.keySet().stream().map(id -> id + (dirs.containsKey(id) ? " (tuned lens)" : " (logit lens)")).toList()
+                        + String.format(java.util.Locale.ROOT, ", warm-up %d, q %s x %s", mc.integer(MonitorConfig.LENS_WARMUP),
+                        mc.str(MonitorConfig.LENS_QUANTILE), mc.str(MonitorConfig.LENS_MARGIN));
+            } else if (!models.isEmpty() || !tunedLenses.isEmpty()) {
+                throw new IllegalArgumentException("--model and --tuned-lens are for --lens-trajectory");
+            }
+            try (MonitorApp app = b.build()) {
+                app.start();
+                System.out.printf("latentwatch monitor: %s -> %s, %s; metrics on http://127.0.0.1:%d/metrics%s; Ctrl-C to stop%n",
+                        topics.hiddenStates(), topics.alerts(), topics.dlq(), app.metricsPort(), lens);
+                stop.await();
+            }
         } finally {
             closed.countDown();
+            loaded.values().forEach(HookedTransformer::close);
         }
         return 0;
     }

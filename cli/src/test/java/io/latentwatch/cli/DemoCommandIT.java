@@ -30,7 +30,20 @@ class DemoCommandIT {
         assertTrue(s.get("requests_ok").asLong() > 10, s.toString());
         assertEquals(s.get("samples_sent").asLong(), s.get("samples_processed").asLong(), s.toString());
         assertTrue(s.get("activations_projected").asLong() > 0, s.toString());
+        // Every hook that should have an SAE has one; the early residual sampled only for the lens trajectory has none by
+        // design and is counted apart.
         assertEquals(0, s.get("samples_without_sae").asLong(), s.toString());
+        JsonNode lens = s.get("lens_trajectory");
+        assertTrue(lens != null && "blocks.0.hook_resid_post".equals(lens.get("early_hook").asText())
+                && "blocks.1.hook_resid_post".equals(lens.get("final_hook").asText()), s.toString());
+        assertEquals("blocks.0.hook_resid_post", lens.get("hooks_without_sae").get(0).asText());
+        assertTrue(lens.get("samples_without_sae_lens_only").asLong() > 0, lens.toString());
+        assertTrue(lens.get("tuned_lens").asText().contains("trained on these weights"), lens.toString());
+        // The baseline is warmed up on known-good traffic before the mixed traffic, and scored like every detector.
+        assertTrue(lens.get("warmup_requests").asInt() * 4 >= 200, lens.toString());
+        JsonNode lensScore = s.get("detectors").get("lens-trajectory");
+        assertTrue(lensScore != null && "anomaly".equals(lensScore.get("target").asText()), s.toString());
+        assertEquals(lens.get("alerts").asLong(), s.get("alerts_by_detector").path("lens-trajectory").asLong(), s.toString());
         assertEquals(s.get("malformed_sent").asLong(), s.get("dlq").asLong(), s.toString());
         assertEquals(s.get("malformed_sent_by_reason"), s.get("dlq_by_reason"));
         assertTrue(s.get("hot_swaps").asLong() >= 1, s.toString());

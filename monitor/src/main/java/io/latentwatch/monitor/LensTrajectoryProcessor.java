@@ -10,6 +10,7 @@ import io.latentwatch.schema.HiddenStateSample;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.time.Instant;
 import java.util.HashMap;
@@ -21,7 +22,9 @@ import java.util.Map;
 /**
  * Runs the {@link LensTrajectoryDetector} on valid samples that carry both the final residual
  * ({@code blocks.(n-1).hook_resid_post}) and an earlier residual hook at the same position; forwards an
- * Alert keyed {@code modelId|earlyHook} for each pair that fires. Samples of a model that is not loaded
+ * Alert keyed {@code modelId|earlyHook} for each pair that fires. The warm-up baselines live in a changelogged
+ * state store keyed {@code modelId|layer} (written only while they warm up), so a restarted or rebalanced
+ * instance keeps its thresholds. Samples of a model that is not loaded
  * are skipped and counted by the scorer.
  */
 final class LensTrajectoryProcessor implements Processor<String, CheckedSample, String, Alert> {
@@ -29,16 +32,23 @@ final class LensTrajectoryProcessor implements Processor<String, CheckedSample, 
     private final LensTrajectoryScorer scorer;
     private final LensTrajectoryDetector detector;
     private final MonitorMetrics metrics;
+    private final String storeName;
     private ProcessorContext<String, Alert> context;
+    private KeyValueStore<String, LensTrajectoryDetector.Baseline> baselines;
 
-    LensTrajectoryProcessor(LensTrajectoryScorer scorer, LensTrajectoryDetector detector, MonitorMetrics metrics) {
+    /** @param storeName the changelogged store of warm-up baselines, keyed {@code modelId|layer} */
+    LensTrajectoryProcessor(LensTrajectoryScorer scorer, LensTrajectoryDetector detector, MonitorMetrics metrics, String storeName) {
         this.scorer = scorer;
         this.detector = detector;
         this.metrics = metrics;
+        this.storeName = storeName;
     }
 
     @Override
-    public void init(ProcessorContext<String, Alert> context) { this.context = context; }
+    public void init(ProcessorContext<String, Alert> context) {
+        this.context = context;
+        this.baselines = context.getStateStore(storeName);
+    }
 
     @Override
     public void process(Record<String, CheckedSample> record) {
@@ -64,10 +74,12 @@ final class LensTrajectoryProcessor implements Processor<String, CheckedSample, 
             float[] finalLogits = LensTrajectoryScorer.finalLogits(m, fin);
             float[] earlyLogits = LensTrajectoryScorer.earlyLogits(scorer.lens(s.getModelId()), layer, early);
             double kl = LensTrajectoryDetector.divergence(finalLogits, earlyLogits);
-            LensTrajectoryDetector.Verdict v = detector.evaluate(s.getModelId() + "|" + layer, kl);
+            String key = s.getModelId() + "|" + layer;
+            LensTrajectoryDetector.Step step = detector.evaluate(baselines.get(key), kl);
+            if (step.changed()) baselines.put(key, step.baseline());
+            LensTrajectoryDetector.Verdict v = step.verdict();
             if (v.alert()) {
-                String key = s.getModelId() + "|" + a.getHook();
-                context.forward(new Record<>(key, alert(m, s, a, i, layer, v, finalLogits, earlyLogits), record.timestamp()));
+                context.forward(new Record<>(s.getModelId() + "|" + a.getHook(), alert(m, s, a, i, layer, v, finalLogits, earlyLogits), record.timestamp()));
                 metrics.alert(LensTrajectoryDetector.NAME, s.getModelId(), a.getHook());
             }
         }

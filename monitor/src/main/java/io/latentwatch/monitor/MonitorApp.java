@@ -90,7 +90,7 @@ public final class MonitorApp implements AutoCloseable {
                       io.latentwatch.monitor.detect.Watchlist watchlist, io.latentwatch.monitor.explain.RepresentationReader reader) {
         this(streamsConfig, topics, serdes, detector, metricsPort, monitorConfig, watchlist,
                 reader == null ? null
-                        : (java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader>) r -> reader, null);
+                        : (java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader>) r -> reader, null, null);
     }
 
     /**
@@ -101,7 +101,7 @@ public final class MonitorApp implements AutoCloseable {
                                                ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
                                                io.latentwatch.monitor.detect.Watchlist watchlist,
                                                java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory) {
-        return new MonitorApp(streamsConfig, topics, serdes, detector, metricsPort, monitorConfig, watchlist, readerFactory, null);
+        return new MonitorApp(streamsConfig, topics, serdes, detector, metricsPort, monitorConfig, watchlist, readerFactory, null, null);
     }
 
     /**
@@ -113,8 +113,92 @@ public final class MonitorApp implements AutoCloseable {
                                                 io.latentwatch.monitor.detect.Watchlist watchlist,
                                                 java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory,
                                                 io.latentwatch.monitor.detect.LensTrajectoryScorer lensScorer) {
+        MonitorConfig lc = monitorConfig == null ? MonitorConfig.defaults() : monitorConfig;
         return new MonitorApp(streamsConfig, topics, serdes, detector, metricsPort, monitorConfig, watchlist, readerFactory,
-                java.util.Objects.requireNonNull(lensScorer, "lensScorer"));
+                java.util.Objects.requireNonNull(lensScorer, "lensScorer"), lensDetector(lc));
+    }
+
+    /** The lens-trajectory detector with the {@code monitor.lens.*} settings of {@code c}. */
+    public static io.latentwatch.monitor.detect.LensTrajectoryDetector lensDetector(MonitorConfig c) {
+        return new io.latentwatch.monitor.detect.LensTrajectoryDetector(
+                c.integer(MonitorConfig.LENS_WARMUP), c.dbl(MonitorConfig.LENS_QUANTILE), c.dbl(MonitorConfig.LENS_MARGIN));
+    }
+
+    /**
+     * A builder for the monitor's options:
+     * <pre>{@code
+     * MonitorApp app = MonitorApp.builder(streamsProps, topics, serdes)
+     *         .normDetector(new ActivationNormDetector(50, 4, 8)).metricsPort(9400)
+     *         .sae(cfg, watchlist, reg -> ModelRepresentationReader.withTunedLenses(models, cfg.tunedLensDirs(), reg, 5, 4))
+     *         .lensTrajectory(models, cfg)          // tuned lens per model from monitor.tuned-lens.dir.<model>
+     *         .build().start();
+     * }</pre>
+     * Without {@link Builder#sae} the monitor is the walking skeleton (validation, dead letters, activation norm),
+     * plus the lens trajectory when it is enabled.
+     */
+    public static Builder builder(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes) {
+        return new Builder(streamsConfig, topics, serdes);
+    }
+
+    public static final class Builder {
+        private final Map<String, Object> streamsConfig;
+        private final Topics topics;
+        private final LatentwatchSerdes serdes;
+        private ActivationNormDetector normDetector = new ActivationNormDetector(50, 4.0, 8.0);
+        private int metricsPort = -1;
+        private MonitorConfig saeConfig;
+        private io.latentwatch.monitor.detect.Watchlist watchlist;
+        private java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory;
+        private io.latentwatch.monitor.detect.LensTrajectoryScorer lensScorer;
+        private io.latentwatch.monitor.detect.LensTrajectoryDetector lensDetector;
+
+        private Builder(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes) {
+            this.streamsConfig = java.util.Objects.requireNonNull(streamsConfig, "streamsConfig");
+            this.topics = java.util.Objects.requireNonNull(topics, "topics");
+            this.serdes = java.util.Objects.requireNonNull(serdes, "serdes");
+        }
+
+        /** The activation-norm detector (default: warm-up 50, |z| 4 / 8). */
+        public Builder normDetector(ActivationNormDetector d) { this.normDetector = java.util.Objects.requireNonNull(d); return this; }
+
+        /** Port of /metrics: 0 for any free port, negative (the default) for none. */
+        public Builder metricsPort(int port) { this.metricsPort = port; return this; }
+
+        /**
+         * Turns on the SAE half (projection, SAE detectors, circuits, explanations) with {@code config};
+         * {@code readerFactory} may be null (explanations without model readings).
+         */
+        public Builder sae(MonitorConfig config, io.latentwatch.monitor.detect.Watchlist watchlist,
+                           java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory) {
+            this.saeConfig = java.util.Objects.requireNonNull(config, "config");
+            this.watchlist = watchlist;
+            this.readerFactory = readerFactory;
+            return this;
+        }
+
+        /**
+         * Turns on the lens-trajectory detector on {@code models} (model id -> loaded model, the ids the nodes publish),
+         * with the tuned lens of each model named by {@code monitor.tuned-lens.dir.<modelId>} in {@code config} (a model
+         * without one is read with the logit lens) and the {@code monitor.lens.*} thresholds of {@code config}.
+         *
+         * @throws java.io.IOException when a configured tuned lens cannot be read or does not fit its model
+         */
+        public Builder lensTrajectory(Map<String, io.latentwatch.interp.model.HookedTransformer> models, MonitorConfig config) throws IOException {
+            return lensTrajectory(new io.latentwatch.monitor.detect.LensTrajectoryScorer(models,
+                    io.latentwatch.monitor.detect.LensTrajectoryScorer.loadLenses(models, config.tunedLensDirs())), lensDetector(config));
+        }
+
+        /** Turns on the lens-trajectory detector with lenses already loaded (see {@link #lensTrajectory(Map, MonitorConfig)}). */
+        public Builder lensTrajectory(io.latentwatch.monitor.detect.LensTrajectoryScorer scorer, io.latentwatch.monitor.detect.LensTrajectoryDetector detector) {
+            this.lensScorer = java.util.Objects.requireNonNull(scorer, "scorer");
+            this.lensDetector = java.util.Objects.requireNonNull(detector, "detector");
+            return this;
+        }
+
+        public MonitorApp build() {
+            return new MonitorApp(streamsConfig, topics, serdes, normDetector, metricsPort, saeConfig, watchlist, readerFactory,
+                    lensScorer, lensDetector);
+        }
     }
 
     /**
@@ -128,7 +212,8 @@ public final class MonitorApp implements AutoCloseable {
                       ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
                       io.latentwatch.monitor.detect.Watchlist watchlist,
                       java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory,
-                      io.latentwatch.monitor.detect.LensTrajectoryScorer lensScorer) {
+                      io.latentwatch.monitor.detect.LensTrajectoryScorer lensScorer,
+                      io.latentwatch.monitor.detect.LensTrajectoryDetector lensDetector) {
         this.metrics = new MonitorMetrics();
         MonitorTopology.Sae sae = null;
         if (monitorConfig != null) {
@@ -158,9 +243,8 @@ public final class MonitorApp implements AutoCloseable {
                     cfg.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         }
         if (lensScorer != null) {
-            MonitorConfig lc = monitorConfig == null ? MonitorConfig.defaults() : monitorConfig;
-            topology.withLensTrajectory(lensScorer, new io.latentwatch.monitor.detect.LensTrajectoryDetector(
-                    lc.integer(MonitorConfig.LENS_WARMUP), lc.dbl(MonitorConfig.LENS_QUANTILE), lc.dbl(MonitorConfig.LENS_MARGIN)));
+            topology.withLensTrajectory(lensScorer, lensDetector != null ? lensDetector
+                    : lensDetector(monitorConfig == null ? MonitorConfig.defaults() : monitorConfig));
         }
         this.streams = new KafkaStreams(topology.build(), KafkaConfig.toProperties(cfg));
         // Poison records are dead-lettered in the topology; anything else is a bug or an outage:

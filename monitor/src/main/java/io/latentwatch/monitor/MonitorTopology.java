@@ -61,6 +61,8 @@ public final class MonitorTopology {
     public static final String PROJECTIONS = "latent-projections";
     public static final String EXPLANATION_CHAIN = "explanation-chain";
     public static final String RECENT_ALERTS = "recent-alerts";
+    /** Lens-trajectory warm-up baselines, keyed {@code modelId|layer} (changelogged). */
+    public static final String LENS_BASELINES = "lens-trajectory-baselines";
 
     /** The SAE half of the monitor: projection, detectors, explanations. */
     public record Sae(SaeRegistry registry, MonitorConfig config, LatentwatchSerdes serdes,
@@ -122,8 +124,11 @@ public final class MonitorTopology {
             // 4b. Lens trajectory: early-layer tuned lens vs the final prediction, for samples carrying both.
             var scorer = lensScorer;
             var detector = lensDetector;
+            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LENS_BASELINES),
+                    Serdes.String(), io.latentwatch.monitor.detect.LensTrajectoryDetector.Baseline.serde()));
             normAlerts = normAlerts.merge(byValidity.get("sample-valid")
-                    .process(() -> new LensTrajectoryProcessor(scorer, detector, metrics), Named.as("lens-trajectory")),
+                    .process(() -> new LensTrajectoryProcessor(scorer, detector, metrics, LENS_BASELINES), Named.as("lens-trajectory"),
+                            LENS_BASELINES),
                     Named.as("merge-lens-trajectory-alerts"));
         }
         if (sae == null) {

@@ -28,13 +28,21 @@ import java.util.List;
  *       identity prompt ({@link TokenIdentityPrompt}, adapted to the tokenizer) at its last position and
  *       the same hook, then 4 greedy tokens decoded: the model's own reading of what h stands for.</li>
  * </ul>
- * No tuned lens here (none is trained in the demo), so that list stays empty.
+ * With a tuned lens (the demo's lens-trajectory detector has one), residual hooks are also read through the
+ * translator of their layer: top 5 tokens in {@code tunedLensTokens}.
  */
 public final class ModelRepresentationReader implements RepresentationReader {
     private final InferenceNode node;
+    private final io.latentwatch.interp.lens.TunedLens tunedLens;
 
     public ModelRepresentationReader(InferenceNode node) {
+        this(node, null);
+    }
+
+    /** @param tunedLens the node's model's tuned lens, or null (no tuned-lens tokens) */
+    public ModelRepresentationReader(InferenceNode node, io.latentwatch.interp.lens.TunedLens tunedLens) {
         this.node = node;
+        this.tunedLens = tunedLens;
     }
 
     @Override
@@ -50,7 +58,7 @@ public final class ModelRepresentationReader implements RepresentationReader {
             int d = m.config().dModel();
             if (acts.data().length != toks.length * d) return new Reading(List.of(), List.of(), null); // not a residual hook
             float[] h = java.util.Arrays.copyOfRange(acts.data(), pos * d, (pos + 1) * d);
-            return new Reading(logitLens(m, h, 5), List.of(), patchscope(m, hook, h));
+            return new Reading(logitLens(m, h, 5), tunedLens(m, hook, h, 5), patchscope(m, hook, h));
         } finally {
             node.modelLock().unlock();
         }
@@ -59,6 +67,17 @@ public final class ModelRepresentationReader implements RepresentationReader {
     static List<TokenProbability> logitLens(HookedTransformer m, float[] h, int n) {
         List<TokenProbability> out = new ArrayList<>(n);
         for (DecodedToken t : new LogitLens(m).topK(h, n)) {
+            out.add(TokenProbability.newBuilder().setToken(t.token()).setTokenId(t.id())
+                    .setProbability(Math.round(t.probability() * 1e4) / 1e4).build());
+        }
+        return out;
+    }
+
+    private List<TokenProbability> tunedLens(HookedTransformer m, String hook, float[] h, int n) {
+        int layer = io.latentwatch.monitor.detect.LensTrajectoryScorer.residualLayer(m.config(), hook);
+        if (tunedLens == null || layer < 0 || layer >= m.config().nLayers()) return List.of();
+        List<TokenProbability> out = new ArrayList<>(n);
+        for (DecodedToken t : tunedLens.topK(layer, h, n)) {
             out.add(TokenProbability.newBuilder().setToken(t.token()).setTokenId(t.id())
                     .setProbability(Math.round(t.probability() * 1e4) / 1e4).build());
         }

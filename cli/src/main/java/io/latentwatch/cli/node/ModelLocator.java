@@ -50,6 +50,23 @@ public final class ModelLocator {
                 + "is not in ../shared/models or the cache; pass --model PATH or run 'latentwatch models pull stories260K'");
     }
 
+    /**
+     * The tuned lens committed for {@code modelId} ({@code docs/reports/lens/<modelId>/tuned}, from `latentwatch lens
+     * train`) under the working directory or the repository the jar was built in; null when there is none. Whether it
+     * fits the model's weights is the caller's check (its config.json names the weights' version hash).
+     */
+    public static Path committedTunedLens(String modelId) {
+        List<Path> roots = new ArrayList<>();
+        roots.add(Path.of(""));
+        Path jarRoot = repoRootOfJar();
+        if (jarRoot != null) roots.add(jarRoot);
+        for (Path root : roots) {
+            Path d = root.resolve("docs/reports/lens").resolve(modelId).resolve("tuned");
+            if (Files.isRegularFile(d.resolve("config.json"))) return d.toAbsolutePath().normalize();
+        }
+        return null;
+    }
+
     /** cli/target/latentwatch.jar -> the repository root, when running from the built jar. */
     private static Path repoRootOfJar() {
         try {

@@ -28,7 +28,9 @@ import java.util.TreeMap;
  *   <li>{@code all}: keep every position;</li>
  *   <li>{@code random-k}: reservoir sampling (Vitter's algorithm R) over the positions as they stream,
  *       which yields a uniform k-subset of the positions the forward passes produced; only a row that
- *       enters the reservoir is copied.</li>
+ *       enters the reservoir is copied. Every hook draws from its own generator with the same seed and sees the
+ *       same positions stream by, so all hooks of a sample keep the same k positions (detectors that compare two
+ *       hooks at one position, such as the lens trajectory, need the pair).</li>
  * </ul>
  * Positions are absolute (BOS = 0). The last generated token is never run through the model, so the
  * positions with activations are 0 .. P + generated - 2.
@@ -36,7 +38,7 @@ import java.util.TreeMap;
 public final class SampleCapture {
     private final SamplingPolicy.Positions policy;
     private final int k;
-    private final SplittableRandom random;
+    private final long seed;
     private final Map<String, HookRows> rows = new LinkedHashMap<>();
 
     /** Rows kept for one hook: absolute position -> values of that position (row-major, e.g. [d_model] or [heads, d_head]). */
@@ -46,12 +48,14 @@ public final class SampleCapture {
         long seen;
         /** Keep only the prompt's last position (the prefill call's last row), whatever the policy. */
         boolean promptEnd;
+        /** random-k draws: one generator per hook, all seeded alike, so every hook keeps the SAME positions. */
+        SplittableRandom random;
     }
 
     public SampleCapture(SamplingPolicy.Positions policy, int k, long seed) {
         this.policy = policy;
         this.k = Math.max(1, k);
-        this.random = new SplittableRandom(seed);
+        this.seed = seed;
     }
 
     /** Adds a read-only capture hook for each name to {@code hooks}. Attention maps are refused (no single position axis to sample). */
@@ -72,6 +76,7 @@ public final class SampleCapture {
             }
             HookRows r = new HookRows();
             r.promptEnd = atPromptEnd.contains(name);
+            r.random = new SplittableRandom(seed);
             rows.put(name, r);
             hooks.add(name, (act, ctx) -> {
                 capture(r, act, ctx);
@@ -109,7 +114,7 @@ public final class SampleCapture {
                     if (n < k) {
                         r.byPosition.put(ctx.absolutePosition(i), row(act, i));
                     } else {
-                        long j = random.nextLong(n + 1);
+                        long j = r.random.nextLong(n + 1);
                         if (j < k) {
                             // Replace a uniformly chosen member (the j-th smallest is as good as any: uniform over members).
                             Integer victim = nth(r.byPosition, (int) j);

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -157,6 +158,32 @@ class InferenceNodeTest {
                 seen.addAll(pos);
             }
             assertTrue(seen.size() > 4, "random-k positions vary: " + seen);
+        }
+    }
+
+    /** random-k keeps the same positions for every sampled hook, so two residuals can be compared at one position. */
+    @Test
+    void randomKSamplesTheSamePositionsOnEveryHook() throws Exception {
+        LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry(LatentwatchSerdes.EMBEDDED);
+        MockProducer<String, HiddenStateSample> p = new MockProducer<>(true, null, new StringSerializer(), serdes.serializer(HiddenStateSample.class));
+        HiddenStatePublisher pub = new HiddenStatePublisher(p, "latentwatch.hidden-states", 64);
+        List<String> hooks = List.of("blocks.0.hook_resid_post", HOOK);
+        SamplingPolicy policy = new SamplingPolicy(1.0, Set.copyOf(hooks), SamplingPolicy.Positions.RANDOM_K, 3, 3);
+        Rig rig = new Rig(new InferenceNode(model, "stories260K", policy, hooks, pub, new ActivationEncoder(), "test-node", false), p, pub);
+        try (InferenceNode n = rig.node()) {
+            for (int i = 0; i < 5; i++) {
+                n.complete(new CompletionRequest(null, List.of("Lily and Tom went to the park"), 10, 1f, 1f, 0, (long) i, List.of(), false), "two-" + i, null);
+            }
+            Set<Integer> seen = new HashSet<>();
+            for (HiddenStateSample s : published(rig, 5)) {
+                Map<String, List<Integer>> byHook = s.getActivations().stream().collect(Collectors.groupingBy(Activation::getHook,
+                        java.util.TreeMap::new, Collectors.mapping(Activation::getPosition, Collectors.toList())));
+                assertEquals(Set.copyOf(hooks), byHook.keySet());
+                assertEquals(3, byHook.get(HOOK).size());
+                assertEquals(byHook.get(HOOK), byHook.get("blocks.0.hook_resid_post"), s.getRequestId());
+                seen.addAll(byHook.get(HOOK));
+            }
+            assertTrue(seen.size() > 4, "random-k positions still vary: " + seen);
         }
     }
 

@@ -19,8 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code quantile(baseline, q) × margin}. With margin 1 the false-alarm rate on traffic like the warm-up is
  * about 1 − q; a margin above 1 lowers it further.
  *
- * <p>Pure math, no Kafka: the baseline lives in this object (per monitor instance, rebuilt after a restart by
- * a new warm-up; its state is small and only the threshold depends on it).
+ * <p>Pure math: {@link #evaluate(Baseline, double)} takes the baseline and returns the next one, so the monitor keeps
+ * baselines in a changelogged state store (they survive a restart or a rebalance); {@link #evaluate(String, double)}
+ * keeps them in this object instead, for offline use.
  */
 public final class LensTrajectoryDetector {
     public static final String NAME = "lens-trajectory";
@@ -28,6 +29,7 @@ public final class LensTrajectoryDetector {
     private final int warmup;
     private final double quantile;
     private final double margin;
+    /** Baselines of {@link #evaluate(String, double)} only (in memory). */
     private final Map<String, Baseline> baselines = new ConcurrentHashMap<>();
 
     public LensTrajectoryDetector(int warmup, double quantile, double margin) {
@@ -67,27 +69,110 @@ public final class LensTrajectoryDetector {
         return out;
     }
 
-    /** Scores {@code score} for key (typically {@code modelId|layer}) against its baseline, learning it during warm-up. */
+    /**
+     * Scores {@code score} for key (typically {@code modelId|layer}) against a baseline held in this object, learning it
+     * during warm-up: the in-memory form of {@link #evaluate(Baseline, double)}, for offline use and tests. The monitor
+     * keeps its baselines in a changelogged state store instead ({@code LensTrajectoryProcessor}).
+     */
     public Verdict evaluate(String key, double score) {
-        if (!Double.isFinite(score)) throw new IllegalArgumentException("lens-trajectory score for " + key + " is " + score);
-        Baseline b = baselines.computeIfAbsent(key, k -> new Baseline(warmup));
-        synchronized (b) {
-            if (b.n < warmup) {
-                b.values[b.n++] = score;
-                if (b.n == warmup) b.threshold = quantileOf(b.values, quantile) * margin;
-                return new Verdict(score, Double.NaN, false, true, b.n, Severity.INFO);
-            }
-            boolean alert = score > b.threshold;
-            Severity sev = score > 4 * b.threshold ? Severity.CRITICAL : Severity.WARNING;
-            return new Verdict(score, b.threshold, alert, false, b.n, alert ? sev : Severity.INFO);
-        }
+        Verdict[] out = new Verdict[1];
+        baselines.compute(key, (k, b) -> {
+            Step s = evaluate(b, score);
+            out[0] = s.verdict();
+            return s.baseline();
+        });
+        return out[0];
     }
 
-    /** Threshold in force for {@code key}; NaN while it warms up. */
+    /** A verdict and the baseline after it; {@code changed} is false once the baseline is complete (nothing to write back). */
+    public record Step(Verdict verdict, Baseline baseline, boolean changed) {}
+
+    /**
+     * Scores {@code score} against {@code current} (null: nothing seen yet) without holding any state: during warm-up
+     * the score joins the baseline (a new {@link Baseline} is returned, {@code changed}); once {@code warmup} scores are
+     * in, the threshold is fixed and the baseline no longer changes.
+     */
+    public Step evaluate(Baseline current, double score) {
+        if (!Double.isFinite(score)) throw new IllegalArgumentException("lens-trajectory score is " + score);
+        Baseline b = current == null ? Baseline.EMPTY : current;
+        if (!b.complete()) {
+            Baseline next = b.add(score, warmup, quantile, margin);
+            return new Step(new Verdict(score, Double.NaN, false, true, next.count(), Severity.INFO), next, true);
+        }
+        boolean alert = score > b.threshold();
+        Severity sev = score > 4 * b.threshold() ? Severity.CRITICAL : Severity.WARNING;
+        return new Step(new Verdict(score, b.threshold(), alert, false, b.count(), alert ? sev : Severity.INFO), b, false);
+    }
+
+    /** Threshold in force for {@code key} of the in-memory baselines; NaN while it warms up. */
     public double threshold(String key) {
         Baseline b = baselines.get(key);
-        if (b == null) return Double.NaN;
-        synchronized (b) { return b.n < warmup ? Double.NaN : b.threshold; }
+        return b == null || !b.complete() ? Double.NaN : b.threshold();
+    }
+
+    public int warmup() { return warmup; }
+
+    /**
+     * The warm-up baseline of one (model, early layer), immutable: the scores seen so far while it warms up, then only
+     * the count and the threshold ({@code quantile x margin}, fixed when the last warm-up score arrives). Its bytes
+     * ({@link #toBytes}) are what the monitor's state store and changelog hold: 1 + 4 + 8 + 8 x (scores kept) bytes.
+     */
+    public static final class Baseline {
+        static final Baseline EMPTY = new Baseline(0, Double.NaN, new double[0]);
+        private static final byte FORMAT = 1;
+        private final int count;
+        private final double threshold;
+        private final double[] values;
+
+        private Baseline(int count, double threshold, double[] values) {
+            this.count = count;
+            this.threshold = threshold;
+            this.values = values;
+        }
+
+        /** Scores in the baseline. */
+        public int count() { return count; }
+
+        /** The alert threshold; NaN while warming up. */
+        public double threshold() { return threshold; }
+
+        /** Whether warm-up is over (the threshold is fixed). */
+        public boolean complete() { return !Double.isNaN(threshold); }
+
+        Baseline add(double score, int warmup, double q, double margin) {
+            double[] v = java.util.Arrays.copyOf(values, values.length + 1);
+            v[values.length] = score;
+            if (v.length >= warmup) return new Baseline(v.length, quantileOf(v, q) * margin, new double[0]);
+            return new Baseline(v.length, Double.NaN, v);
+        }
+
+        public byte[] toBytes() {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1 + 4 + 8 + 8 * values.length);
+            b.put(FORMAT).putInt(count).putDouble(threshold);
+            for (double d : values) b.putDouble(d);
+            return b.array();
+        }
+
+        public static Baseline fromBytes(byte[] bytes) {
+            if (bytes == null) return null;
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            if (bytes.length < 13 || (bytes.length - 13) % 8 != 0 || b.get() != FORMAT) {
+                throw new IllegalArgumentException("not a lens-trajectory baseline (" + bytes.length + " bytes)");
+            }
+            int n = b.getInt();
+            double t = b.getDouble();
+            double[] v = new double[(bytes.length - 13) / 8];
+            for (int i = 0; i < v.length; i++) v[i] = b.getDouble();
+            return new Baseline(n, t, v);
+        }
+
+        /** The state-store (and changelog) serde. */
+        public static org.apache.kafka.common.serialization.Serde<Baseline> serde() {
+            return org.apache.kafka.common.serialization.Serdes.serdeFrom((topic, x) -> x == null ? null : x.toBytes(),
+                    (topic, bytes) -> fromBytes(bytes));
+        }
+
+        @Override public String toString() { return "Baseline[n=" + count + ", threshold=" + threshold + "]"; }
     }
 
     /** Empirical quantile with linear interpolation between order statistics (type 7, as numpy's default). */
@@ -98,13 +183,5 @@ public final class LensTrajectoryDetector {
         int lo = (int) Math.floor(h);
         int hi = Math.min(lo + 1, s.length - 1);
         return s[lo] + (h - lo) * (s[hi] - s[lo]);
-    }
-
-    private static final class Baseline {
-        final double[] values;
-        int n;
-        double threshold = Double.NaN;
-
-        Baseline(int size) { values = new double[size]; }
     }
 }

@@ -93,6 +93,34 @@ class LensTrajectoryDetectorTest {
         assertTrue(d.evaluate("m|1", 10 * d.threshold("m|1")).alert());
     }
 
+    /**
+     * The stateless form the monitor's state store uses: the baseline travels as bytes between scores (as through the
+     * changelog), and the verdicts are the same as the in-memory form's; the baseline stops changing after warm-up.
+     */
+    @Test
+    void baselineRoundTripsThroughBytesAtEveryStepAndMatchesTheInMemoryDetector() {
+        Random r = new Random(5);
+        LensTrajectoryDetector mem = new LensTrajectoryDetector(50, 0.95, 1.2), stateless = new LensTrajectoryDetector(50, 0.95, 1.2);
+        byte[] stored = null;
+        int writes = 0;
+        for (int i = 0; i < 300; i++) {
+            double score = i == 200 ? 5.0 : chi2(r);
+            LensTrajectoryDetector.Verdict a = mem.evaluate("m|1", score);
+            LensTrajectoryDetector.Step st = stateless.evaluate(LensTrajectoryDetector.Baseline.fromBytes(stored), score);
+            if (st.changed()) { stored = LensTrajectoryDetector.Baseline.serde().serializer().serialize("t", st.baseline()); writes++; }
+            assertEquals(a, st.verdict(), "step " + i);
+            assertEquals(i < 50, st.changed(), "step " + i);
+        }
+        assertEquals(50, writes);
+        LensTrajectoryDetector.Baseline b = LensTrajectoryDetector.Baseline.serde().deserializer().deserialize("t", stored);
+        assertTrue(b.complete());
+        assertEquals(50, b.count());
+        assertEquals(mem.threshold("m|1"), b.threshold(), 0.0);
+        assertEquals(13, stored.length, "a complete baseline keeps only its count and threshold");
+        assertTrue(stateless.evaluate(b, 5.0).verdict().alert());
+        assertThrows(IllegalArgumentException.class, () -> LensTrajectoryDetector.Baseline.fromBytes(new byte[] {9, 0, 0}));
+    }
+
     private static double chi2(Random r) {
         double s = 0;
         for (int k = 0; k < 3; k++) { double g = r.nextGaussian(); s += g * g; }
