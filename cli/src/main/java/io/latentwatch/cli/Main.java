@@ -41,7 +41,27 @@ public final class Main implements Runnable {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setUsageHelpAutoWidth(true); // use the terminal's width: several commands explain their file formats at length
         cl.registerConverter(java.time.Duration.class, new DurationConverter());
+        cl.setExecutionExceptionHandler(Main::reportFailure);
         return cl;
+    }
+
+    /**
+     * A wrong argument or a missing file is the user's to fix: one line saying what is wrong and where
+     * the help is, exit code 2 (as for picocli's own usage errors). Anything else is a bug or an
+     * outage: the stack trace, exit code 1.
+     */
+    static int reportFailure(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        if (e instanceof IllegalArgumentException || e instanceof java.nio.file.NoSuchFileException
+                || e instanceof java.io.FileNotFoundException) {
+            String what = e instanceof java.nio.file.NoSuchFileException ? "no such file: " + e.getMessage() : e.getMessage();
+            cl.getErr().println(cl.getCommandSpec().qualifiedName() + ": " + what);
+            cl.getErr().println("Run '" + cl.getCommandSpec().qualifiedName() + " --help' for usage.");
+            cl.getErr().flush();
+            return 2;
+        }
+        e.printStackTrace(cl.getErr());
+        cl.getErr().flush();
+        return 1;
     }
 
     @Override

@@ -71,4 +71,12 @@ class MainTest {
         assertTrue(out.contains("soon") && out.contains("not a duration"), out);
         assertNotEquals(0, Main.commandLine().execute("no-such-command"));
     }
+
+    @Test
+    void aMisusedOptionIsOneLineWithExitCodeTwoNotAStackTrace() {
+        String out = run(2, "monitor", "--model", "models/zoo-small", "--bootstrap-servers", "127.0.0.1:1");
+        assertTrue(out.contains("latentwatch monitor: --model and --tuned-lens are for --lens-trajectory"), out);
+        assertTrue(out.contains("--help"), out);
+        assertTrue(!out.contains("\tat io.latentwatch"), "no stack trace: " + out);
+    }
 }
