@@ -134,6 +134,8 @@ public final class SampleCapture {
     }
 
     private static float[] row(NDArray act, int i) {
+        // A generated-token step ([1, 1, ...]) is already the row: copy it out without an indexing op.
+        if (act.getShape().get(0) == 1 && act.getShape().get(1) == 1) return toFloats(act);
         return toFloats(act.get(new NDIndex("0, {}", i)));
     }
 
