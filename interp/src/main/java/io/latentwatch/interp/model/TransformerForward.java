@@ -123,9 +123,12 @@ public final class TransformerForward {
             if (c.isLlama()) {
                 int dm = c.dMlp();
                 // contiguous copies: PyTorch's vectorised sigmoid can round differently on strided views, and a
-                // patched (contiguous) activation must reproduce the clean run bit for bit
-                NDArray gate = fire(hooks, pre + "mlp.hook_pre", mid.get(":, :, 0:" + dm).duplicate(), l, positionOffset, lengths, batched, m);
-                NDArray up = fire(hooks, pre + "mlp.hook_pre_linear", mid.get(":, :, " + dm + ":").duplicate(), l, positionOffset, lengths, batched, m);
+                // patched (contiguous) activation must reproduce the clean run bit for bit. The copy must stay on
+                // the autograd graph: DJL's duplicate() clones under NoGradGuard, which silently cut the gradient
+                // to W_gate/W_up, ln2 and the residual stream's MLP branch. x * 1 is an exact (bitwise, -0 and
+                // NaN included) differentiable copy, written contiguously for a [.., 0:dm] slice.
+                NDArray gate = fire(hooks, pre + "mlp.hook_pre", contiguousCopy(mid.get(":, :, 0:" + dm)), l, positionOffset, lengths, batched, m);
+                NDArray up = fire(hooks, pre + "mlp.hook_pre_linear", contiguousCopy(mid.get(":, :, " + dm + ":")), l, positionOffset, lengths, batched, m);
                 post = silu(gate).mul(up);
             } else {
                 if (w.bMlpIn != null) mid = mid.add(w.bMlpIn);
@@ -172,6 +175,11 @@ public final class TransformerForward {
             }
         }
         return m.create(mask, new Shape(b, 1, t, tk));
+    }
+
+    /** A contiguous copy of {@code x} that keeps its autograd history (unlike {@link NDArray#duplicate()}). */
+    static NDArray contiguousCopy(NDArray x) {
+        return x.mul(1f);
     }
 
     /** The norm without its gain/bias (TransformerLens hook_normalized). */
