@@ -61,6 +61,7 @@ public final class CircuitSetup {
         try {
             HeadCodeSignature sig;
             SaeEvaluation ev;
+            SaeBaseline baseline;
             int dIn, dSae;
             String arch;
             CircuitDiscovery.Result r;
@@ -80,9 +81,11 @@ public final class CircuitSetup {
                 for (String b : baselinePrompts) ref.add(m.toTokens(b));
                 ref.addAll(pos);
                 ref.addAll(neg);
-                float[] rows = headRows(m, heads, "blocks." + layer + ".attn.hook_z", layer, ref, lock);
+                List<Integer> positions = new ArrayList<>();
+                float[] rows = headRows(m, heads, "blocks." + layer + ".attn.hook_z", layer, ref, lock, positions);
                 ev = SaeEvaluation.of(sae, rows, 2048, SaeTrainingOptions.defaults().denseThreshold());
-                SaeBaseline.of(ev).write(staging);
+                baseline = SaeBaseline.of(ev, positions.stream().mapToInt(Integer::intValue).toArray());
+                baseline.write(staging);
                 sig = restrict(r.signature(), layer);
                 dIn = sae.config().dIn();
                 dSae = sae.config().dSae();
@@ -102,7 +105,7 @@ public final class CircuitSetup {
                     .setModelId(modelId).setHook(hook).setVersion(version)
                     .setArtifactUri(a.uri().toString()).setSha256(a.sha256()).setCreatedMs(Instant.now())
                     .setDIn(dIn).setDSae(dSae).setArchitecture(arch)
-                    .setMetrics(metrics).setBaseline(SaeBaseline.of(ev).summary())
+                    .setMetrics(metrics).setBaseline(baseline.summary())
                     .setCircuits(List.of(avro))
                     .setPreviousVersion(cur == null ? null : cur.version())
                     .build();
@@ -125,8 +128,12 @@ public final class CircuitSetup {
         return new HeadCodeSignature(s.name(), kept, Math.max(1, Math.min(s.minMatchedHeads(), kept.size())));
     }
 
-    /** Per-head outputs [n_heads, d_model] at every position after the first of each prompt, stacked (the node publishes one such row block per request). */
-    static float[] headRows(HookedTransformer m, HeadOutputs heads, String hook, int layer, List<int[]> prompts, Lock lock) {
+    /**
+     * Per-head outputs [n_heads, d_model] at every position after the first of each prompt, stacked (the node publishes one such
+     * row block per request); the token position of each row (n_heads per position) is appended to {@code positions}.
+     */
+    static float[] headRows(HookedTransformer m, HeadOutputs heads, String hook, int layer, List<int[]> prompts, Lock lock,
+                            List<Integer> positions) {
         int w = heads.heads() * heads.dModel();
         float[] out = new float[0];
         int n = 0;
@@ -151,6 +158,7 @@ public final class CircuitSetup {
                     float[] row = Arrays.copyOfRange(z.data(), (b * maxLen + p) * zw, (b * maxLen + p + 1) * zw);
                     if ((n + 1) * w > out.length) out = Arrays.copyOf(out, Math.max(2 * out.length, 1024 * w));
                     System.arraycopy(heads.project(layer, row), 0, out, n * w, w);
+                    for (int h = 0; h < heads.heads(); h++) positions.add(p);
                     n++;
                 }
             }

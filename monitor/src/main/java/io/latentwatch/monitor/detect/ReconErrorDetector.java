@@ -1,5 +1,7 @@
 package io.latentwatch.monitor.detect;
 
+import io.latentwatch.interp.sae.SaeBaseline;
+
 import java.util.Map;
 
 /**
@@ -7,6 +9,12 @@ import java.util.Map;
  * so an activation whose relative error ||x - x̂||²/||x||² exceeds the baseline's q-quantile (times
  * a margin) is unlike the reference data. With margin 1 the false-alarm rate on in-distribution
  * traffic is 1 - q by construction (up to the quantile's estimation error).
+ *
+ * <p>The quantile is the one of the activation's token-position bucket when the baseline has one
+ * ({@link SaeBaseline#errorQuantilesAt}): the error depends strongly on the position (on zoo-small's
+ * blocks.1.hook_resid_post the p99 is ~0.06 at position 1 and ~1.0 from position 9 on), so a single
+ * global quantile misses anomalies at early positions and over-fires late. Baselines without buckets
+ * (older files, rows of unknown position) use the global quantile everywhere.
  */
 public final class ReconErrorDetector {
     public static final String NAME = "recon-error";
@@ -36,6 +44,15 @@ public final class ReconErrorDetector {
                     + "' (has " + errorQuantiles.keySet() + ")");
         }
         return q * margin;
+    }
+
+    /** The threshold for an activation at {@code position}, and which baseline it came from ("position 3", "positions 16-31", "global"). */
+    public record Threshold(double value, String scope) {}
+
+    public Threshold threshold(SaeBaseline baseline, int position) {
+        SaeBaseline.PositionBucket b = position < 0 ? null : baseline.bucketAt(position);
+        return b == null ? new Threshold(threshold(baseline.errorQuantiles()), "global")
+                : new Threshold(threshold(b.errorQuantiles()), b.describe());
     }
 
     public boolean fires(double error, double threshold) { return error > threshold; }
