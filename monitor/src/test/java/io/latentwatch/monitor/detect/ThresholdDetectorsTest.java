@@ -81,6 +81,30 @@ class ThresholdDetectorsTest {
         assertEquals(new ReconErrorDetector.Threshold(global.get("p99"), "global"), d.threshold(globalOnly, 10));
     }
 
+    @Test
+    void reconErrorsTiedWithTheQuantileUpToFloatNoiseDoNotFire() {
+        // Position 1 of a word-level model: the error is a function of the first token, so the reference holds few distinct
+        // values and p99.9 is one of them; live traffic reproduces them up to float noise (other forward path, other batch).
+        double[] values = {0.02, 0.035, 0.05, 0.1008};
+        Random r = new Random(9);
+        float[] ref = new float[2_000];
+        for (int i = 0; i < ref.length; i++) ref[i] = (float) values[r.nextInt(values.length)];
+        Arrays.sort(ref);
+        double q = ref[(int) Math.round(0.999 * (ref.length - 1))];
+        assertEquals(0.1008, q, 1e-6);
+        SaeBaseline b = new SaeBaseline(ref.length, 0, 0, 0, new float[1], Map.of("p99.9", 1.0), new double[] {0, 1}, new long[] {0},
+                List.of(new SaeBaseline.PositionBucket(1, 2, ref.length, Map.of("p99.9", q))));
+        ReconErrorDetector d = new ReconErrorDetector("p99.9", 1.0, 4.0);
+        double t = d.threshold(b, 1).value();
+        int alarms = 0, n = 10_000;
+        for (int i = 0; i < n; i++) {
+            double e = values[r.nextInt(values.length)] * (1 + 5e-4 * (2 * r.nextDouble() - 1));
+            if (d.fires(e, t)) alarms++;
+        }
+        assertEquals(0, alarms);
+        assertTrue(d.fires(0.155, t), "an unseen first token's error (0.155, an other-language prompt in the demo) still fires");
+    }
+
     private static double error(Random r, int position) {
         return Math.exp(-4 + 0.2 * position + 0.5 * r.nextGaussian());
     }
