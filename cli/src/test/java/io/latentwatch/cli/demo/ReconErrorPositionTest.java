@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * like the demo's traffic (prompt + 8 sampled tokens, 4 random positions published per request, as
  * the node's random-k policy) judged by {@link ReconErrorDetector} at p99.9 exactly as the monitor does.
  *
- * <p>Measured (seed 42): per-position thresholds flag 1% of 200 normal requests and 49% of 120
+ * <p>Measured (seed 42): per-position thresholds flag 1% of 200 normal requests and 48% of 120
  * anomalous ones; the single global quantile of the same baseline flags none of either, because
  * early positions are reconstructed far better than late ones (p99 ~0.08 at position 1 vs ~0.9 at
  * position 13), so an anomaly's early positions stay under the global quantile.
