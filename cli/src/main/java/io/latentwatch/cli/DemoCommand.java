@@ -210,7 +210,7 @@ public final class DemoCommand implements Callable<Integer> {
                     // Circuit signatures (O'Neill & Bui 2024) from circuits.json's positive/negative prompts, published like the SAE.
                     PromptMix bm = new PromptMix(domain, seed * 31 + 5);
                     List<String> baseline = new ArrayList<>();
-                    for (int i = 0; i < 400; i++) baseline.add(bm.normal().text());
+                    for (int i = 0; i < 2000; i++) baseline.add(bm.normal().text());
                     try {
                         CircuitSetup.Published c = CircuitSetup.run(m, modelId, circuitsJson, circuitTask, circuitLayer, baseline,
                                 node.modelLock(), store, versions, seed);

@@ -1,6 +1,7 @@
 package io.latentwatch.cli.demo;
 
 import io.latentwatch.cli.traffic.TrafficGenerator;
+import io.latentwatch.monitor.detect.LatentDriftDetector;
 import io.latentwatch.schema.Alert;
 
 import java.util.HashSet;
@@ -17,8 +18,9 @@ import java.util.TreeMap;
  * triggers of the task they watch (a signature of the IOI circuit should fire on IOI prompts, not on
  * induction or successor prompts; against every circuit trigger when no task is named), every other
  * detector against the injected anomalies (out-of-distribution inputs); the scores against "any
- * circuit trigger" and "any injected request" are given too. Alerts that name no request sent by the
- * generator (window-level drift alerts, version events) are counted, not scored.
+ * circuit trigger" and "any injected request" are given too. Window-level drift alerts (which carry the
+ * id of the request that closed the window) and alerts that name no request sent by the generator
+ * (version events) are counted, not scored.
  */
 public final class DemoScore {
     private DemoScore() {}
@@ -54,7 +56,9 @@ public final class DemoScore {
         Map<String, Set<String>> flagged = new TreeMap<>();
         Map<String, Long> unscored = new TreeMap<>();
         for (Alert a : alerts) {
-            if (a.getRequestId() != null && sent.contains(a.getRequestId())) {
+            // A drift alert is about a window of activations; it carries the id of the request that closed the window.
+            boolean window = LatentDriftDetector.NAME.equals(a.getDetector());
+            if (!window && a.getRequestId() != null && sent.contains(a.getRequestId())) {
                 flagged.computeIfAbsent(a.getDetector(), k -> new HashSet<>()).add(a.getRequestId());
                 flagged.computeIfAbsent("any", k -> new HashSet<>()).add(a.getRequestId());
             } else {

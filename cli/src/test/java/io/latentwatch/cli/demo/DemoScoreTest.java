@@ -33,7 +33,7 @@ class DemoScoreTest {
         reqs.add(req("a0", "anomaly", "code"));
         // The succession signature fired on two successor triggers and one induction trigger.
         List<Alert> alerts = List.of(alert("circuit", "s0"), alert("circuit", "s1"), alert("circuit", "i0"), alert("recon-error", "a0"),
-                alert("recon-error", "n0"));
+                alert("recon-error", "n0"), alert("latent-drift", "n1"));
         Map<String, Object> c = DemoScore.score(reqs, alerts, Set.of("circuit"), "succession").get("circuit");
         assertEquals("circuit:successor", c.get("target"));
         assertEquals(4, c.get("targets"));
@@ -48,6 +48,10 @@ class DemoScoreTest {
         Map<String, Object> r = DemoScore.score(reqs, alerts, Set.of(), "succession").get("recon-error");
         assertEquals(0.5, r.get("precision"));
         assertEquals(0.125, r.get("false_alarm_rate"));
+        // The drift alert is about its window, not about the request that closed it.
+        Map<String, Map<String, Object>> all = DemoScore.score(reqs, alerts, Set.of());
+        assertEquals(null, all.get("latent-drift"));
+        assertEquals(Map.of("alerts_by_detector", Map.of("latent-drift", 1L)), all.get("unscored"));
         assertEquals(List.of("ioi", "induction", "successor", "greater-than"),
                 List.of("ioi", "induction", "succession", "greater_than").stream().map(DemoScore::triggerOf).toList());
     }
