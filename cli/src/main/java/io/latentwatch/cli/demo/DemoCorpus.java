@@ -15,8 +15,8 @@ import java.util.List;
  *
  * <p>Why the continuations matter: on zoo-small's {@code blocks.1.hook_resid_post} the error at
  * positions 7-12 has a p99 near 0.1 on concatenated sentences but near 0.75 on sampled continuations,
- * so a baseline of concatenated sentences alone makes the per-position detector fire on ~10% of
- * normal requests ({@code ReconErrorPositionTest} measures it).
+ * so with the previous corpus (four in five texts concatenated sentences) the per-position detector
+ * fired on 10 of 100 held-out normal requests; with this one on 1% ({@code ReconErrorPositionTest}).
  */
 public final class DemoCorpus {
     /**
