@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.latentwatch.cli.demo.BatchedActivations;
 import io.latentwatch.cli.demo.CircuitSetup;
+import io.latentwatch.cli.demo.DemoCorpus;
 import io.latentwatch.cli.demo.DemoScore;
 import io.latentwatch.cli.demo.HookedActivationModel;
 import io.latentwatch.cli.demo.ModelRepresentationReader;
@@ -140,9 +141,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--sae-steps", defaultValue = "200", description = "Training steps of each SAE fit. Default: ${DEFAULT-VALUE}.")
     int saeSteps;
 
-    @Option(names = "--circuit-task", defaultValue = "ioi",
+    @Option(names = "--circuit-task", defaultValue = "succession",
             description = "Task of the model's circuits.json whose circuit is discovered before traffic and watched by the circuit detector "
-                    + "(SaeVersion of blocks.1.attn.hook_result; block 0 on a one-layer model). Default: ${DEFAULT-VALUE}.")
+                    + "(SaeVersion of blocks.1.attn.hook_result; block 0 on a one-layer model). On zoo-small the discovery finds the "
+                    + "succession heads but not the IOI ones (it picks the induction head L1H3); on zoo-base use ioi. Default: ${DEFAULT-VALUE}.")
     String circuitTask;
 
     @Option(names = "--no-circuits", description = "Skip circuit discovery (the node then samples no hook_z and the circuit detector stays idle).")
@@ -251,7 +253,7 @@ public final class DemoCommand implements Callable<Integer> {
                     // Circuit signatures (O'Neill & Bui 2024) from circuits.json's positive/negative prompts, published like the SAE.
                     PromptMix bm = new PromptMix(domain, seed * 31 + 5);
                     List<String> baseline = new ArrayList<>();
-                    for (int i = 0; i < 400; i++) baseline.add(bm.normal().text());
+                    for (int i = 0; i < 2000; i++) baseline.add(bm.normal().text());
                     try {
                         CircuitSetup.Published c = CircuitSetup.run(m, modelId, circuitsJson, circuitTask, circuitLayer, baseline,
                                 node.modelLock(), store, versions, seed);
@@ -478,21 +480,11 @@ public final class DemoCommand implements Callable<Integer> {
         SaeConfig cfg = SaeConfig.topk(d, Math.min(4096, 8 * d), Math.max(4, Math.min(32, d / 8)), h, am.modelId());
         SaeTrainingOptions opt = SaeTrainingOptions.defaults().withSteps(saeSteps).withBatchSize(256).withSeed(s)
                 .withEvalEvery(Math.max(1, saeSteps / 5)).withProgressBar(false);
-        PromptMix mix = new PromptMix(domain, s * 7919);
-        List<String> prompts = new ArrayList<>();
-        // Texts as long as a request's prompt plus its continuation: a few in-domain sentences each, so
-        // every position the node publishes (generated ones included) has reference data.
-        for (int i = 0; i < 800; i++) {
-            StringBuilder t = new StringBuilder(mix.normal().text());
-            for (int j = 1 + (i % 3); j > 0; j--) t.append(' ').append(mix.normal().text());
-            prompts.add(t.toString());
-        }
-        // And what the node's normal traffic looks like: in-domain prompts with the model's own sampled
-        // continuations (same length and temperature as the traffic), so generated positions have reference data.
-        for (int i = 0; i < 200; i++) prompts.add(am.generate(mix.normal().text(), maxTokens, 0.8f, s * 1000 + i));
+        // Texts shaped like the node's normal traffic (DemoCorpus says why); a quarter held out for the baseline.
+        List<String> prompts = DemoCorpus.reference(am, new PromptMix(domain, s * 7919), 1000, maxTokens, 0.8f, s);
         BatchedActivations acts = BatchedActivations.compute(node.model(), h, prompts, 64, node.modelLock());
         SaeTrainJob job = SaeTrainJob.of(cfg, opt, acts::source)
-                .withBuffers(4_096, 1_024, 512).withValidation(0.15, 8_192).withLogitLens(am.logitLens());
+                .withBuffers(4_096, 1_024, 512).withValidation(DemoCorpus.VALIDATION_SHARE, 8_192).withLogitLens(am.logitLens());
         // Looser than the defaults: a few hundred steps on a tiny model; the refit must not be worse than what is in force.
         QualityGates gates = new QualityGates(0.5, 1, 64, 0.9, 0.5, -0.05, 0.02);
         return new SaeRefit(am.modelId(), job, store, gates, versions);
@@ -680,7 +672,7 @@ public final class DemoCommand implements Callable<Integer> {
         Set<String> expected = new java.util.TreeSet<>();
         if (circuitWatched) expected.add("circuit");
         if (lensSetup != null) expected.add(LensTrajectoryDetector.NAME);
-        s.put("detectors", DemoScore.score(traffic.requests(), alerts, expected));
+        s.put("detectors", DemoScore.score(traffic.requests(), alerts, expected, circuitWatched ? circuitTask : null));
         if (lensSetup != null) {
             Map<String, Object> lt = lensSummary(traffic, alerts, lensOnlyNoSae);
             Explanation lx = console.lensExample.get();

@@ -60,10 +60,10 @@ class DemoCommandIT {
                 assertTrue(p >= 0 && p <= 1, e.getKey() + " " + d);
             }
         });
-        // The circuit detector watches the IOI circuit discovered before traffic (its own SaeVersion of blocks.1.attn.hook_z)
-        // and is scored against the circuit-trigger requests.
+        // The circuit detector watches the succession circuit discovered before traffic (its own SaeVersion of
+        // blocks.1.attn.hook_result, the default --circuit-task) and is scored against that task's triggers.
         JsonNode circuit = s.get("detectors").get("circuit");
-        assertTrue(circuit != null && "circuit".equals(circuit.get("target").asText()), s.toString());
+        assertTrue(circuit != null && "circuit:successor".equals(circuit.get("target").asText()), s.toString());
         assertTrue(s.get("sae_versions_applied").asLong() >= 3, s.toString());
         assertTrue(s.get("consistent").asBoolean(), s.toString());
     }

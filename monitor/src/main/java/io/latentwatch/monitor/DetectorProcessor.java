@@ -65,16 +65,17 @@ final class DetectorProcessor implements Processor<String, LatentProjection, Str
         long now = context.currentSystemTimeMs();
         String key = record.key();
 
-        // Reconstruction error against the baseline's quantile.
-        double threshold = recon.threshold(sae.baseline().errorQuantiles());
+        // Reconstruction error against the baseline's quantile at this token position (global when the baseline has no bucket there).
+        ReconErrorDetector.Threshold t = recon.threshold(sae.baseline(), p.getPosition());
+        double threshold = t.value();
         metrics.score(ReconErrorDetector.NAME, p.getReconError());
         if (recon.fires(p.getReconError(), threshold)) {
             emit(Alerts.fromProjection(p, ReconErrorDetector.NAME, "", recon.critical(p.getReconError(), threshold) ? Severity.CRITICAL
                             : Severity.WARNING, p.getReconError(), threshold,
-                    String.format(Locale.ROOT, "%s %s: reconstruction error %.4f exceeds the SAE %s baseline %s %.4f — the input is "
+                    String.format(Locale.ROOT, "%s %s: reconstruction error %.4f exceeds the SAE %s baseline %s %.4f (%s) — the input is "
                                     + "unlike the reference data the SAE was fitted on", p.getModelId(), hookAndHead(p), p.getReconError(),
-                            p.getSaeVersion(), recon.quantile(), threshold),
-                    Map.of("quantile", recon.quantile()), now), record);
+                            p.getSaeVersion(), recon.quantile(), threshold, t.scope()),
+                    Map.of("quantile", recon.quantile(), "baseline_scope", t.scope()), now), record);
         }
 
         // Rare or never-seen latents.

@@ -4,7 +4,7 @@ import io.latentwatch.interp.sae.TokenContext;
 
 import java.util.List;
 
-/** Rows from memory (tests, cached activations). Contexts may be null: a placeholder is used. */
+/** Rows from memory (tests, cached activations). Contexts may be null: a placeholder is used (position -1: unknown). */
 public final class ArrayActivationSource implements ActivationSource {
     private final float[] rows;
     private final int d;
@@ -28,7 +28,7 @@ public final class ArrayActivationSource implements ActivationSource {
     public ActivationRow next() {
         if (next * d >= rows.length) return null;
         float[] r = java.util.Arrays.copyOfRange(rows, next * d, (next + 1) * d);
-        TokenContext c = contexts != null ? contexts.get(next) : new TokenContext("#" + next, "#" + next, next, 0);
+        TokenContext c = contexts != null ? contexts.get(next) : new TokenContext("#" + next, "#" + next, next, -1);
         next++;
         return new ActivationRow(r, c);
     }

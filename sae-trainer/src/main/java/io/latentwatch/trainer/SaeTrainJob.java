@@ -20,7 +20,7 @@ import java.util.function.Supplier;
 /**
  * One SAE training run end to end: stream activations (bounded buffer, split, shuffle), train,
  * then write into {@code out}: the SAELens files, latentwatch_baseline.json + sparsity.safetensors
- * (on the held-out rows), latentwatch_labels.json, metrics.json and the HTML report with its PNGs.
+ * (on the held-out rows; error quantiles globally and per token-position bucket), latentwatch_labels.json, metrics.json and the HTML report with its PNGs.
  *
  * @param ceEvaluator measures the next-token CE increase with the SAE spliced in (null: not measured)
  */
@@ -55,10 +55,14 @@ public record SaeTrainJob(SaeConfig config, SaeTrainingOptions options, Supplier
             SaeTraining.Result res = SaeTraining.train(config, options, init, pipe, pipe::validationRows);
             try {
                 SaeFiles.save(res.sae(), out);
-                SaeBaseline baseline = SaeBaseline.of(res.validation());
-                baseline.write(out);
                 float[] val = pipe.validationRows();
                 List<io.latentwatch.interp.sae.TokenContext> ctx = pipe.validationContexts().subList(0, val.length / config.dIn());
+                // Error quantiles per token-position bucket too: the validation rows are the ones evaluated, in order.
+                int[] positions = new int[ctx.size()];
+                for (int i = 0; i < positions.length; i++) positions[i] = ctx.get(i).position();
+                SaeBaseline baseline = SaeBaseline.of(res.validation(),
+                        positions.length == res.validation().rows() ? positions : null);
+                baseline.write(out);
                 LatentLabels.compute(res.sae(), val, ctx, 10, logitLens).write(out);
                 Map<String, Double> metrics = new LinkedHashMap<>();
                 metrics.put("fvu", res.validation().fvu());

@@ -61,6 +61,7 @@ public final class CircuitSetup {
         try {
             HeadCodeSignature sig;
             SaeEvaluation ev;
+            SaeBaseline baseline;
             int dIn, dSae;
             String arch;
             CircuitDiscovery.Result r;
@@ -73,16 +74,20 @@ public final class CircuitSetup {
             try (r) {
                 SparseAutoencoder sae = r.coder().sae();
                 SaeFiles.save(sae, staging);
-                // Reference data: every position of the in-domain prompts and of the task's own examples, so that
-                // the SAE's latents have a firing frequency to compare with (the rare-latent and recon-error
-                // detectors also read this hook); tokens as in discovery, so without circuits.json's [BOS] marker.
+                // Reference data: what the node publishes for this hook, the prompt's last position, of the in-domain
+                // prompts and of the task's own examples, so that the SAE's latents have a firing frequency to compare
+                // with (the rare-latent, recon-error and latent-drift detectors also read this hook; a baseline over
+                // every position made latent-drift fire on every window of normal traffic); tokens as in discovery,
+                // so without circuits.json's [BOS] marker.
                 List<int[]> ref = new ArrayList<>();
                 for (String b : baselinePrompts) ref.add(m.toTokens(b));
                 ref.addAll(pos);
                 ref.addAll(neg);
-                float[] rows = headRows(m, heads, "blocks." + layer + ".attn.hook_z", layer, ref, lock);
+                List<Integer> positions = new ArrayList<>();
+                float[] rows = headRows(m, heads, "blocks." + layer + ".attn.hook_z", layer, ref, lock, true, positions);
                 ev = SaeEvaluation.of(sae, rows, 2048, SaeTrainingOptions.defaults().denseThreshold());
-                SaeBaseline.of(ev).write(staging);
+                baseline = SaeBaseline.of(ev, positions.stream().mapToInt(Integer::intValue).toArray());
+                baseline.write(staging);
                 sig = restrict(r.signature(), layer);
                 dIn = sae.config().dIn();
                 dSae = sae.config().dSae();
@@ -102,7 +107,7 @@ public final class CircuitSetup {
                     .setModelId(modelId).setHook(hook).setVersion(version)
                     .setArtifactUri(a.uri().toString()).setSha256(a.sha256()).setCreatedMs(Instant.now())
                     .setDIn(dIn).setDSae(dSae).setArchitecture(arch)
-                    .setMetrics(metrics).setBaseline(SaeBaseline.of(ev).summary())
+                    .setMetrics(metrics).setBaseline(baseline.summary())
                     .setCircuits(List.of(avro))
                     .setPreviousVersion(cur == null ? null : cur.version())
                     .build();
@@ -125,8 +130,13 @@ public final class CircuitSetup {
         return new HeadCodeSignature(s.name(), kept, Math.max(1, Math.min(s.minMatchedHeads(), kept.size())));
     }
 
-    /** Per-head outputs [n_heads, d_model] at every position after the first of each prompt, stacked (the node publishes one such row block per request). */
-    static float[] headRows(HookedTransformer m, HeadOutputs heads, String hook, int layer, List<int[]> prompts, Lock lock) {
+    /**
+     * Per-head outputs [n_heads, d_model] at the last position of each prompt ({@code lastOnly}: what the node publishes, one
+     * such row block per request) or at every position after the first, stacked; the token position of each row (n_heads per
+     * position) is appended to {@code positions}.
+     */
+    static float[] headRows(HookedTransformer m, HeadOutputs heads, String hook, int layer, List<int[]> prompts, Lock lock,
+                            boolean lastOnly, List<Integer> positions) {
         int w = heads.heads() * heads.dModel();
         float[] out = new float[0];
         int n = 0;
@@ -147,10 +157,11 @@ public final class CircuitSetup {
             int maxLen = z.shape()[1];
             int zw = z.shape()[2] * z.shape()[3];
             for (int b = 0; b < toks.length; b++) {
-                for (int p = toks[b].length > 1 ? 1 : 0; p < toks[b].length; p++) {
+                for (int p = lastOnly ? toks[b].length - 1 : toks[b].length > 1 ? 1 : 0; p < toks[b].length; p++) {
                     float[] row = Arrays.copyOfRange(z.data(), (b * maxLen + p) * zw, (b * maxLen + p + 1) * zw);
                     if ((n + 1) * w > out.length) out = Arrays.copyOf(out, Math.max(2 * out.length, 1024 * w));
                     System.arraycopy(heads.project(layer, row), 0, out, n * w, w);
+                    for (int h = 0; h < heads.heads(); h++) positions.add(p);
                     n++;
                 }
             }

@@ -1,6 +1,7 @@
 package io.latentwatch.cli.demo;
 
 import io.latentwatch.cli.traffic.TrafficGenerator;
+import io.latentwatch.monitor.detect.LatentDriftDetector;
 import io.latentwatch.schema.Alert;
 
 import java.util.HashSet;
@@ -14,9 +15,12 @@ import java.util.TreeMap;
  * Each detector's precision and recall over requests, against the traffic generator's ground truth.
  * A request counts as flagged by a detector when at least one of its alerts names the request's id.
  * The target class depends on the detector: circuit detectors are scored against the planted-circuit
- * triggers, every other detector against the injected anomalies (out-of-distribution inputs); the
- * scores against "any injected request" are given too. Alerts that name no request sent by the
- * generator (window-level drift alerts, version events) are counted, not scored.
+ * triggers of the task they watch (a signature of the IOI circuit should fire on IOI prompts, not on
+ * induction or successor prompts; against every circuit trigger when no task is named), every other
+ * detector against the injected anomalies (out-of-distribution inputs); the scores against "any
+ * circuit trigger" and "any injected request" are given too. Window-level drift alerts (which carry the
+ * id of the request that closed the window) and alerts that name no request sent by the generator
+ * (version events) are counted, not scored.
  */
 public final class DemoScore {
     private DemoScore() {}
@@ -27,18 +31,34 @@ public final class DemoScore {
 
     /** As {@link #score(List, List)}, with an entry for each of {@code expected} even when it flagged nothing (recall 0, precision null). */
     public static Map<String, Map<String, Object>> score(List<TrafficGenerator.RequestRecord> requests, List<Alert> alerts, Set<String> expected) {
-        Set<String> sent = new HashSet<>(), anomalies = new HashSet<>(), circuits = new HashSet<>(), injected = new HashSet<>();
+        return score(requests, alerts, expected, null);
+    }
+
+    /**
+     * As {@link #score(List, List, Set)}, circuit detectors scored against the triggers of {@code circuitTask}
+     * (a task name of circuits.json: ioi, induction, succession, greater_than; null = every circuit trigger).
+     */
+    public static Map<String, Map<String, Object>> score(List<TrafficGenerator.RequestRecord> requests, List<Alert> alerts, Set<String> expected,
+                                                         String circuitTask) {
+        String trigger = circuitTask == null ? null : triggerOf(circuitTask);
+        Set<String> sent = new HashSet<>(), anomalies = new HashSet<>(), allCircuits = new HashSet<>(), injected = new HashSet<>();
+        Set<String> circuits = new HashSet<>();
         for (TrafficGenerator.RequestRecord r : requests) {
             if (r.status() != 200) continue;
             sent.add(r.requestId());
             if (r.injected()) injected.add(r.requestId());
             if ("anomaly".equals(r.kind())) anomalies.add(r.requestId());
-            if ("circuit".equals(r.kind())) circuits.add(r.requestId());
+            if ("circuit".equals(r.kind())) {
+                allCircuits.add(r.requestId());
+                if (trigger == null || trigger.equals(r.subtype())) circuits.add(r.requestId());
+            }
         }
         Map<String, Set<String>> flagged = new TreeMap<>();
         Map<String, Long> unscored = new TreeMap<>();
         for (Alert a : alerts) {
-            if (a.getRequestId() != null && sent.contains(a.getRequestId())) {
+            // A drift alert is about a window of activations; it carries the id of the request that closed the window.
+            boolean window = LatentDriftDetector.NAME.equals(a.getDetector());
+            if (!window && a.getRequestId() != null && sent.contains(a.getRequestId())) {
                 flagged.computeIfAbsent(a.getDetector(), k -> new HashSet<>()).add(a.getRequestId());
                 flagged.computeIfAbsent("any", k -> new HashSet<>()).add(a.getRequestId());
             } else {
@@ -52,13 +72,18 @@ public final class DemoScore {
             Set<String> f = e.getValue();
             Set<String> target = d.contains("circuit") ? circuits : d.equals("any") ? injected : anomalies;
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("target", d.contains("circuit") ? "circuit" : d.equals("any") ? "injected" : "anomaly");
+            m.put("target", d.contains("circuit") ? (trigger == null ? "circuit" : "circuit:" + trigger) : d.equals("any") ? "injected" : "anomaly");
             m.put("flagged_requests", f.size());
             long tp = f.stream().filter(target::contains).count();
             m.put("true_positives", tp);
             m.put("targets", target.size());
             m.put("precision", f.isEmpty() ? null : round(tp / (double) f.size()));
             m.put("recall", target.isEmpty() ? null : round(tp / (double) target.size()));
+            if (d.contains("circuit")) {
+                long tpCircuit = f.stream().filter(allCircuits::contains).count();
+                m.put("precision_vs_any_circuit_trigger", f.isEmpty() ? null : round(tpCircuit / (double) f.size()));
+                m.put("recall_vs_any_circuit_trigger", allCircuits.isEmpty() ? null : round(tpCircuit / (double) allCircuits.size()));
+            }
             long tpAny = f.stream().filter(injected::contains).count();
             m.put("precision_vs_any_injected", f.isEmpty() ? null : round(tpAny / (double) f.size()));
             m.put("false_alarm_rate", sent.size() == injected.size() ? null
@@ -69,6 +94,15 @@ public final class DemoScore {
         // Alerts about no request of the traffic (window-level drift, SAE version events): counted, not scored.
         if (!unscored.isEmpty()) out.put("unscored", new LinkedHashMap<>(Map.of("alerts_by_detector", unscored)));
         return out;
+    }
+
+    /** The traffic generator's subtype ({@code PromptMix.circuit()}) of a circuits.json task's triggers. */
+    static String triggerOf(String task) {
+        return switch (task) {
+            case "succession" -> "successor";
+            case "greater_than" -> "greater-than";
+            default -> task;
+        };
     }
 
     private static double round(double v) {

@@ -125,6 +125,61 @@ class SaeFilesTest {
     }
 
     @Test
+    void baselinePositionBucketsRoundTripAndOldFilesFallBackToTheGlobalQuantiles() throws IOException {
+        SaeConfig cfg = SaeConfig.relu(4, 6, "blocks.0.hook_resid_post", "m");
+        try (SparseAutoencoder sae = random(cfg, 6)) {
+            Random r = new Random(8);
+            // 40 "prompts" of 40 positions: positions 0-15 have 40 rows each (below MIN_BUCKET_ROWS), 16-31 and 32-39
+            // share power-of-two buckets of 640 and 320 rows. Later positions get larger inputs, hence other errors.
+            int prompts = 40, len = 40, n = prompts * len;
+            float[] rows = new float[n * 4];
+            int[] pos = new int[n];
+            for (int i = 0; i < n; i++) {
+                pos[i] = i % len;
+                for (int j = 0; j < 4; j++) rows[i * 4 + j] = (float) (r.nextGaussian() * (1 + pos[i] / 10.0) + (pos[i] >= 32 ? 3 : 0));
+            }
+            SaeEvaluation ev = SaeEvaluation.of(sae, rows, 64, 0.5f);
+            SaeBaseline b = SaeBaseline.of(ev, pos);
+            assertEquals(2, b.positionQuantiles().size(), "buckets " + b.positionQuantiles());
+            SaeBaseline.PositionBucket late = b.bucketAt(35);
+            assertEquals(32, late.from());
+            assertEquals(64, late.to());
+            assertEquals(320, late.rows());
+            assertEquals("positions 32-63", late.describe());
+            float[] lateErr = new float[320];
+            for (int i = 0, k = 0; i < n; i++) if (pos[i] >= 32) lateErr[k++] = ev.relativeError()[i];
+            java.util.Arrays.sort(lateErr);
+            assertEquals(SaeBaseline.quantile(lateErr, 0.99), b.errorQuantilesAt(40).get("p99"), 1e-9);
+            assertEquals(lateErr[319], b.errorQuantilesAt(33).get("max"), 1e-9);
+            assertEquals(b.errorQuantiles(), b.errorQuantilesAt(3), "too few rows at position 3: global quantiles");
+            assertNull(b.bucketAt(3));
+            assertArrayEquals(new int[] {7, 8}, SaeBaseline.bucketOf(7));
+            assertArrayEquals(new int[] {64, 128}, SaeBaseline.bucketOf(100));
+            assertEquals(2.0, b.summary().get("position_buckets"));
+
+            b.write(tmp);
+            SaeBaseline back = SaeBaseline.read(tmp);
+            assertEquals(b.positionQuantiles(), back.positionQuantiles());
+            assertEquals(b.errorQuantilesAt(20), back.errorQuantilesAt(20));
+
+            // A baseline file as written before position buckets existed (no error_quantiles_by_position) still reads.
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            var o = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(tmp.resolve(SaeBaseline.FILE).toFile());
+            o.remove("error_quantiles_by_position");
+            Files.writeString(tmp.resolve(SaeBaseline.FILE), json.writeValueAsString(o));
+            SaeBaseline old = SaeBaseline.read(tmp);
+            assertTrue(old.positionQuantiles().isEmpty());
+            assertEquals(b.errorQuantiles(), old.errorQuantilesAt(35));
+
+            // Unknown positions (any negative) or none given: no buckets.
+            pos[5] = -1;
+            assertTrue(SaeBaseline.of(ev, pos).positionQuantiles().isEmpty());
+            assertTrue(SaeBaseline.of(ev).positionQuantiles().isEmpty());
+            assertThrows(IllegalArgumentException.class, () -> SaeBaseline.of(ev, new int[3]));
+        }
+    }
+
+    @Test
     void baselineAndLabelsRoundTrip() throws IOException {
         SaeConfig cfg = SaeConfig.relu(4, 6, "blocks.0.hook_resid_post", "m");
         try (SparseAutoencoder sae = random(cfg, 6)) {

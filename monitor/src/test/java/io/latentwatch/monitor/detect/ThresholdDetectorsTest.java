@@ -1,7 +1,9 @@
 package io.latentwatch.monitor.detect;
 
+import io.latentwatch.interp.sae.SaeBaseline;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,81 @@ class ThresholdDetectorsTest {
         assertFalse(d.critical(threshold * 3, threshold));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ReconErrorDetector("p42", 1, 4).threshold(Map.of("p99", 1.0)));
         assertTrue(e.getMessage().contains("p42"));
+    }
+
+    @Test
+    void perPositionReconThresholdsKeepTheFalseAlarmRateAtEveryPositionAndCatchEarlyAnomalies() {
+        // Errors whose scale grows with the position, as on zoo-small's residual stream (p99 ~0.08 at position 1, ~1 at 13).
+        Random r = new Random(5);
+        int positions = 20, perPosition = 5_000;
+        List<SaeBaseline.PositionBucket> buckets = new ArrayList<>();
+        double[] all = new double[positions * perPosition];
+        for (int p = 0; p < positions; p++) {
+            float[] ref = new float[perPosition];
+            for (int i = 0; i < perPosition; i++) {
+                ref[i] = (float) error(r, p);
+                all[p * perPosition + i] = ref[i];
+            }
+            Arrays.sort(ref);
+            buckets.add(new SaeBaseline.PositionBucket(p, p + 1, perPosition, Map.of("p99", (double) ref[(int) Math.round(0.99 * (perPosition - 1))])));
+        }
+        Arrays.sort(all);
+        Map<String, Double> global = Map.of("p99", all[(int) Math.round(0.99 * (all.length - 1))]);
+        SaeBaseline withBuckets = new SaeBaseline(all.length, 0, 0, 0, new float[1], global, new double[] {0, 1}, new long[] {0}, buckets);
+        SaeBaseline globalOnly = new SaeBaseline(all.length, 0, 0, 0, new float[1], global, new double[] {0, 1}, new long[] {0});
+        ReconErrorDetector d = new ReconErrorDetector("p99", 1.0, 4.0);
+        int n = 20_000;
+        for (int p : new int[] {1, 10, 19}) {
+            int alarmsBucket = 0, alarmsGlobal = 0, caughtBucket = 0, caughtGlobal = 0;
+            for (int i = 0; i < n; i++) {
+                double e = error(r, p);
+                if (d.fires(e, d.threshold(withBuckets, p).value())) alarmsBucket++;
+                if (d.fires(e, d.threshold(globalOnly, p).value())) alarmsGlobal++;
+                double anomaly = 5 * error(r, p);   // an input the SAE reconstructs five times worse than usual here
+                if (d.fires(anomaly, d.threshold(withBuckets, p).value())) caughtBucket++;
+                if (d.fires(anomaly, d.threshold(globalOnly, p).value())) caughtGlobal++;
+            }
+            // Per position: 1 - q at every position. Global: none early, far more than 1% late.
+            assertEquals(0.01, (double) alarmsBucket / n, 0.004, "position " + p);
+            if (p == 1) {
+                assertEquals(0, alarmsGlobal);
+                assertEquals(0, caughtGlobal);
+                assertTrue(caughtBucket > 0.5 * n, "position 1 anomalies caught " + caughtBucket);
+            }
+            if (p == 19) assertTrue(alarmsGlobal > 0.05 * n, "position 19 false alarms with the global quantile " + alarmsGlobal);
+        }
+        assertEquals("position 10", d.threshold(withBuckets, 10).scope());
+        // No bucket there (or a baseline file without buckets): the global quantile.
+        assertEquals(new ReconErrorDetector.Threshold(global.get("p99"), "global"), d.threshold(withBuckets, 25));
+        assertEquals(new ReconErrorDetector.Threshold(global.get("p99"), "global"), d.threshold(globalOnly, 10));
+    }
+
+    @Test
+    void reconErrorsTiedWithTheQuantileUpToFloatNoiseDoNotFire() {
+        // Position 1 of a word-level model: the error is a function of the first token, so the reference holds few distinct
+        // values and p99.9 is one of them; live traffic reproduces them up to float noise (other forward path, other batch).
+        double[] values = {0.02, 0.035, 0.05, 0.1008};
+        Random r = new Random(9);
+        float[] ref = new float[2_000];
+        for (int i = 0; i < ref.length; i++) ref[i] = (float) values[r.nextInt(values.length)];
+        Arrays.sort(ref);
+        double q = ref[(int) Math.round(0.999 * (ref.length - 1))];
+        assertEquals(0.1008, q, 1e-6);
+        SaeBaseline b = new SaeBaseline(ref.length, 0, 0, 0, new float[1], Map.of("p99.9", 1.0), new double[] {0, 1}, new long[] {0},
+                List.of(new SaeBaseline.PositionBucket(1, 2, ref.length, Map.of("p99.9", q))));
+        ReconErrorDetector d = new ReconErrorDetector("p99.9", 1.0, 4.0);
+        double t = d.threshold(b, 1).value();
+        int alarms = 0, n = 10_000;
+        for (int i = 0; i < n; i++) {
+            double e = values[r.nextInt(values.length)] * (1 + 5e-4 * (2 * r.nextDouble() - 1));
+            if (d.fires(e, t)) alarms++;
+        }
+        assertEquals(0, alarms);
+        assertTrue(d.fires(0.155, t), "an unseen first token's error (0.155, an other-language prompt in the demo) still fires");
+    }
+
+    private static double error(Random r, int position) {
+        return Math.exp(-4 + 0.2 * position + 0.5 * r.nextGaussian());
     }
 
     @Test

@@ -1,0 +1,109 @@
+package io.latentwatch.cli.demo;
+
+import io.latentwatch.cli.traffic.PromptMix;
+import io.latentwatch.interp.circuits.GroundTruth;
+import io.latentwatch.interp.circuits.HeadCoder;
+import io.latentwatch.interp.circuits.HeadId;
+import io.latentwatch.interp.model.HookedTransformer;
+import io.latentwatch.interp.sae.SaeFiles;
+import io.latentwatch.interp.sae.SparseAutoencoder;
+import io.latentwatch.interp.tensor.Tensor;
+import io.latentwatch.monitor.detect.CircuitMatcher;
+import io.latentwatch.schema.HeadCode;
+import io.latentwatch.schema.SaeVersion;
+import io.latentwatch.trainer.ArtifactStore;
+import io.latentwatch.trainer.VersionPublisher;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The demo trainer's circuit step on zoo-small for its default task (succession, {@code DemoCommand
+ * --circuit-task}): the signature it publishes must name only heads that circuits.json's mean ablation
+ * confirmed for that task, and the monitor's matching (codes of the node's hook_z at the prompt's last
+ * position, {@link CircuitMatcher}) must fire on the demo's successor triggers and not on normal prompts.
+ *
+ * <p>Why not IOI: on zoo-small the discovery ranks the induction head L1H3 first for IOI (the repeated
+ * subject S2 makes it behave differently on positives than on the three-name negatives); measured over
+ * seeds 42, 43, 7 the published IOI signature was [L1H3], [L1H1], [L1H3, L1H0], matching 0-4 of 33 IOI
+ * triggers and 15 of 33 induction triggers for seed 42. Succession gave [L1H1] (ground truth: L1H0, L1H1)
+ * for all three seeds.
+ */
+class CircuitSetupTest {
+    static final Path DIR = Path.of("../models/zoo-small");
+    static final String TASK = "succession";
+    static HookedTransformer model;
+
+    @BeforeAll
+    static void load() throws Exception {
+        System.setProperty("ai.djl.offline", "true");
+        model = HookedTransformer.load(DIR, DIR.resolve("tokenizer.json"));
+    }
+
+    @AfterAll
+    static void close() { model.close(); }
+
+    @Test
+    void publishedSignatureNamesGroundTruthHeadsAndMatchesTheTasksTriggers(@TempDir Path tmp) throws Exception {
+        ReentrantLock lock = new ReentrantLock();
+        PromptMix bm = new PromptMix(PromptMix.Domain.ZOO, 42 * 31 + 5);
+        List<String> baseline = new ArrayList<>();
+        for (int i = 0; i < 400; i++) baseline.add(bm.normal().text());
+        GroundTruth truth = GroundTruth.fromCircuitsJson(DIR.resolve("circuits.json"), TASK);
+        for (long seed : new long[] {42, 43}) {
+            List<SaeVersion> published = new ArrayList<>();
+            VersionPublisher versions = new VersionPublisher() {
+                @Override public void publish(SaeVersion v) { published.add(v); }
+                @Override public void close() {}
+            };
+            CircuitSetup.Published p = CircuitSetup.run(model, "zoo-small", DIR.resolve("circuits.json"), TASK, 1, baseline, lock,
+                    new ArtifactStore(tmp.resolve("store-" + seed)), versions, seed);
+            assertEquals(1, published.size());
+            assertEquals(List.of(p.signature()), published.get(0).getCircuits());
+            assertFalse(p.signature().getHeads().isEmpty());
+            for (HeadCode h : p.signature().getHeads()) {
+                assertTrue(truth.contains(new HeadId(h.getLayer(), h.getHead())), "seed " + seed + ": signature head L" + h.getLayer() + "H"
+                        + h.getHead() + " is not a " + TASK + " head of circuits.json (" + truth.heads() + ")");
+            }
+            if (seed != 42) continue;
+
+            // The monitor's view, as in the demo: codes of the published circuit SAE at the prompt's last position.
+            SaeVersion v = published.get(0);
+            Path dir = ArtifactStore.verify(URI.create(v.getArtifactUri()), v.getSha256());
+            var c = model.config();
+            float[][] wO = new float[c.nLayers()][];
+            for (int l = 0; l < wO.length; l++) wO[l] = model.params().blocks.get(l).wO.toFloatArray();
+            PromptMix traffic = new PromptMix(PromptMix.Domain.ZOO, 99);
+            int normal = 0, normalHits = 0, triggers = 0, triggerHits = 0;
+            try (SparseAutoencoder sae = SaeFiles.load(dir); HeadCoder coder = new HeadCoder(sae, wO, c.nHeads(), c.dHead(), c.dModel())) {
+                for (int i = 0; i < 400; i++) {
+                    PromptMix.Prompt pr = i % 2 == 0 ? traffic.normal() : traffic.circuit();
+                    boolean trigger = pr.kind() == PromptMix.Kind.CIRCUIT && "successor".equals(pr.subtype());
+                    if (pr.kind() == PromptMix.Kind.CIRCUIT && !trigger) continue;
+                    int[] toks = model.toTokens(pr.text());
+                    Tensor z = model.runWithCache(toks, List.of("blocks.1.attn.hook_z")).cache().get("blocks.1.attn.hook_z");
+                    boolean hit = !CircuitMatcher.match(List.of(p.signature()), Map.of(1, coder.codes(1, z)[toks.length - 1])).isEmpty();
+                    if (trigger) { triggers++; if (hit) triggerHits++; } else { normal++; if (hit) normalHits++; }
+                }
+            }
+            System.out.printf(Locale.ROOT, "zoo-small %s signature %s: %d/%d successor triggers, %d/%d normal prompts%n", TASK,
+                    p.signature().getHeads().stream().map(h -> "L" + h.getLayer() + "H" + h.getHead()).toList(), triggerHits, triggers, normalHits, normal);
+            // Measured (seed 42): 16/54 successor triggers, 0/200 normal prompts.
+            assertTrue(triggerHits >= 0.1 * triggers, triggerHits + "/" + triggers + " successor triggers matched");
+            assertTrue(normalHits <= 0.02 * normal, normalHits + "/" + normal + " normal prompts matched");
+        }
+    }
+}
