@@ -95,8 +95,8 @@ public final class TransformerForward {
             // grouped-query attention without copying k/v per head: fold the g query heads that share a kv head
             // into the query axis, [b, hkv, g*t, dh] x [b, hkv, dh, tk] (head i reads kv head i / g, as in llama2.c/HF)
             int g = h / hkv;
-            NDArray scores = qh.reshape(b, hkv, (long) g * t, dh).matMul(kh.transpose(0, 1, 3, 2))
-                    .reshape(b, h, t, tk).mul(scale);
+            NDArray qk = qh.reshape(b, hkv, (long) g * t, dh).matMul(kh.transpose(0, 1, 3, 2)).reshape(b, h, t, tk);
+            NDArray scores = qk.mul(scalar(qk, scale));
             if (mask != null) scores = scores.add(mask); // 0 where allowed, -inf where masked: exact for allowed entries
             scores = fire(hooks, pre + "attn.hook_attn_scores", scores, l, positionOffset, lengths, batched, m);
             NDArray pattern = fire(hooks, pre + "attn.hook_pattern", scores.softmax(-1), l, positionOffset, lengths, batched, m);
@@ -179,7 +179,22 @@ public final class TransformerForward {
 
     /** A contiguous copy of {@code x} that keeps its autograd history (unlike {@link NDArray#duplicate()}). */
     static NDArray contiguousCopy(NDArray x) {
-        return x.mul(1f);
+        return x.mul(scalar(x, 1f));
+    }
+
+    /**
+     * A 0-d constant of {@code like}'s dtype for a binary op that may run under autograd. Never pass a Java
+     * {@code Number} to DJL's {@code mul}/{@code div}/{@code pow}/{@code maximum}/... there: DJL PyTorch turns it
+     * into a 0-d tensor with {@code torch::from_blob} over a Java direct ByteBuffer, runs the op and closes the
+     * NDArray at once. The op's backward node (MulBackward, DivBackward, PowBackward) saves that tensor, whose
+     * memory now belongs to nobody in PyTorch and is freed whenever the GC runs the ByteBuffer's cleaner; the
+     * backward pass then multiplies by whatever was written there since (seen: step-0 gradients ~1e35 or NaN
+     * for the embedding, block-0 ln1 and W_QKV behind the block-0 attention scale, in 5 of 60 JVMs).
+     * {@code full} allocates in PyTorch, so the saved tensor owns its storage. Same op and value as the
+     * {@code Number} overload, so results are bit-identical. ({@code add}/{@code sub} save no operand.)
+     */
+    public static NDArray scalar(NDArray like, float value) {
+        return like.getManager().full(new Shape(), value, like.getDataType());
     }
 
     /** The norm without its gain/bias (TransformerLens hook_normalized). */
@@ -209,7 +224,10 @@ public final class TransformerForward {
     /** GPT-2's gelu_new: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
     static NDArray geluTanh(NDArray x) {
         float k = (float) Math.sqrt(2.0 / Math.PI);
-        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul(k);
-        return x.mul(inner.tanh().add(1f)).mul(0.5f);
+        // scalar(): these ops keep their constant for the backward pass (see there); pow's exponent stays an
+        // int32 0-d tensor as DJL's pow(3) made it
+        NDArray cube = x.pow(x.getManager().full(new Shape(), 3, ai.djl.ndarray.types.DataType.INT32));
+        NDArray inner = x.add(cube.mul(scalar(x, 0.044715f))).mul(scalar(x, k));
+        return x.mul(inner.tanh().add(1f)).mul(scalar(x, 0.5f));
     }
 }

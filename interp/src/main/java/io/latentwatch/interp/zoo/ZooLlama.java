@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import io.latentwatch.interp.model.TransformerForward;
 import io.latentwatch.interp.tensor.DType;
 import io.latentwatch.interp.tensor.SafeTensors;
 import io.latentwatch.interp.tensor.Tensor;
@@ -152,7 +153,8 @@ public final class ZooLlama implements AutoCloseable {
 
     private NDArray rms(NDArray x, NDArray w) {
         NDArray ms = x.mul(x).mean(new int[] {-1}, true);
-        return x.mul(ms.add((float) config.rmsNormEps()).pow(-0.5f)).mul(w);
+        NDArray var = ms.add((float) config.rmsNormEps());
+        return x.mul(var.pow(TransformerForward.scalar(var, -0.5f))).mul(w); // not pow(-0.5f): see TransformerForward.scalar
     }
 
     private static NDArray linear(NDArray x, NDArray w) { return x.matMul(w.transpose()); }
@@ -180,7 +182,8 @@ public final class ZooLlama implements AutoCloseable {
             NDArray q = rope(linear(hN, p(pre + "self_attn.q_proj.weight")).reshape(b, t, h, dh).transpose(0, 2, 1, 3), t);
             NDArray k = rope(linear(hN, p(pre + "self_attn.k_proj.weight")).reshape(b, t, h, dh).transpose(0, 2, 1, 3), t);
             NDArray v = linear(hN, p(pre + "self_attn.v_proj.weight")).reshape(b, t, h, dh).transpose(0, 2, 1, 3);
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask);
+            NDArray qk = q.matMul(k.transpose(0, 1, 3, 2));
+            NDArray scores = qk.mul(TransformerForward.scalar(qk, scale)).add(mask); // not mul(scale): see TransformerForward.scalar
             NDArray pattern = scores.softmax(-1);
             hooks.pattern(l, pattern);
             NDArray z = hooks.z(l, pattern.matMul(v));
@@ -206,7 +209,8 @@ public final class ZooLlama implements AutoCloseable {
         NDArray logits = forward(ids(m, in), NO_HOOKS);
         NDArray logp = logits.logSoftmax(-1);
         NDArray onehot = ids(m, tgt).oneHot(config.vocabSize(), DataType.FLOAT32);
-        return logp.mul(onehot).sum().neg().div((float) (b * t));
+        NDArray total = logp.mul(onehot).sum().neg();
+        return total.div(TransformerForward.scalar(total, b * t)); // not div(float): see TransformerForward.scalar
     }
 
     public long parameterCount() {
