@@ -88,6 +88,16 @@ public final class HiddenStatePublisher implements AutoCloseable {
     }
 
     /**
+     * CPU time the sender thread has used so far (serialization and the producer's send), in
+     * nanoseconds; -1 where the JVM does not measure thread CPU time. What sampling costs a node off
+     * the request path.
+     */
+    public long senderCpuNanos() {
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        return mx.isThreadCpuTimeSupported() ? mx.getThreadCpuTime(sender.getId()) : -1;
+    }
+
+    /**
      * Hands a sample to the sender. Never blocks: returns false (and counts a drop) when the
      * queue is full or the publisher is closing.
      */

@@ -86,6 +86,7 @@ public final class LatentwatchSerdes {
         c.put(KafkaSerdeConfig.ENABLE_HEADERS, false);
         c.put(AvroSerdeConfig.USE_SPECIFIC_AVRO_READER, true);
         c.put(AvroSerdeConfig.AVRO_ENCODING, AvroSerdeConfig.AVRO_ENCODING_BINARY);
+        c.put(AvroSerdeConfig.AVRO_DATUM_PROVIDER, CachingAvroDatumProvider.class.getName());
         if (url.equalsIgnoreCase(EMBEDDED)) {
             c.put(SerdeConfig.SCHEMA_RESOLVER, EmbeddedSchemaResolver.class.getName());
             return new LatentwatchSerdes(EMBEDDED, c);

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
@@ -123,6 +124,42 @@ class LatentwatchSerdesTest {
             byte[] viaFactory = serdes.serializer(HiddenStateSample.class).serialize("props-test", SampleRecords.hiddenState());
             assertArrayEquals(viaFactory, viaProps);
             assertEquals(SampleRecords.hiddenState(), de.deserialize("props-test", viaFactory));
+        }
+    }
+
+    @Test
+    void theCachingDatumProviderWritesAndReadsExactlyWhatApicuriosDefaultDoesOnEveryThread() throws Exception {
+        Map<String, Object> plain = new HashMap<>(serdes.kafkaConfig());
+        plain.put(io.apicurio.registry.serde.avro.AvroSerdeConfig.AVRO_DATUM_PROVIDER,
+                io.apicurio.registry.serde.avro.DefaultAvroDatumProvider.class.getName());
+        try (AvroKafkaSerializer<HiddenStateSample> ser = new AvroKafkaSerializer<>();
+             AvroKafkaDeserializer<HiddenStateSample> de = new AvroKafkaDeserializer<>()) {
+            ser.configure(plain, false);
+            de.configure(new HashMap<>(plain), false);
+            var cachedSer = serdes.serializer(HiddenStateSample.class);
+            var cachedDe = serdes.deserializer(HiddenStateSample.class);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+            try {
+                List<java.util.concurrent.Future<?>> runs = new java.util.ArrayList<>();
+                for (int t = 0; t < 3; t++) {
+                    runs.add(pool.submit(() -> {
+                        for (int i = 0; i < 50; i++) {
+                            HiddenStateSample s = SampleRecords.hiddenState();
+                            s.setRequestId("r-" + i);
+                            byte[] cached = cachedSer.serialize("provider-test", s);
+                            byte[] reference;
+                            synchronized (ser) { reference = ser.serialize("provider-test", s); }
+                            assertArrayEquals(reference, cached, "record " + i);
+                            assertEquals(s, cachedDe.deserialize("provider-test", reference));
+                            synchronized (de) { assertEquals(s, de.deserialize("provider-test", cached)); }
+                        }
+                        return null;
+                    }));
+                }
+                for (var r : runs) r.get();
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 

@@ -47,6 +47,8 @@ public final class InferenceNode implements AutoCloseable {
     private final AtomicLong sampled = new AtomicLong();
     private final AtomicLong enqueued = new AtomicLong();
     private final AtomicLong notEnqueued = new AtomicLong();
+    private final java.util.concurrent.atomic.LongAdder samplingNanos = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder captureNanos = new java.util.concurrent.atomic.LongAdder();
     private final AtomicLong seeds = new AtomicLong(System.nanoTime());
     /** Token ids of the most recent sampled requests, for explanations that re-read a flagged representation. */
     private final java.util.Map<String, int[]> recent = java.util.Collections.synchronizedMap(
@@ -174,9 +176,12 @@ public final class InferenceNode implements AutoCloseable {
         }
         if (req.echo()) text = prompt + text;
         if (sample) {
+            long t0 = System.nanoTime();
             sampled.incrementAndGet();
             recent.put(requestId, g.tokens());
             publishSample(capture, g, requestId, scenario, cfg);
+            captureNanos.add(capture.captureNanos());
+            samplingNanos.add(capture.captureNanos() + System.nanoTime() - t0);
         }
         return new Choice(text, index, finish, g.promptLength(), made, sample);
     }
@@ -228,6 +233,16 @@ public final class InferenceNode implements AutoCloseable {
         if (publisher.publish(s)) enqueued.incrementAndGet();
         else notEnqueued.incrementAndGet();
     }
+
+    /**
+     * Nanoseconds sampled requests spent on sampling on the request thread: the capture hooks inside
+     * generation plus building and enqueueing the sample (serialization is on the publisher's thread,
+     * see {@link HiddenStatePublisher#senderCpuNanos()}).
+     */
+    public long samplingNanos() { return samplingNanos.sum(); }
+
+    /** The part of {@link #samplingNanos()} spent in the capture hooks during generation. */
+    public long captureNanos() { return captureNanos.sum(); }
 
     /** Counters for /health and the demo. */
     public record Stats(long requests, long sampled, long enqueued, long notEnqueued, long published, long dropped, long failed) {}

@@ -58,6 +58,7 @@ public final class NodeOverheadBench {
             double[] offMs = new double[repeats], onMs = new double[repeats], ratio = new double[repeats];
             double[] offCpu = new double[repeats], onCpu = new double[repeats], cpuRatio = new double[repeats];
             long tokens = 0;
+            long sampling0 = on.samplingNanos(), capture0 = on.captureNanos(), sender0 = publisher.senderCpuNanos();
             for (int r = 0; r < repeats; r++) {
                 double[] a, b;
                 if (r % 2 == 0) {
@@ -80,6 +81,8 @@ public final class NodeOverheadBench {
                 cpuRatio[r] = onCpu[r] / offCpu[r];
                 producer.clear();
             }
+            long captureNanos = on.captureNanos() - capture0;
+            long samplingNanos = on.samplingNanos() - sampling0, senderNanos = publisher.senderCpuNanos() - sender0;
             for (CompletionRequest q : reqs) tokens += on.complete(q, "count", null).get(0).completionTokens();
             try {
                 publisher.flush(java.time.Duration.ofSeconds(10));
@@ -107,6 +110,15 @@ public final class NodeOverheadBench {
             out.put("median_cpu_ms_without_sampling", round(median(offCpu)));
             out.put("median_cpu_ms_with_sampling", round(median(onCpu)));
             out.put("overhead_cpu_pct", round(100 * (median(cpuRatio) - 1)));
+            // Measured directly rather than as a difference of two noisy totals: the time the sampled requests
+            // spent on sampling (capture hooks + building/enqueueing the sample, on the request thread) and the
+            // publisher thread's CPU time (Avro serialization, the producer), against the unsampled generation time.
+            double genMs = Arrays.stream(offMs).sum();
+            out.put("sampling_ms_per_request_on_request_thread", round(samplingNanos / 1e6 / ((double) repeats * requests)));
+            out.put("of_which_capture_hooks_ms_per_request", round(captureNanos / 1e6 / ((double) repeats * requests)));
+            out.put("sender_cpu_ms_per_request", senderNanos < 0 ? null : round(senderNanos / 1e6 / ((double) repeats * requests)));
+            out.put("direct_overhead_pct", round(100 * samplingNanos / 1e6 / genMs));
+            out.put("direct_overhead_with_sender_cpu_pct", senderNanos < 0 ? null : round(100 * (samplingNanos + senderNanos) / 1e6 / genMs));
             out.put("load_average", round(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
             out.put("cores", Runtime.getRuntime().availableProcessors());
             out.put("samples_enqueued", s.enqueued());

@@ -40,6 +40,7 @@ public final class SampleCapture {
     private final int k;
     private final long seed;
     private final Map<String, HookRows> rows = new LinkedHashMap<>();
+    private long captureNanos; // time spent in the capture hooks (on the generation thread)
 
     /** Rows kept for one hook: absolute position -> values of that position (row-major, e.g. [d_model] or [heads, d_head]). */
     static final class HookRows {
@@ -79,7 +80,9 @@ public final class SampleCapture {
             r.random = new SplittableRandom(seed);
             rows.put(name, r);
             hooks.add(name, (act, ctx) -> {
+                long t0 = System.nanoTime();
                 capture(r, act, ctx);
+                captureNanos += System.nanoTime() - t0;
                 return act;
             });
         }
@@ -142,6 +145,9 @@ public final class SampleCapture {
     private static float[] toFloats(NDArray a) {
         return a.getDataType() == DataType.FLOAT32 ? a.toFloatArray() : a.toType(DataType.FLOAT32, false).toFloatArray();
     }
+
+    /** Nanoseconds the capture hooks took so far (the sampling work done inside the generation loop). */
+    public long captureNanos() { return captureNanos; }
 
     /** One captured row. */
     public record Row(String hook, int position, int[] shape, float[] values) {}

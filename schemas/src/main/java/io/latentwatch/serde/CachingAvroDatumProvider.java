@@ -1,0 +1,48 @@
+package io.latentwatch.serde;
+
+import io.apicurio.registry.serde.avro.AvroDatumProvider;
+import io.apicurio.registry.serde.avro.AvroSerdeConfig;
+import io.apicurio.registry.serde.avro.DefaultAvroDatumProvider;
+import org.apache.avro.Schema;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DatumWriter;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Apicurio's {@link DefaultAvroDatumProvider} with the datum writers and readers kept per schema.
+ *
+ * <p>The default provider builds a reader for every record it decodes and, to find a cached writer,
+ * computes the schema's parsing fingerprint (a normalisation of the whole schema) for every record
+ * it encodes; on the monitor's and the node's hot paths that was a visible share of the per-record
+ * CPU. Schemas are long-lived objects (the generated classes' {@code SCHEMA$}, the resolver's cached
+ * registry schemas), so they are keyed by identity. Avro's datum readers and writers are not
+ * documented as thread-safe, so each thread has its own cache. The bytes written and the records read
+ * are exactly those of the default provider (this class only decides when to build them).
+ */
+public final class CachingAvroDatumProvider<T> implements AvroDatumProvider<T> {
+    private final DefaultAvroDatumProvider<T> delegate = new DefaultAvroDatumProvider<>();
+    private final ThreadLocal<Map<Schema, DatumWriter<T>>> writers = ThreadLocal.withInitial(IdentityHashMap::new);
+    private final ThreadLocal<Map<Schema, DatumReader<T>>> readers = ThreadLocal.withInitial(IdentityHashMap::new);
+
+    @Override
+    public void configure(AvroSerdeConfig config) {
+        delegate.configure(config);
+    }
+
+    @Override
+    public DatumWriter<T> createDatumWriter(T data, Schema schema) {
+        return writers.get().computeIfAbsent(schema, s -> delegate.createDatumWriter(data, s));
+    }
+
+    @Override
+    public DatumReader<T> createDatumReader(Schema schema) {
+        return readers.get().computeIfAbsent(schema, delegate::createDatumReader);
+    }
+
+    @Override
+    public Schema toSchema(T data) {
+        return delegate.toSchema(data);
+    }
+}
