@@ -17,11 +17,15 @@ import java.util.Map;
  * computes the schema's parsing fingerprint (a normalisation of the whole schema) for every record
  * it encodes; on the monitor's and the node's hot paths that was a visible share of the per-record
  * CPU. Schemas are long-lived objects (the generated classes' {@code SCHEMA$}, the resolver's cached
- * registry schemas), so they are keyed by identity. Avro's datum readers and writers are not
+ * registry schemas), so they are keyed by identity; a resolver that re-fetches a schema after its
+ * cache period hands over a new object, so each cache is cleared when it passes {@value #MAX_SCHEMAS}
+ * entries rather than growing for the life of the process. Avro's datum readers and writers are not
  * documented as thread-safe, so each thread has its own cache. The bytes written and the records read
  * are exactly those of the default provider (this class only decides when to build them).
  */
 public final class CachingAvroDatumProvider<T> implements AvroDatumProvider<T> {
+    static final int MAX_SCHEMAS = 64;
+
     private final DefaultAvroDatumProvider<T> delegate = new DefaultAvroDatumProvider<>();
     private final ThreadLocal<Map<Schema, DatumWriter<T>>> writers = ThreadLocal.withInitial(IdentityHashMap::new);
     private final ThreadLocal<Map<Schema, DatumReader<T>>> readers = ThreadLocal.withInitial(IdentityHashMap::new);
@@ -33,12 +37,17 @@ public final class CachingAvroDatumProvider<T> implements AvroDatumProvider<T> {
 
     @Override
     public DatumWriter<T> createDatumWriter(T data, Schema schema) {
-        return writers.get().computeIfAbsent(schema, s -> delegate.createDatumWriter(data, s));
+        return bounded(writers.get()).computeIfAbsent(schema, s -> delegate.createDatumWriter(data, s));
     }
 
     @Override
     public DatumReader<T> createDatumReader(Schema schema) {
-        return readers.get().computeIfAbsent(schema, delegate::createDatumReader);
+        return bounded(readers.get()).computeIfAbsent(schema, delegate::createDatumReader);
+    }
+
+    private static <V> Map<Schema, V> bounded(Map<Schema, V> cache) {
+        if (cache.size() >= MAX_SCHEMAS) cache.clear();
+        return cache;
     }
 
     @Override
