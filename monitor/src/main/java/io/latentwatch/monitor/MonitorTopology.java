@@ -97,7 +97,7 @@ public final class MonitorTopology {
     public Topology build() {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(NORM_BASELINES), Serdes.String(), new WelfordStatsSerde()));
+                Stores.persistentKeyValueStore(NORM_BASELINES), Serdes.String(), new WelfordStatsSerde()).withCachingEnabled());
 
         // 1. Hidden states arrive as raw bytes; decoding happens in our own code, where failures are data.
         KStream<String, byte[]> raw = builder.stream(topics.hiddenStates(),
@@ -143,12 +143,14 @@ public final class MonitorTopology {
                 () -> new SaeVersionsProcessor(sae.registry(), sae.serdes().deserializer(SaeVersion.class), SAE_VERSIONS_STORE));
 
         // 6. Projection in micro-batches (buffered in a changelogged store, drained by a punctuator).
+        // Cached: a sample buffered and drained within one commit interval costs one changelog tombstone
+        // instead of a record and a tombstone (the cache is flushed before every exactly-once commit).
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROJECTION_BUFFER),
-                Serdes.Bytes(), Serdes.ByteArray()));
+                Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(NO_SAE_ANNOUNCED),
                 Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CIRCUIT_RATES),
-                Serdes.String(), new LongPairSerde()));
+                Serdes.String(), new LongPairSerde()).withCachingEnabled());
         Map<String, KStream<String, ProjectionOutput>> outs = byValidity.get("sample-valid")
                 .process(() -> new ProjectionProcessor(sae.registry(), sampleDeserializer, metrics, sae.config(),
                         PROJECTION_BUFFER, NO_SAE_ANNOUNCED, CIRCUIT_RATES), Named.as("projection"),
