@@ -50,14 +50,17 @@ import java.util.TreeMap;
  * drain a handful of rows, each drain paying for a full read of W_enc. When the samples arriving
  * are already older than {@code monitor.batch.backlog.ms} (the monitor is catching up on a backlog,
  * so latency is lost anyway), a drain waits for a full batch, up to ten times the interval: the
- * per-row cost of the encoder matmul falls several-fold from tens of rows to hundreds. Draining forwards the outputs and deletes the buffered entries in the same
- * task, so the store changes, the output records and the input offsets commit in one transaction:
- * after a crash a sample is either still in the (restored) buffer or its outputs are committed —
- * never both, never neither.
+ * per-row cost of the encoder matmul falls several-fold from tens of rows to hundreds.
+ *
+ * <p>Draining forwards the outputs and deletes the buffered entries in the same task, so the store
+ * changes, the output records and the input offsets commit in one transaction: after a crash a
+ * sample is either still in the (restored) buffer or its outputs are committed — never both, never
+ * neither.
  *
  * <p>A drain groups the rows of every buffered sample by (model, hook) and runs ONE encode (one
  * matmul with W_enc) and ONE decode per group (sparse for TopK SAEs: see {@link SaeProjection}), then
- * splits the results per activation. The SAE is acquired for the whole group, so a hot swap takes effect between batches.
+ * splits the results per activation. The SAE is acquired for the whole group, so a hot swap takes
+ * effect between batches.
  */
 final class ProjectionProcessor implements Processor<String, CheckedSample, String, ProjectionOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(ProjectionProcessor.class);
@@ -83,8 +86,8 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
     private long oldestBufferedMs; // wall clock when the oldest sample in the buffer arrived (this instance)
     private long maxWaitMs;
     private long backlogMs;
-    private long lastArrivalAgeMs;
-    private String instance; // which monitor instance swapped or refused a version // wall clock minus the Kafka timestamp of the latest buffered sample
+    private long lastArrivalAgeMs; // wall clock minus the Kafka timestamp of the latest buffered sample
+    private String instance; // which monitor instance swapped or refused a version
     private final Map<String, Long> missingSince = new TreeMap<>();
     private long lastMissingLog;
 
