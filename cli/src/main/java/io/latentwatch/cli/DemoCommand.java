@@ -552,6 +552,7 @@ public final class DemoCommand implements Callable<Integer> {
         final AtomicLong deadLetters = new AtomicLong();
         final AtomicLong explanations = new AtomicLong();
         final AtomicLong explanationsWithText = new AtomicLong();
+        final AtomicLong explanationsWithLensTokens = new AtomicLong();
         final Map<String, Long> alertsByDetector = new ConcurrentHashMap<>();
         final Map<String, Long> dlqByReason = new ConcurrentHashMap<>();
         final List<Alert> received = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -604,6 +605,7 @@ public final class DemoCommand implements Callable<Integer> {
         private void onExplanation(Explanation e) {
             explanations.incrementAndGet();
             if (LensTrajectoryDetector.NAME.equals(e.getDetector())) lensExample.compareAndSet(null, e);
+            if (e.getLogitLensTokens() != null && !e.getLogitLensTokens().isEmpty()) explanationsWithLensTokens.incrementAndGet();
             if (e.getPatchscopeText() != null && !e.getPatchscopeText().isBlank()) {
                 explanationsWithText.incrementAndGet();
                 example.compareAndSet(null, e);
@@ -652,6 +654,8 @@ public final class DemoCommand implements Callable<Integer> {
         s.put("alerts_by_detector", new TreeMap<>(console.alertsByDetector));
         s.put("explanations", console.explanations.get());
         s.put("explanations_with_decoded_text", console.explanationsWithText.get());
+        s.put("explanations_with_logit_lens_tokens", console.explanationsWithLensTokens.get());
+        s.put("explanations_by_patchscope_status", scrape.sumBy("latentwatch_explanations_total", "status"));
         Explanation ex = console.example.get();
         if (ex != null) {
             Map<String, Object> e = new LinkedHashMap<>();
@@ -741,7 +745,8 @@ public final class DemoCommand implements Callable<Integer> {
                 s.get("samples_processed"), s.get("activations_projected"), s.get("samples_without_sae"));
         out.printf("  malformed sent / dead-lettered %s / %s  %s%n", s.get("malformed_sent"), s.get("dlq"), s.get("dlq_by_reason"));
         out.printf("  alerts                        %s  %s%n", s.get("alerts"), s.get("alerts_by_detector"));
-        out.printf("  explanations (decoded text)   %s (%s)%n", s.get("explanations"), s.get("explanations_with_decoded_text"));
+        out.printf("  explanations (decoded text)   %s (%s; logit-lens tokens %s)  Patchscope %s%n", s.get("explanations"),
+                s.get("explanations_with_decoded_text"), s.get("explanations_with_logit_lens_tokens"), s.get("explanations_by_patchscope_status"));
         out.printf("  SAE versions applied / swaps  %s / %s  (%s)%n", s.get("sae_versions_applied"), s.get("hot_swaps"), s.get("refit"));
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> det = (Map<String, Map<String, Object>>) s.get("detectors");

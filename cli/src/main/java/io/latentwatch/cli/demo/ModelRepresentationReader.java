@@ -29,7 +29,9 @@ import java.util.List;
  *       the same hook, then 4 greedy tokens decoded: the model's own reading of what h stands for.</li>
  * </ul>
  * With a tuned lens (the demo's lens-trajectory detector has one), residual hooks are also read through the
- * translator of their layer: top 5 tokens in {@code tunedLensTokens}.
+ * translator of their layer: top 5 tokens in {@code tunedLensTokens}. A per-head output
+ * ({@code blocks.L.attn.hook_result}, alert attribute {@code head}) gets the logit lens only: which tokens
+ * that head writes towards; it is not a residual state, so there is no Patchscope of it.
  */
 public final class ModelRepresentationReader implements RepresentationReader {
     private final InferenceNode node;
@@ -55,7 +57,13 @@ public final class ModelRepresentationReader implements RepresentationReader {
         node.modelLock().lock();
         try {
             Tensor acts = m.runWithCache(toks, List.of(hook)).cache().get(hook);
-            int d = m.config().dModel();
+            int d = m.config().dModel(), heads = m.config().nHeads();
+            String head = alert.getAttributes().get("head");
+            if (hook.endsWith("attn.hook_result") && head != null && acts.data().length == toks.length * heads * d) {
+                // One head's output z_h W_O[h] (residual space, not a residual state): the tokens it writes towards.
+                int at = (pos * heads + Integer.parseInt(head)) * d;
+                return new Reading(logitLens(m, java.util.Arrays.copyOfRange(acts.data(), at, at + d), 5), List.of(), null);
+            }
             if (acts.data().length != toks.length * d) return new Reading(List.of(), List.of(), null); // not a residual hook
             float[] h = java.util.Arrays.copyOfRange(acts.data(), pos * d, (pos + 1) * d);
             return new Reading(logitLens(m, h, 5), tunedLens(m, hook, h, 5), patchscope(m, hook, h));

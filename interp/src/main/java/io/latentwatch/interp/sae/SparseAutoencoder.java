@@ -150,6 +150,11 @@ public final class SparseAutoencoder implements AutoCloseable {
         return w;
     }
 
+    /** b_dec, a copy (d_in floats): the reconstruction when no latent is active. */
+    public float[] decoderBias() {
+        return bDec.toFloatArray();
+    }
+
     /** Row {@code i} of W_dec: latent i's direction in the model's residual space. */
     public float[] decoderRow(int i) {
         return wDec.get(i).toFloatArray();

@@ -126,7 +126,7 @@ public final class Mod10SaeFeatures {
             for (int i = 0; i < n; i++) System.arraycopy(zt.data(), i * dSae, z[i], 0, dSae);
             float[][] wDec = new float[dSae][];
             for (int l = 0; l < dSae; l++) wDec[l] = sae.decoderRow(l);
-            float[] bDec = sae.weights().get("b_dec").data();
+            float[] bDec = sae.decoderBias();
             List<Latent> latents = score(z, values);
             int dead = (int) latents.stream().filter(l -> l.fires() == 0).count();
             return new Fit(latents, res.validation().fvu(), res.validation().l0(), dead, z, wDec, bDec);

@@ -34,6 +34,11 @@ import java.util.Map;
  * (b_dec + Σ a_i·W_dec[i]): the raw hidden state is not kept on the alerts topic (hidden states can be
  * inverted to prompts).
  *
+ * <p><b>Per-head outputs</b> ({@code blocks.l.attn.hook_result}, z_h W_O[h], in residual space): only the
+ * logit lens is read — which tokens the head writes towards (direct logit attribution through the final
+ * norm). A head's output is not a residual-stream state, so patching it into a prompt as one would not be
+ * a Patchscope of anything the model computes; those explanations carry no decoded text.
+ *
  * <p><b>Tuned lens</b> (Belrose et al. 2023, arXiv 2303.08112): when a {@link TunedLens} is given for the
  * alert's model, the representation is also read through the translator of its residual layer
  * ({@code blocks.l.hook_resid_pre} is layer l, {@code blocks.l.hook_resid_post} is layer l+1, see
@@ -72,7 +77,8 @@ public final class ModelRepresentationReader implements RepresentationReader {
     public Reading read(Alert alert) {
         HookedTransformer m = models.get(alert.getModelId());
         String tl = alert.getAttributes().get("top_latents");
-        if (m == null || tl == null || tl.isEmpty() || alert.getSaeVersion() == null || !isResidual(alert.getHook())) {
+        boolean perHead = isHeadOutput(alert.getHook());
+        if (m == null || tl == null || tl.isEmpty() || alert.getSaeVersion() == null || !(isResidual(alert.getHook()) || perHead)) {
             LOG.debug("alert {}: nothing to read (model {} loaded: {}, top latents: {}, hook {})", alert.getAlertId(),
                     alert.getModelId(), m != null, tl, alert.getHook());
             return new Reading(List.of(), List.of(), null);
@@ -83,6 +89,7 @@ public final class ModelRepresentationReader implements RepresentationReader {
                     ? "SAE version " + alert.getSaeVersion() + " no longer in force" : "width " + x.length + " vs d_model " + m.config().dModel());
             return new Reading(List.of(), List.of(), null);
         }
+        if (perHead) return new Reading(tokens(new LogitLens(m).topK(x, topTokens)), List.of(), null);
         return read(m, alert.getHook(), x);
     }
 
@@ -98,7 +105,7 @@ public final class ModelRepresentationReader implements RepresentationReader {
      * the tuned-lens top tokens when a tuned lens is configured for the model and the hook is a residual layer.
      */
     public Reading read(HookedTransformer m, String hook, float[] h) {
-        Reading r = read(m, HookName.parse(hook).map(HookName::layer).orElse(0), h);
+        Reading r = readAt(m, hook, h);
         return new Reading(r.logitLens(), tunedLensTokens(m, hook, h), r.patchscopeText());
     }
 
@@ -116,12 +123,16 @@ public final class ModelRepresentationReader implements RepresentationReader {
         return HookName.parse(hook).map(h -> h.point().startsWith("hook_resid")).orElse(false);
     }
 
+    /** {@code blocks.l.attn.hook_result}: one head's output z_h W_O[h] per row, in residual space. */
+    static boolean isHeadOutput(String hook) {
+        return HookName.parse(hook).map(h -> "attn.hook_result".equals(h.point())).orElse(false);
+    }
+
     private float[] reconstruct(Alert a, String topLatents) {
         LoadedSae sae = registry.acquire(a.getModelId(), a.getHook(), a.getSaeVersion());
         if (sae == null) return null; // swapped out of the history since: its dictionary is gone
         try {
-            Tensor bDec = sae.sae().weights().get("b_dec");
-            float[] x = bDec.data().clone();
+            float[] x = sae.sae().decoderBias(); // not weights(): that copies W_enc and W_dec too
             for (String part : topLatents.split(",")) {
                 String[] kv = part.split(":");
                 float[] row = sae.sae().decoderRow(Integer.parseInt(kv[0]));
@@ -134,15 +145,20 @@ public final class ModelRepresentationReader implements RepresentationReader {
         }
     }
 
-    /** Logit lens and token-identity Patchscope of residual vector {@code h} read at layer {@code layer}. */
+    /** Logit lens and token-identity Patchscope of residual vector {@code h} read at {@code blocks.layer.hook_resid_post}. */
     public Reading read(HookedTransformer m, int layer, float[] h) {
+        return readAt(m, "blocks." + layer + ".hook_resid_post", h);
+    }
+
+    /** Logit lens, and the token-identity Patchscope with {@code h} patched in at the same residual hook it was read from. */
+    private Reading readAt(HookedTransformer m, String residualHook, float[] h) {
         List<TokenProbability> logitLens = tokens(new LogitLens(m).topK(h, topTokens));
 
         int[] prompt = TokenIdentityPrompt.tokens(m);
         int patchAt = prompt.length - 1;
         int[] seq = prompt;
         for (int t = 0; t < decodeTokens; t++) {
-            Tensor logits = m.runWithHooks(seq, Hooks.create().replace("blocks." + layer + ".hook_resid_post",
+            Tensor logits = m.runWithHooks(seq, Hooks.create().replace(residualHook,
                     at(h, seq.length, patchAt), Selection.positions(patchAt)));
             float[] row = lastRow(logits);
             int best = 0;
