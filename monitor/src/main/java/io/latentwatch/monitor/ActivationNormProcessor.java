@@ -10,7 +10,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -61,37 +60,16 @@ final class ActivationNormProcessor implements Processor<String, CheckedSample, 
 
     private Alert alert(HiddenStateSample s, Activation a, int index, ActivationNormDetector.Verdict v) {
         WelfordStats b = v.baseline();
-        // Deterministic id: a record reprocessed after a failover yields the same alert id.
-        String source = context.recordMetadata()
-                .map(m -> m.topic() + "-" + m.partition() + "@" + m.offset()).orElse(s.getRequestId());
         String summary = String.format(Locale.ROOT,
                 "%s %s: activation norm %.3f is %.1f sd %s the baseline mean %.3f (sd %.3f, n=%d) at position %d",
                 s.getModelId(), a.getHook(), v.norm(), Math.abs(v.z()), v.z() > 0 ? "above" : "below",
                 b.mean(), b.stddev(), b.count(), a.getPosition());
         Map<String, String> attrs = new LinkedHashMap<>();
-        attrs.put("norm", fmt(v.norm()));
-        attrs.put("baseline_mean", fmt(b.mean()));
-        attrs.put("baseline_sd", fmt(b.stddev()));
+        attrs.put("norm", Alerts.fmt(v.norm()));
+        attrs.put("baseline_mean", Alerts.fmt(b.mean()));
+        attrs.put("baseline_sd", Alerts.fmt(b.stddev()));
         attrs.put("baseline_n", Long.toString(b.count()));
-        attrs.put("source", source);
-        return Alert.newBuilder()
-                .setAlertId(ActivationNormDetector.NAME + ":" + source + ":" + index)
-                .setModelId(s.getModelId())
-                .setModelVersion(s.getModelVersion())
-                .setHook(a.getHook())
-                .setDetector(ActivationNormDetector.NAME)
-                .setSeverity(v.severity())
-                .setScore(v.z())
-                .setThreshold(detector.threshold())
-                .setRequestId(s.getRequestId())
-                .setNodeId(s.getNodeId())
-                .setPosition(a.getPosition())
-                .setTimestampMs(Instant.ofEpochMilli(context.currentSystemTimeMs()))
-                .setSampleTimestampMs(s.getTimestampMs())
-                .setSummary(summary)
-                .setAttributes(attrs)
-                .build();
+        return Alerts.fromSample(s, a, index, Alerts.source(context.recordMetadata(), s.getRequestId()), ActivationNormDetector.NAME,
+                v.severity(), v.z(), detector.threshold(), summary, attrs, context.currentSystemTimeMs());
     }
-
-    private static String fmt(double d) { return String.format(Locale.ROOT, "%.6g", d); }
 }

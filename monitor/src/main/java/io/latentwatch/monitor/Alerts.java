@@ -1,6 +1,8 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.schema.Activation;
 import io.latentwatch.schema.Alert;
+import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.schema.LatentProjection;
 import io.latentwatch.schema.Severity;
 
@@ -10,9 +12,32 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Builds Alert records for the SAE-based detectors, with deterministic ids (source offset + detector). */
+/** Builds Alert records for the detectors, with deterministic ids (source offset + detector). */
 final class Alerts {
     private Alerts() {}
+
+    /**
+     * An alert on one activation of a raw sample (detectors that run before projection: activation
+     * norm, lens trajectory). {@code source} is the sample's topic-partition@offset, so a record
+     * reprocessed after a failover yields the same alert id; {@code index} is the activation's index.
+     */
+    static Alert fromSample(HiddenStateSample s, Activation a, int index, String source, String detector, Severity severity,
+                            double score, double threshold, String summary, Map<String, String> attributes, long nowMs) {
+        Map<String, String> attrs = new LinkedHashMap<>(attributes);
+        attrs.put("source", source);
+        return Alert.newBuilder()
+                .setAlertId(detector + ":" + source + ":" + index)
+                .setModelId(s.getModelId()).setModelVersion(s.getModelVersion()).setHook(a.getHook())
+                .setDetector(detector).setSeverity(severity).setScore(score).setThreshold(threshold)
+                .setRequestId(s.getRequestId()).setNodeId(s.getNodeId()).setPosition(a.getPosition())
+                .setTimestampMs(Instant.ofEpochMilli(nowMs)).setSampleTimestampMs(s.getTimestampMs())
+                .setSummary(summary).setAttributes(attrs).build();
+    }
+
+    /** "topic-partition@offset" of the record being processed, else {@code fallback}. */
+    static String source(java.util.Optional<org.apache.kafka.streams.processor.api.RecordMetadata> md, String fallback) {
+        return md.map(m -> m.topic() + "-" + m.partition() + "@" + m.offset()).orElse(fallback);
+    }
 
     static Alert fromProjection(LatentProjection p, String detector, String idSuffix, Severity severity, double score,
                                 double threshold, String summary, Map<String, String> attributes, long nowMs) {

@@ -12,7 +12,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,36 +86,18 @@ final class LensTrajectoryProcessor implements Processor<String, CheckedSample, 
 
     private Alert alert(HookedTransformer m, HiddenStateSample s, Activation a, int index, int layer,
                         LensTrajectoryDetector.Verdict v, float[] finalLogits, float[] earlyLogits) {
-        String source = context.recordMetadata().map(md -> md.topic() + "-" + md.partition() + "@" + md.offset()).orElse(s.getRequestId());
         String finalTop = m.tokenizer().decode(new int[] {LensMath.argmax(finalLogits)});
         String earlyTop = m.tokenizer().decode(new int[] {LensMath.argmax(earlyLogits)});
         Map<String, String> attrs = new LinkedHashMap<>();
-        attrs.put("kl_final_vs_tuned", fmt(v.score()));
+        attrs.put("kl_final_vs_tuned", Alerts.fmt(v.score()));
         attrs.put("residual_layer", Integer.toString(layer));
         attrs.put("final_top_token", finalTop);
         attrs.put("early_top_token", earlyTop);
         attrs.put("baseline_n", Integer.toString(v.baselineCount()));
-        attrs.put("source", source);
-        return Alert.newBuilder()
-                .setAlertId(LensTrajectoryDetector.NAME + ":" + source + ":" + index)
-                .setModelId(s.getModelId())
-                .setModelVersion(s.getModelVersion())
-                .setHook(a.getHook())
-                .setDetector(LensTrajectoryDetector.NAME)
-                .setSeverity(v.severity())
-                .setScore(v.score())
-                .setThreshold(v.threshold())
-                .setRequestId(s.getRequestId())
-                .setNodeId(s.getNodeId())
-                .setPosition(a.getPosition())
-                .setTimestampMs(Instant.ofEpochMilli(context.currentSystemTimeMs()))
-                .setSampleTimestampMs(s.getTimestampMs())
-                .setSummary(String.format(Locale.ROOT, "%s %s: KL(final || tuned lens of layer %d) = %.4f nats above the baseline threshold %.4f "
-                        + "(final predicts '%s', layer %d predicts '%s') at position %d", s.getModelId(), a.getHook(), layer, v.score(),
-                        v.threshold(), finalTop, layer, earlyTop, a.getPosition()))
-                .setAttributes(attrs)
-                .build();
+        String summary = String.format(Locale.ROOT, "%s %s: KL(final || tuned lens of layer %d) = %.4f nats above the baseline threshold %.4f "
+                + "(final predicts '%s', layer %d predicts '%s') at position %d", s.getModelId(), a.getHook(), layer, v.score(),
+                v.threshold(), finalTop, layer, earlyTop, a.getPosition());
+        return Alerts.fromSample(s, a, index, Alerts.source(context.recordMetadata(), s.getRequestId()), LensTrajectoryDetector.NAME,
+                v.severity(), v.score(), v.threshold(), summary, attrs, context.currentSystemTimeMs());
     }
-
-    private static String fmt(double d) { return String.format(Locale.ROOT, "%.6g", d); }
 }
