@@ -21,14 +21,21 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.latentwatch.embedded.EmbeddedKafka;
+import io.latentwatch.monitor.audit.HashChain;
 import io.latentwatch.schema.Activation;
+import io.latentwatch.schema.Explanation;
 import io.latentwatch.schema.Dtype;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.schema.SamplingMetadata;
 import io.latentwatch.serde.LatentwatchSerdes;
+import io.latentwatch.serde.TopicSettings;
 import io.latentwatch.serde.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -95,6 +102,47 @@ class OperatorToolsIT {
             assertFalse(dead.get("value_error").asText().isBlank());
             assertEquals("AQID", dead.at("/value_raw/base64").asText());
         }
+    }
+
+    @Test
+    void auditVerifyReportsAConfiguredRetentionBoundaryAndAGapWithoutOne() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            for (String retention : List.of("P3650D", "forever")) {
+                String prefix = "aud" + (retention.equals("forever") ? "f" : "r") + ".";
+                Topics topics = Topics.withPrefix(prefix);
+                try (Admin admin = Admin.create(kafka.clientConfig())) {
+                    topics.create(admin, new TopicSettings(1, (short) 1, TopicSettings.parseRetention(retention)));
+                    LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry("embedded");
+                    try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                            new StringSerializer(), new ByteArraySerializer())) {
+                        String prev = null;
+                        for (int i = 0; i < 5; i++) {
+                            Explanation e = HashChain.link(explanation(i), prev, i);
+                            prev = e.getHash();
+                            p.send(new ProducerRecord<>(topics.explanations(), 0, "a" + i,
+                                    serdes.serializer(Explanation.class).serialize(topics.explanations(), e))).get();
+                        }
+                    }
+                    // What the broker's retention does to the oldest records, done at once.
+                    admin.deleteRecords(Map.of(new TopicPartition(topics.explanations(), 0), RecordsToDelete.beforeOffset(2)))
+                            .all().get(30, TimeUnit.SECONDS);
+                }
+                Run audit = run("audit", "verify", "--bootstrap-servers", kafka.bootstrapServers(), "--registry", "embedded",
+                        "--topic", topics.explanations(), "--timeout", "30s");
+                if (retention.equals("forever")) {
+                    assertEquals(1, audit.rc, audit.out);
+                    assertTrue(audit.out.contains("gap"), audit.out);
+                } else {
+                    assertEquals(0, audit.rc, audit.out);
+                    assertTrue(audit.out.contains("retention boundary: records before offset 2 (sequences 0..1)"), audit.out);
+                }
+            }
+        }
+    }
+
+    private static Explanation explanation(int i) {
+        return Explanation.newBuilder().setAlertId("a" + i).setModelId("m").setModelVersion("v").setDetector("recon-error")
+                .setScore(i).setThreshold(1).setText("alert " + i).setTimestampMs(Instant.ofEpochMilli(1000 + i)).build();
     }
 
     private static HiddenStateSample sample() {
