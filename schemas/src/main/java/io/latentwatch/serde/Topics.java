@@ -178,6 +178,17 @@ public final class Topics {
         return created;
     }
 
+    /**
+     * What a service calls on start: creates the topics that are missing, with {@code settings}
+     * (typically {@link TopicSettings#fromEnvironment}), through a short-lived admin client built
+     * from {@code clientConfig} (bootstrap servers and security settings of the service).
+     */
+    public List<String> createMissing(Map<String, Object> clientConfig, TopicSettings settings) {
+        try (Admin admin = Admin.create(clientConfig)) {
+            return create(admin, settings);
+        }
+    }
+
     @Override
     public String toString() {
         return "Topics" + all();
