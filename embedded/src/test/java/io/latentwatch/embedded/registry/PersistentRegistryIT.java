@@ -18,16 +18,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentwatch.embedded.EmbeddedKafka;
 import io.latentwatch.schema.Alert;
 import io.latentwatch.schema.ExampleLabel;
 import io.latentwatch.schema.LabeledExample;
 import io.latentwatch.schema.Severity;
+import io.latentwatch.serde.AvroJson;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.TopicSettings;
 import io.latentwatch.serde.Topics;
 import io.latentwatch.serde.WireFormat;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -87,6 +90,12 @@ class PersistentRegistryIT {
                 assertEquals(alert, fresh.deserializer(Alert.class).deserialize(topics.alerts(), values.get(0)),
                         "the old record decodes through the restarted registry");
                 assertTrue(confluentSchema(registry, alertId).contains("\"Alert\""), "the old id still names the Alert schema");
+                // What latentwatch consume does: the writer's schema from the registry, no generated class.
+                GenericRecord generic = fresh.genericDeserializer().deserialize(topics.alerts(), values.get(0));
+                JsonNode json = AvroJson.plain().toJson(generic, generic.getSchema());
+                assertEquals("stories260K", json.get("modelId").asText());
+                assertEquals("CRITICAL", json.get("severity").asText());
+                assertEquals("2025-11-23T12:13:20.123Z", json.get("timestampMs").asText());
 
                 byte[] example = fresh.serializer(LabeledExample.class).serialize(topics.examples(), example());
                 int exampleId = WireFormat.schemaId(example);
