@@ -3,6 +3,7 @@ package io.latentwatch.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -36,6 +38,7 @@ import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -74,6 +77,15 @@ class OperatorToolsIT {
 
         try (RunningKafka k = RunningKafka.start(data)) {
             assertEquals(clusterId, k.clusterId, "the same cluster after a restart");
+
+            // No topic is created by first use (a repartition topic auto-created by a client with the
+            // broker's default partition count is what stopped a restarted monitor).
+            try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", k.bootstrap, "max.block.ms", 3000),
+                    new StringSerializer(), new ByteArraySerializer())) {
+                ExecutionException e = assertThrows(ExecutionException.class,
+                        () -> p.send(new ProducerRecord<>("ops.not-created", "k", new byte[1])).get());
+                assertTrue(e.getCause() instanceof TimeoutException, e.toString());
+            }
 
             Run describe = run("topics", "describe", "--bootstrap-servers", k.bootstrap, "--topic-prefix", "ops.");
             assertEquals(0, describe.rc, describe.out);
