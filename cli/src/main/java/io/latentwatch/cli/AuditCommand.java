@@ -21,7 +21,7 @@ public final class AuditCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public void run() { spec.commandLine().usage(System.out); }
+    public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = {"Reads every partition of the explanations topic (read_committed, from the log start) and checks "
@@ -29,8 +29,15 @@ public final class AuditCommand implements Runnable {
                     + "canonical content, and sequence numbers must not skip.",
                     "Reports tampered records (content does not match its hash), broken links (a record removed, inserted "
                             + "or reordered), gaps (missing sequence numbers, also at the start of a partition) and "
-                            + "undecodable records. Exit code 0 when every chain is intact, 1 otherwise."})
+                            + "undecodable records. Exit code 0 when every chain is intact, 1 otherwise.",
+                    "When the topic has a configured retention (latentwatch topics create --explanations-retention P3650D) "
+                            + "and the broker has deleted a partition's oldest records, the chain is checked from the first "
+                            + "record kept, and that start is reported as the retention boundary, not as a gap. With the "
+                            + "default (kept forever) a missing start is a gap."})
     public static final class Verify implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: $LATENTWATCH_BOOTSTRAP_SERVERS or ${DEFAULT-VALUE}).",
                 defaultValue = "localhost:9092")
         String bootstrap;
@@ -52,7 +59,8 @@ public final class AuditCommand implements Runnable {
             LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry(KafkaConfig.registry(registry));
             AuditVerifier.Report r = AuditVerifier.verify(KafkaConfig.withEnvironment(
                     AuditVerifier.consumerDefaults(KafkaConfig.bootstrapServers(bootstrap))), t, serdes.deserializer(Explanation.class), timeout);
-            System.out.print(AuditVerifier.format(r));
+            spec.commandLine().getOut().print(AuditVerifier.format(r));
+            spec.commandLine().getOut().flush();
             return r.ok() ? 0 : 1;
         }
     }

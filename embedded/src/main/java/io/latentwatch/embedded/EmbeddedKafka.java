@@ -37,8 +37,11 @@ import org.slf4j.LoggerFactory;
  * a small heap; {@code log.cleaner.dedupe.buffer.size} is shrunk from its 128 MiB default, which
  * the log cleaner would otherwise allocate up front.
  *
- * <p>The log directory is a fresh temporary directory, formatted once with the KRaft
- * {@link Formatter} (what {@code kafka-storage.sh format} does) and deleted on {@link #close()}.
+ * <p>The log directory is either a fresh temporary directory, formatted with the KRaft
+ * {@link Formatter} (what {@code kafka-storage.sh format} does) and deleted on {@link #close()},
+ * or a persistent data directory ({@link #startPersistent}): formatted on the first start only,
+ * after which its {@code meta.properties} (cluster id, node id) is reused, so topics, offsets,
+ * transactions and data survive a restart and {@link #close()} leaves it in place.
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
@@ -47,18 +50,27 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     /** Ports picked as free can be taken by someone else before the broker binds them: retry. */
     private static final int START_ATTEMPTS = 3;
+    /** Written by the {@link Formatter} into a formatted log directory. */
+    static final String META_PROPERTIES = "meta.properties";
+    /**
+     * The controller port of a persistent broker, kept beside its data so that the quorum voter
+     * (node 1 at that address) is the same on every start.
+     */
+    static final String CONTROLLER_PORT_FILE = "latentwatch-controller.port";
 
     private final Path logDir;
     private final KafkaRaftServer server;
     private final String bootstrapServers;
     private final String clusterId;
+    private final boolean persistent;
     private boolean closed;
 
-    private EmbeddedKafka(Path logDir, KafkaRaftServer server, String bootstrapServers, String clusterId) {
+    private EmbeddedKafka(Path logDir, KafkaRaftServer server, String bootstrapServers, String clusterId, boolean persistent) {
         this.logDir = logDir;
         this.server = server;
         this.bootstrapServers = bootstrapServers;
         this.clusterId = clusterId;
+        this.persistent = persistent;
     }
 
     /** Starts a broker with the default settings. */
@@ -100,34 +112,81 @@ public final class EmbeddedKafka implements AutoCloseable {
         throw last;
     }
 
+    /**
+     * Starts a broker whose data lives in {@code dataDir} and outlives it: the directory is created
+     * and formatted (a new cluster id) on the first start; later starts find its
+     * {@code meta.properties} and reuse cluster id, topics, committed offsets and records. The
+     * client listener is on {@code brokerPort} of 127.0.0.1 (0: any free port); the controller
+     * port is chosen once and remembered in the directory. {@link #close()} keeps the directory.
+     */
+    public static EmbeddedKafka startPersistent(Path dataDir, int brokerPort, Map<String, String> overrides) {
+        if (brokerPort < 0 || brokerPort > 65535) {
+            throw new IllegalArgumentException("Broker port must be 0 (any free port) or 1-65535, got " + brokerPort);
+        }
+        Path dir = dataDir.toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create the broker's data directory " + dir, e);
+        }
+        String existingCluster = PersistentLogDir.clusterId(dir);
+        int controllerPort = PersistentLogDir.controllerPort(dir);
+        try {
+            return tryStart(dir, true, existingCluster, brokerPort == 0 ? freePort() : brokerPort, controllerPort, overrides);
+        } catch (RuntimeException e) {
+            if (causedByBind(e)) {
+                throw new IllegalStateException("Port " + brokerPort + " or controller port " + controllerPort
+                        + " on 127.0.0.1 is in use: is another broker running on " + dir + "?", e);
+            }
+            throw e;
+        }
+    }
+
     private static EmbeddedKafka tryStart(int brokerPort, Map<String, String> overrides) {
-        long t0 = System.nanoTime();
         Path dir;
         try {
             dir = Files.createTempDirectory("latentwatch-kafka-");
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create a temporary log directory for the embedded broker", e);
         }
+        return tryStart(dir, false, null, brokerPort, freePort(), overrides);
+    }
+
+    /**
+     * {@code existingClusterId}: the id in the directory's meta.properties, or null to format it
+     * (with a new id) first.
+     */
+    private static EmbeddedKafka tryStart(Path dir, boolean persistent, String existingClusterId, int brokerPort,
+                                          int controllerPort, Map<String, String> overrides) {
+        long t0 = System.nanoTime();
         KafkaRaftServer server = null;
         try {
-            int controllerPort = freePort();
             Map<String, String> props = defaults(dir, brokerPort, controllerPort);
             props.putAll(overrides);
             KafkaConfig config = new KafkaConfig(props, false);
-            String clusterId = Uuid.randomUuid().toString();
-            format(config, dir, clusterId);
+            String clusterId = existingClusterId;
+            if (clusterId == null) {
+                clusterId = Uuid.randomUuid().toString();
+                format(config, dir, clusterId);
+                if (persistent) {
+                    PersistentLogDir.rememberControllerPort(dir, controllerPort);
+                }
+            }
             server = new KafkaRaftServer(config, Time.SYSTEM);
             server.startup();
             String bootstrap = "127.0.0.1:" + brokerPort;
-            EmbeddedKafka kafka = new EmbeddedKafka(dir, server, bootstrap, clusterId);
-            kafka.awaitReady(Duration.ofSeconds(30));
-            LOG.info("Embedded Kafka {} ready on {} in {} ms", clusterId, bootstrap, (System.nanoTime() - t0) / 1_000_000);
+            EmbeddedKafka kafka = new EmbeddedKafka(dir, server, bootstrap, clusterId, persistent);
+            kafka.awaitReady(Duration.ofSeconds(60));
+            LOG.info("Embedded Kafka {} ready on {} in {} ms ({})", clusterId, bootstrap, (System.nanoTime() - t0) / 1_000_000,
+                    existingClusterId != null ? "data reused from " + dir : persistent ? "formatted " + dir : "temporary data");
             return kafka;
         } catch (RuntimeException | Error e) {
             if (server != null) {
                 shutdownQuietly(server);
             }
-            deleteRecursively(dir);
+            if (!persistent) {
+                deleteRecursively(dir);
+            }
             throw e;
         }
     }
@@ -216,9 +275,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         return clusterId;
     }
 
-    /** The temporary log directory (deleted on close). */
+    /** The log directory (a temporary one is deleted on close, a persistent one kept). */
     public Path logDir() {
         return logDir;
+    }
+
+    /** True when the data directory outlives this broker ({@link #startPersistent}). */
+    public boolean persistent() {
+        return persistent;
     }
 
     /** Client properties to reach this broker; add serializers, group id etc. */
@@ -226,7 +290,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     }
 
-    /** Stops the broker and deletes its log directory. Idempotent. */
+    /** Stops the broker and deletes its log directory unless it is persistent. Idempotent. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -239,7 +303,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         boolean interrupted = Thread.interrupted();
         try {
             shutdownQuietly(server);
-            deleteRecursively(logDir);
+            if (!persistent) {
+                deleteRecursively(logDir);
+            }
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();

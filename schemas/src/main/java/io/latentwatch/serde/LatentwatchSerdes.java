@@ -12,6 +12,7 @@ import io.apicurio.registry.serde.config.IdOption;
 import io.apicurio.registry.serde.config.SerdeConfig;
 import io.apicurio.registry.serde.kafka.config.KafkaSerdeConfig;
 import io.apicurio.registry.serde.strategy.TopicIdStrategy;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
@@ -153,6 +154,19 @@ public final class LatentwatchSerdes {
         AvroKafkaDeserializer<Object> d = new AvroKafkaDeserializer<>();
         d.configure(new HashMap<>(config), false);
         return new Typed<>(type, d);
+    }
+
+    /**
+     * A value deserializer for any latentwatch topic: each record is read with its writer's schema
+     * from the registry into a {@link GenericRecord} (no generated class needed), for operator tools
+     * such as {@code latentwatch consume}.
+     */
+    public Deserializer<GenericRecord> genericDeserializer() {
+        Map<String, Object> c = new HashMap<>(config);
+        c.put(AvroSerdeConfig.USE_SPECIFIC_AVRO_READER, false);
+        AvroKafkaDeserializer<GenericRecord> d = new AvroKafkaDeserializer<>();
+        d.configure(c, false);
+        return d;
     }
 
     /** Serializer and deserializer together, for Kafka Streams. */

@@ -24,7 +24,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
  *   <li>{@link #saeVersions()} — {@code SaeVersion}, key modelId|hook, <b>compacted</b>: the latest
  *       version per key is the one in force</li>
  *   <li>{@link #alerts()} — {@code Alert}, key modelId|hook</li>
- *   <li>{@link #explanations()} — {@code Explanation}, key alertId</li>
+ *   <li>{@link #explanations()} — {@code Explanation}, key alertId, the compliance log: kept
+ *       forever unless a retention period is configured ({@link TopicSettings})</li>
  *   <li>{@link #dlq()} — dead letters: the original bytes, the reason in headers</li>
  * </ul>
  */
@@ -101,31 +102,52 @@ public final class Topics {
         return List.of(hiddenStates(), examples(), saeVersions(), alerts(), explanations(), dlq());
     }
 
-    /** The topics with their configuration: sae-versions is compacted, the others are deleted by retention. */
+    /** {@link #newTopics(TopicSettings)} with explanations kept forever. */
     public List<NewTopic> newTopics(int partitions, short replicationFactor) {
-        if (partitions < 1) {
-            throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
-        }
-        if (replicationFactor < 1) {
-            throw new IllegalArgumentException("replication factor must be >= 1, got " + replicationFactor);
-        }
+        return newTopics(new TopicSettings(partitions, replicationFactor, null));
+    }
+
+    /**
+     * The topics with their configuration: sae-versions is compacted (the latest version per
+     * model|hook is the one in force, whatever its age); explanations are deleted only after the
+     * configured compliance period (by default never); the others follow the broker's retention.
+     */
+    public List<NewTopic> newTopics(TopicSettings settings) {
         List<NewTopic> topics = new ArrayList<>();
         for (String name : all()) {
-            NewTopic t = new NewTopic(name, partitions, replicationFactor);
-            if (name.equals(saeVersions())) {
-                t.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-            }
+            NewTopic t = new NewTopic(name, settings.partitions(), settings.replicationFactor());
+            t.configs(configs(name, settings));
             topics.add(t);
         }
         return topics;
     }
 
-    /**
-     * Creates every topic that does not exist yet (existing ones are left as they are) and waits
-     * for the broker to confirm. Returns the names that were created.
-     */
+    /** The topic configuration latentwatch sets on {@code name} (empty for the broker's defaults). */
+    public Map<String, String> configs(String name, TopicSettings settings) {
+        if (name.equals(saeVersions())) {
+            return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        }
+        if (name.equals(explanations())) {
+            return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                    TopicConfig.RETENTION_MS_CONFIG, Long.toString(settings.explanationsRetentionMs()),
+                    TopicConfig.RETENTION_BYTES_CONFIG, "-1");
+        }
+        return Map.of();
+    }
+
+    /** {@link #create(Admin, TopicSettings)} with explanations kept forever. */
     public List<String> create(Admin admin, int partitions, short replicationFactor) {
-        List<NewTopic> wanted = newTopics(partitions, replicationFactor);
+        return create(admin, new TopicSettings(partitions, replicationFactor, null));
+    }
+
+    /**
+     * Creates every topic that does not exist yet (existing ones are left as they are: see
+     * {@code latentwatch topics describe}) and waits for the broker to confirm. Returns the names
+     * that were created. Services call this on start, so a fresh cluster gets the right settings
+     * rather than whatever broker-side auto-creation would give.
+     */
+    public List<String> create(Admin admin, TopicSettings settings) {
+        List<NewTopic> wanted = newTopics(settings);
         Set<String> existing;
         try {
             existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
@@ -154,6 +176,17 @@ public final class Topics {
             }
         }
         return created;
+    }
+
+    /**
+     * What a service calls on start: creates the topics that are missing, with {@code settings}
+     * (typically {@link TopicSettings#fromEnvironment}), through a short-lived admin client built
+     * from {@code clientConfig} (bootstrap servers and security settings of the service).
+     */
+    public List<String> createMissing(Map<String, Object> clientConfig, TopicSettings settings) {
+        try (Admin admin = Admin.create(clientConfig)) {
+            return create(admin, settings);
+        }
     }
 
     @Override

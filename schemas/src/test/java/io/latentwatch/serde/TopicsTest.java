@@ -2,6 +2,7 @@ package io.latentwatch.serde;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -29,8 +30,32 @@ class TopicsTest {
         for (NewTopic t : Topics.defaults().newTopics(3, (short) 1)) {
             assertEquals(3, t.numPartitions());
             Map<String, String> configs = t.configs() == null ? Map.of() : t.configs();
-            assertEquals(t.name().endsWith("sae-versions") ? "compact" : null, configs.get("cleanup.policy"), t.name());
+            String want = t.name().endsWith("sae-versions") ? "compact" : t.name().endsWith("explanations") ? "delete" : null;
+            assertEquals(want, configs.get("cleanup.policy"), t.name());
         }
         assertThrows(IllegalArgumentException.class, () -> Topics.defaults().newTopics(0, (short) 1));
+    }
+
+    @Test
+    void explanationsAreKeptForeverUnlessACompliancePeriodIsConfigured() {
+        Topics t = Topics.defaults();
+        assertEquals("-1", t.configs(t.explanations(), TopicSettings.of(1)).get("retention.ms"));
+        assertEquals("-1", t.configs(t.explanations(), TopicSettings.of(1)).get("retention.bytes"));
+        TopicSettings tenYears = new TopicSettings(6, (short) 1, TopicSettings.parseRetention("P3650D"));
+        assertEquals(Long.toString(3650L * 24 * 3600 * 1000), t.configs(t.explanations(), tenYears).get("retention.ms"));
+        assertEquals(Map.of(), t.configs(t.alerts(), tenYears));
+        assertEquals(6, t.newTopics(tenYears).get(0).numPartitions());
+    }
+
+    @Test
+    void settingsComeFromTheEnvironmentWithClearErrors() {
+        TopicSettings s = TopicSettings.fromEnvironment(Map.of(TopicSettings.PARTITIONS_ENV, "4",
+                TopicSettings.EXPLANATIONS_RETENTION_ENV, "forever"));
+        assertEquals(4, s.partitions());
+        assertEquals(-1, s.explanationsRetentionMs());
+        assertEquals(3, TopicSettings.fromEnvironment(Map.of()).partitions());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TopicSettings.parseRetention("ten years"));
+        assertTrue(e.getMessage().contains("P3650D"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TopicSettings.parseRetention("-PT1H"));
     }
 }

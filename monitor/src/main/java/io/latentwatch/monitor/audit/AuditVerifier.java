@@ -1,10 +1,15 @@
 package io.latentwatch.monitor.audit;
 
 import io.latentwatch.schema.Explanation;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -17,6 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Reads the whole explanations topic (read_committed, every partition from its log start to its
@@ -24,17 +32,59 @@ import java.util.TreeMap;
  * A record that cannot be decoded is reported as {@code undecodable}.
  */
 public final class AuditVerifier {
-    public record PartitionReport(int partition, long logStart, long end, long records, String lastHash) {}
+    /** {@code retentionBoundary}: the sequence the chain starts at after records deleted by retention, or -1. */
+    public record PartitionReport(int partition, long logStart, long end, long records, String lastHash, long retentionBoundary) {}
 
-    public record Report(String topic, List<PartitionReport> partitions, List<ChainVerifier.Problem> problems) {
+    /** {@code retention}: the topic's retention.ms / retention.bytes as configured ("-1" = forever). */
+    public record Report(String topic, List<PartitionReport> partitions, List<ChainVerifier.Problem> problems, Retention retention) {
         public boolean ok() { return problems.isEmpty(); }
         public long records() { return partitions.stream().mapToLong(PartitionReport::records).sum(); }
     }
 
+    /** The explanations topic's retention settings; {@link #finite()} when the broker deletes old records. */
+    public record Retention(long retentionMs, long retentionBytes) {
+        public static final Retention FOREVER = new Retention(-1, -1);
+
+        public boolean finite() { return retentionMs >= 0 || retentionBytes >= 0; }
+
+        @Override public String toString() {
+            return finite() ? "retention.ms=" + retentionMs + ", retention.bytes=" + retentionBytes : "kept forever";
+        }
+    }
+
     private AuditVerifier() {}
 
+    /** Reads the topic's retention.ms and retention.bytes from the broker. */
+    public static Retention retention(Map<String, Object> clientConfig, String topic, Duration timeout) {
+        Map<String, Object> adminConfig = new HashMap<>();
+        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, clientConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
+        clientConfig.forEach((k, v) -> { if (k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) adminConfig.put(k, v); });
+        ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try (Admin admin = Admin.create(adminConfig)) {
+            Config c = admin.describeConfigs(List.of(r)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(r);
+            return new Retention(Long.parseLong(c.get(TopicConfig.RETENTION_MS_CONFIG).value()),
+                    Long.parseLong(c.get(TopicConfig.RETENTION_BYTES_CONFIG).value()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted reading the configuration of " + topic, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot read the retention of topic " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #verify(Map, String, Deserializer, Duration, Retention)} with the topic's retention read from the broker. */
     public static Report verify(Map<String, Object> consumerConfig, String topic, Deserializer<Explanation> deserializer,
                                 Duration timeout) {
+        return verify(consumerConfig, topic, deserializer, timeout, retention(consumerConfig, topic, timeout));
+    }
+
+    /**
+     * Checks every partition. Where {@code retention} is finite and a partition's log starts after
+     * offset 0, the broker has deleted its oldest records on purpose: the chain may start after
+     * sequence 0 there, reported as the retention boundary rather than a gap.
+     */
+    public static Report verify(Map<String, Object> consumerConfig, String topic, Deserializer<Explanation> deserializer,
+                                Duration timeout, Retention retention) {
         Properties p = new Properties();
         p.putAll(consumerConfig);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -53,7 +103,8 @@ public final class AuditVerifier {
             Map<TopicPartition, Long> start = c.beginningOffsets(tps, timeout);
             Map<TopicPartition, Long> end = c.endOffsets(tps, timeout);
             Map<Integer, ChainVerifier> verifiers = new TreeMap<>();
-            tps.forEach(tp -> verifiers.put(tp.partition(), new ChainVerifier(tp.partition())));
+            tps.forEach(tp -> verifiers.put(tp.partition(),
+                    new ChainVerifier(tp.partition(), retention.finite() && start.get(tp) > 0)));
             Map<TopicPartition, Long> done = new HashMap<>();
             long deadline = System.nanoTime() + timeout.toNanos();
             while (true) {
@@ -77,20 +128,26 @@ public final class AuditVerifier {
             for (TopicPartition tp : tps) {
                 ChainVerifier v = verifiers.get(tp.partition());
                 problems.addAll(v.problems());
-                reports.add(new PartitionReport(tp.partition(), start.get(tp), end.get(tp), v.records(), v.lastHash()));
+                reports.add(new PartitionReport(tp.partition(), start.get(tp), end.get(tp), v.records(), v.lastHash(),
+                        v.retentionBoundary()));
             }
         }
-        return new Report(topic, reports, problems);
+        return new Report(topic, reports, problems, retention);
     }
 
     /** Plain-text report for the CLI. */
     public static String format(Report r) {
         StringBuilder sb = new StringBuilder();
         sb.append("topic ").append(r.topic()).append(": ").append(r.records()).append(" explanation(s) in ")
-                .append(r.partitions().size()).append(" partition(s)\n");
+                .append(r.partitions().size()).append(" partition(s), ").append(r.retention()).append('\n');
         for (PartitionReport p : r.partitions()) {
             sb.append(String.format("  partition %d: offsets %d..%d, %d record(s), chain head %s%n", p.partition(), p.logStart(),
                     p.end(), p.records(), p.lastHash() == null ? "-" : p.lastHash()));
+            if (p.retentionBoundary() >= 0) {
+                sb.append(String.format("    retention boundary: records before offset %d (sequences 0..%d) were deleted by the "
+                        + "configured retention; the chain is verified from sequence %d%n", p.logStart(), p.retentionBoundary() - 1,
+                        p.retentionBoundary()));
+            }
         }
         if (r.ok()) sb.append("OK: every chain is intact\n");
         else {

@@ -17,7 +17,13 @@ import java.util.Objects;
  *       including at the start of the partition when the first record read is not sequence 0);</li>
  *   <li>{@code unchained} — no hash or no sequence at all.</li>
  * </ul>
- * Offsets are reported but not required to be consecutive: under exactly-once every transaction
+ * A partition whose oldest records the broker deleted under a configured retention period (the
+ * compliance period of the explanations topic) starts mid-chain: constructed with
+ * {@code retentionTrimmed}, its first record may have any sequence and a previousHash, and that
+ * start is reported as the {@link #retentionBoundary() retention boundary}, not as a gap; every
+ * later record is checked as usual.
+ *
+ * <p>Offsets are reported but not required to be consecutive: under exactly-once every transaction
  * commit marker takes an offset, so offsets of committed records skip by design; the sequence
  * number is what must not skip.
  */
@@ -29,13 +35,25 @@ public final class ChainVerifier {
     }
 
     private final int partition;
+    private final boolean retentionTrimmed;
     private final List<Problem> problems = new ArrayList<>();
+    private long retentionBoundary = -1;
     private String lastHash;
     private long lastSequence = -1;
     private long records;
     private boolean first = true;
 
-    public ChainVerifier(int partition) { this.partition = partition; }
+    public ChainVerifier(int partition) { this(partition, false); }
+
+    /**
+     * {@code retentionTrimmed}: the broker has deleted records from the start of this partition
+     * (log-start offset above 0 on a topic with a finite retention), so the chain may begin
+     * after sequence 0.
+     */
+    public ChainVerifier(int partition, boolean retentionTrimmed) {
+        this.partition = partition;
+        this.retentionTrimmed = retentionTrimmed;
+    }
 
     public void accept(long offset, Explanation e) {
         records++;
@@ -50,6 +68,15 @@ public final class ChainVerifier {
         if (!expected.equals(e.getHash())) {
             problems.add(new Problem(partition, offset, e.getSequence(), "tampered",
                     "content hashes to " + expected + " but the record says " + e.getHash()));
+        }
+        if (first && retentionTrimmed && e.getSequence() > 0) {
+            // The records before this one were deleted by the configured retention: the chain
+            // is checked from here on, and the boundary is reported as such.
+            retentionBoundary = e.getSequence();
+            first = false;
+            lastHash = e.getHash();
+            lastSequence = e.getSequence();
+            return;
         }
         long wantSeq = first ? 0 : lastSequence + 1;
         if (e.getSequence() != wantSeq) {
@@ -74,4 +101,7 @@ public final class ChainVerifier {
     public long records() { return records; }
 
     public String lastHash() { return lastHash; }
+
+    /** The sequence the chain starts at after records deleted by retention, or -1 if it starts at 0 (or nothing was read). */
+    public long retentionBoundary() { return retentionBoundary; }
 }

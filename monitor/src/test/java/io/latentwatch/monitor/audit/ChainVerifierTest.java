@@ -75,4 +75,32 @@ class ChainVerifierTest {
         assertEquals(1, p.size(), p.toString());
         assertEquals("broken-link", p.get(0).kind());
     }
+
+    @Test
+    void aStartDeletedByConfiguredRetentionIsABoundaryNotAGap() {
+        List<Explanation> kept = chain(8).subList(3, 8); // sequences 0..2 deleted by the broker
+
+        ChainVerifier trimmed = new ChainVerifier(0, true);
+        for (int i = 0; i < kept.size(); i++) trimmed.accept(30L + i, kept.get(i));
+        assertEquals(List.of(), trimmed.problems());
+        assertEquals(3, trimmed.retentionBoundary());
+
+        // Without a configured retention the same start is missing records.
+        List<ChainVerifier.Problem> p = verify(kept);
+        assertEquals("gap", p.get(0).kind(), p.toString());
+
+        // After the boundary, damage is still found.
+        List<Explanation> broken = new ArrayList<>(kept);
+        broken.remove(2);
+        ChainVerifier v = new ChainVerifier(0, true);
+        for (int i = 0; i < broken.size(); i++) v.accept(30L + i, broken.get(i));
+        assertTrue(v.problems().stream().anyMatch(x -> x.kind().equals("gap")), v.problems().toString());
+        assertTrue(v.problems().stream().anyMatch(x -> x.kind().equals("broken-link")), v.problems().toString());
+
+        // A trimmed partition whose chain still starts at 0 has no boundary.
+        ChainVerifier whole = new ChainVerifier(0, true);
+        chain(3).forEach(e -> whole.accept(0, e));
+        assertEquals(-1, whole.retentionBoundary());
+        assertEquals(List.of(), whole.problems());
+    }
 }
