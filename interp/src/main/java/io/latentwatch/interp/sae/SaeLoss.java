@@ -39,7 +39,7 @@ public record SaeLoss(float l1Coefficient, float auxCoefficient, int kAux) {
         float invB = 1f / b;
         NDArray xc = cfg.applyBDecToInput() ? x.sub(bDec) : x;
         NDArray pre = xc.matMul(wEnc).add(bEnc);
-        NDArray mask = SparseAutoencoder.activeMask(pre, cfg);
+        NDArray mask = cfg.isTopK() ? TopKSae.mask(pre, cfg.k()) : pre.gt(0f).toType(DataType.FLOAT32, false);
         NDArray z = pre.mul(mask);
         NDArray xhat = z.matMul(wDec).add(bDec);
         NDArray err = xhat.sub(x);
