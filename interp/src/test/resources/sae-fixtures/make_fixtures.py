@@ -104,7 +104,7 @@ def make(out: Path):
     w = weights(3)
     w["scaling_factor"] = f32(rng(33).uniform(0.5, 1.5, size=D_SAE))
     write_saelens(out / "saelens-scaling-factor", pre6_cfg("standard", finetuning_scaling_factor=True), w)
-    fx.append(("saelens-scaling-factor", "saelens-scaling-factor", {}, "saelens"))
+    fx.append(("saelens-scaling-factor", "saelens-scaling-factor", {}, "saelens5-scaling"))
 
     w = weights(4)
     w["threshold"] = f32(rng(44).uniform(0.0, 0.8, size=D_SAE))
@@ -212,6 +212,20 @@ def reference(out: Path, rel, opts, how, x):
     d = out / rel
     if how == "saelens":
         return run_saelens_sae(SAE.load_from_disk(str(d)), x), "SAELens " + sae_version() + " SAE.load_from_disk"
+    if how == "saelens5-scaling":
+        # SAELens 6 refuses a scaling_factor that is not all ones ("Unexpected key finetuning_scaling_factor");
+        # SAELens < 6 decoded (z * finetuning_scaling_factor) @ W_dec + b_dec. Latents: SAELens 6 on the same
+        # encoder; reconstruction: that decode, transcribed.
+        from safetensors.torch import load_file
+        w = load_file(str(d / "sae_weights.safetensors"))
+        cfg = json.loads((d / "cfg.json").read_text())
+        cfg["finetuning_scaling_factor"] = False
+        state = {k: v for k, v in w.items() if k != "scaling_factor"}
+        sae = sae_from(cfg, state)
+        z, _ = run_saelens_sae(sae, x)
+        xh = (torch.from_numpy(z) * w["scaling_factor"]) @ w["W_dec"] + w["b_dec"]
+        return (z, f32(xh.numpy())), ("SAELens " + sae_version() + " encode; reconstruction: SAELens 5 decode transcribed "
+                                       "((z * scaling_factor) W_dec + b_dec), since SAELens 6 does not load this tensor")
     if how == "gemma":
         root = out / "gemma-scope-2b-pt-res"
         folder = str(d.relative_to(root))

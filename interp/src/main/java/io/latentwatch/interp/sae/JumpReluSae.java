@@ -12,8 +12,8 @@ import java.util.Map;
  * {@code z = ReLU(pre)·[pre > ReLU(θ)]} with a per-latent threshold θ ({@code threshold [d_sae]}).
  */
 public final class JumpReluSae implements SaeArchitecture {
-    private final NDArray threshold;
-    private final NDArray gate;      // ReLU(θ), computed once (not per batch in the SAE's long-lived manager)
+    private NDArray threshold;
+    private NDArray gate;      // ReLU(θ), computed once (not per batch in the SAE's long-lived manager)
 
     /** @param threshold [d_sae], owned by the SAE's manager */
     JumpReluSae(NDArray threshold) {
@@ -35,6 +35,15 @@ public final class JumpReluSae implements SaeArchitecture {
     }
 
     NDArray threshold() { return threshold; }
+
+    /** Training: replaces θ (the new array is owned by the SAE's manager). */
+    void setThreshold(NDArray t) {
+        NDArray oldT = threshold, oldG = gate;
+        threshold = t;
+        gate = t.maximum(0f);
+        if (oldT != t) oldT.close();
+        oldG.close();
+    }
 
     @Override
     public Map<String, Tensor> extraWeights() {

@@ -244,6 +244,12 @@ public final class SparseAutoencoder implements AutoCloseable {
         if (arch instanceof TopKSae t) t.invalidate();
     }
 
+    /** Training (JumpReLU): replaces the thresholds; the array is moved into this SAE's manager. */
+    void setThreshold(NDArray threshold) {
+        threshold.attach(manager);
+        ((JumpReluSae) arch).setThreshold(threshold);
+    }
+
     @Override
     public void close() {
         arch.close();
