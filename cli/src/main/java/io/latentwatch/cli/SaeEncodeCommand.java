@@ -37,7 +37,7 @@ public final class SaeEncodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         System.setProperty("ai.djl.offline", "true");
         Tensor x = Npy.read(input);
-        try (SparseAutoencoder s = SaeFiles.load(sae, load.options())) {
+        try (SparseAutoencoder s = SaeLoadMixin.userError(() -> SaeFiles.load(sae, load.options()))) {
             int dIn = s.config().dIn();
             if (x.dim(-1) != dIn) {
                 throw new IllegalArgumentException("--input " + input + " has rows of " + x.dim(-1) + " values but the SAE reads d_in = " + dIn

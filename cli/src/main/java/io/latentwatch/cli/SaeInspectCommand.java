@@ -26,7 +26,7 @@ public final class SaeInspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         System.setProperty("ai.djl.offline", "true");
-        SaeSource src = SaeFiles.read(dir, load.options());
+        SaeSource src = SaeLoadMixin.userError(() -> SaeFiles.read(dir, load.options()));
         try (SparseAutoencoder ignored = src.build()) {  // every shape checked, as the monitor will
             System.out.print(SaeDescription.of(src));
         }

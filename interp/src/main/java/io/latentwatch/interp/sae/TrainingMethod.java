@@ -52,11 +52,16 @@ public enum TrainingMethod {
 
     /** The method that trains an SAE of {@code cfg}'s architecture (BatchTopK is asked for explicitly). */
     static TrainingMethod forConfig(SaeConfig cfg) {
-        return switch (cfg.architecture()) {
+        return forArchitecture(cfg.architecture());
+    }
+
+    /** The method that trains an SAE of this (SAELens) architecture; BatchTopK is asked for explicitly. */
+    public static TrainingMethod forArchitecture(String architecture) {
+        return switch (architecture) {
             case SaeConfig.STANDARD -> RELU;
             case SaeConfig.TOPK -> TOPK;
             case SaeConfig.JUMPRELU -> JUMPRELU;
-            default -> throw new IllegalArgumentException("latentwatch does not train " + cfg.architecture() + " SAEs");
+            default -> throw new IllegalArgumentException("latentwatch does not train " + architecture + " SAEs");
         };
     }
 }
