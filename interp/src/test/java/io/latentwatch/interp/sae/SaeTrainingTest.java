@@ -105,8 +105,8 @@ class SaeTrainingTest {
     void batchTopKSaeRecoversPlantedDirectionsAndIsSavedAsJumpRelu() throws Exception {
         Planted p = new Planted(3);
         SaeConfig cfg = SaeConfig.topk(D, 96, 4, "blocks.0.hook_resid_post", "synthetic");
-        SaeTrainingOptions opt = SaeTrainingOptions.defaults().withSteps(700).withBatchSize(256).withLr(4e-3f)
-                .withDeadTokens(20_000).withEvalEvery(350);
+        SaeTrainingOptions opt = SaeTrainingOptions.defaults().withSteps(400).withBatchSize(256).withLr(4e-3f)
+                .withDeadTokens(20_000).withEvalEvery(400);
         SaeTraining.Result res = SaeTraining.train(TrainingMethod.BATCH_TOPK, cfg, opt, p.rows(4096), p::rows, () -> p.rows(2048));
         try (SparseAutoencoder sae = res.sae()) {
             double frac = recovered(sae, p);
@@ -127,7 +127,7 @@ class SaeTrainingTest {
         Planted p = new Planted(4);
         SaeConfig cfg = SaeConfig.jumpRelu(D, 96, "blocks.0.hook_resid_post", "synthetic");
         SaeTrainingOptions opt = SaeTrainingOptions.defaults().withSteps(700).withBatchSize(256).withLr(4e-3f)
-                .withL1(0.05f).withDeadTokens(20_000).withEvalEvery(350);
+                .withL1(0.05f).withDeadTokens(20_000).withEvalEvery(700);
         SaeTraining.Result res = SaeTraining.train(cfg, opt, p.rows(4096), p::rows, p.rows(2048));
         try (SparseAutoencoder sae = res.sae()) {
             double frac = recovered(sae, p);
