@@ -27,8 +27,8 @@ public final class SaeInspectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         System.setProperty("ai.djl.offline", "true");
         SaeSource src = SaeLoadMixin.userError(() -> SaeFiles.read(dir, load.options()));
-        try (SparseAutoencoder ignored = src.build()) {  // every shape checked, as the monitor will
-            System.out.print(SaeDescription.of(src));
+        try (SparseAutoencoder sae = SaeLoadMixin.userError(() -> SaeFiles.build(src))) {  // every shape checked, as the monitor will
+            System.out.print(SaeDescription.of(src, sae));
         }
         return 0;
     }

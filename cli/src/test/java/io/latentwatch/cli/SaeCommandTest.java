@@ -95,6 +95,20 @@ class SaeCommandTest {
     }
 
     @Test
+    void helpNamesTheSubcommandsAndFormats() {
+        StringWriter o = new StringWriter();
+        CommandLine cl = new CommandLine(new SaeCommand());
+        cl.setOut(new PrintWriter(o, true));
+        assertEquals(0, cl.execute("--help"));
+        assertTrue(o.toString().contains("inspect") && o.toString().contains("encode") && o.toString().contains("sparsify"), o.toString());
+        StringWriter e = new StringWriter();
+        CommandLine enc = new CommandLine(new SaeCommand());
+        enc.setOut(new PrintWriter(e, true));
+        assertEquals(0, enc.execute("encode", "--help"));
+        assertTrue(e.toString().contains("--decode") && e.toString().contains("--hookpoint") && e.toString().contains("--norm-scaling-factor"), e.toString());
+    }
+
+    @Test
     void refusalsSayWhatIsWrongAndWhatWouldBeNeeded() throws Exception {
         // A multi-hook sparsify directory without --hookpoint.
         Run multi = run("sae", "inspect", FIXTURES.resolve("sparsify-multi").toString());

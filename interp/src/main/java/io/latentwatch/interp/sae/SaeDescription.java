@@ -9,7 +9,8 @@ import java.util.Map;
 public final class SaeDescription {
     private SaeDescription() {}
 
-    public static String of(SaeSource src) {
+    /** @param sae the SAE built from {@code src} (its architecture states the activation rule) */
+    public static String of(SaeSource src, SparseAutoencoder sae) {
         SaeConfig c = src.config();
         StringBuilder b = new StringBuilder();
         row(b, "directory", src.dir().toString());
@@ -29,7 +30,7 @@ public final class SaeDescription {
         row(b, "tensors", shapes.toString());
         b.append("\nencode\n");
         b.append("  sae_in = ").append(normText(c.normalizeActivations())).append(c.applyBDecToInput() ? " - b_dec" : "").append('\n');
-        b.append("  ").append(formula(c)).append('\n');
+        b.append("  ").append(sae.architecture().formula()).append('\n');
         b.append("  x_hat = ").append(c.finetuningScalingFactor() ? "(z*scaling_factor)" : "z").append(" W_dec + b_dec")
                 .append("none".equals(c.normalizeActivations()) ? "" : ", then the normalisation undone").append('\n');
         if (!src.notes().isEmpty()) {
@@ -41,15 +42,6 @@ public final class SaeDescription {
                         : "the reconstruction is decoded densely over all " + c.dSae() + " latents")
                 .append(";\n  the strongest latents, L0 and ||x - x_hat||^2/||x||^2 are published and judged against the baseline.\n");
         return b.toString();
-    }
-
-    private static String formula(SaeConfig c) {
-        return switch (c.architecture()) {
-            case SaeConfig.STANDARD -> new StandardSae().formula();
-            case SaeConfig.GATED -> "h = sae_in W_enc; z = [h + b_gate > 0] * ReLU(h*exp(r_mag) + b_mag)";
-            case SaeConfig.JUMPRELU -> "pre = sae_in W_enc + b_enc; z = ReLU(pre) * [pre > threshold] (per-latent threshold)";
-            default -> new TopKSae(c.k(), c.rescaleActsByDecoderNorm()).formula();
-        };
     }
 
     private static String normText(String mode) {

@@ -40,7 +40,11 @@ public final class SaeFiles {
     }
 
     public static SparseAutoencoder load(Path dir, SaeLoadOptions opt) throws IOException {
-        SaeSource src = read(dir, opt);
+        return build(read(dir, opt));
+    }
+
+    /** Builds the SAE that {@code src} describes; a shape that does not fit the config is an error naming the directory. */
+    public static SparseAutoencoder build(SaeSource src) throws IOException {
         try {
             return src.build();
         } catch (IllegalArgumentException e) {
