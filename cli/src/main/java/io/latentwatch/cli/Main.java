@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class, InspectCommand.class, ModelsCommand.class, ZooCommand.class,
                 TrainCommand.class, LensCommand.class, PatchscopeCommand.class, PatchscopeExperimentsCommand.class,
                 PathPatchCommand.class, SuccessorHeadsCommand.class,
-                BenchCommand.class,
+                SaeCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -2,6 +2,7 @@ package io.latentwatch.cli;
 
 import io.latentwatch.interp.sae.SaeConfig;
 import io.latentwatch.interp.sae.SaeTrainingOptions;
+import io.latentwatch.interp.sae.TrainingMethod;
 import picocli.CommandLine.Option;
 
 /** SAE and optimiser options shared by {@code train sae} and {@code train schedule}. */
@@ -12,14 +13,20 @@ public final class SaeTrainingMixin {
     @Option(names = "--d-sae", defaultValue = "512", description = "Number of latents (default: ${DEFAULT-VALUE})")
     int dSae;
 
-    @Option(names = "--architecture", defaultValue = "topk", description = "topk or relu (default: ${DEFAULT-VALUE})")
+    @Option(names = "--architecture", defaultValue = "topk",
+            description = {"topk (k largest per token), batchtopk (k per token on average, chosen over the batch; saved as jumprelu",
+                    "with the learned threshold, as SAELens does), jumprelu (per-latent thresholds, straight-through estimator)",
+                    "or relu (L1) (default: ${DEFAULT-VALUE})"})
     String architecture;
 
-    @Option(names = "--k", defaultValue = "16", description = "Active latents per token for topk (default: ${DEFAULT-VALUE})")
+    @Option(names = "--k", defaultValue = "16", description = "Active latents per token for topk and batchtopk (default: ${DEFAULT-VALUE})")
     int k;
 
     @Option(names = "--l1", defaultValue = "5", description = "L1 coefficient for relu, on inputs normalised to E||x||=sqrt(d_in) (default: ${DEFAULT-VALUE})")
     float l1;
+
+    @Option(names = "--l0", defaultValue = "0.05", description = "L0 coefficient for jumprelu, on the same normalised inputs (default: ${DEFAULT-VALUE})")
+    float l0;
 
     @Option(names = "--steps", defaultValue = "600", description = "Optimisation steps (default: ${DEFAULT-VALUE})")
     int steps;
@@ -42,17 +49,27 @@ public final class SaeTrainingMixin {
     @Option(names = "--no-progress", description = "Do not draw a progress bar")
     boolean noProgress;
 
+    /** The training method; BatchTopK trains with a topk config (its k) and saves a JumpReLU SAE. */
+    TrainingMethod method() {
+        try {
+            return TrainingMethod.of(architecture);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--architecture: " + e.getMessage());
+        }
+    }
+
     SaeConfig config(int dIn, String modelName) {
-        return switch (architecture.toLowerCase(java.util.Locale.ROOT)) {
-            case "topk" -> SaeConfig.topk(dIn, dSae, k, hook, modelName);
-            case "relu", "standard" -> SaeConfig.relu(dIn, dSae, hook, modelName);
-            default -> throw new IllegalArgumentException("--architecture must be topk or relu, got '" + architecture + "'");
+        return switch (method()) {
+            case TOPK, BATCH_TOPK -> SaeConfig.topk(dIn, dSae, k, hook, modelName);
+            case RELU -> SaeConfig.relu(dIn, dSae, hook, modelName);
+            case JUMPRELU -> SaeConfig.jumpRelu(dIn, dSae, hook, modelName);
         };
     }
 
     SaeTrainingOptions options() {
-        return SaeTrainingOptions.defaults().withSteps(steps).withBatchSize(batchSize).withLr(lr).withL1(l1)
-                .withDeadTokens(deadTokens).withSeed(seed).withResampleEvery("relu".equalsIgnoreCase(architecture) ? Math.max(1, steps / 8) : 0)
+        TrainingMethod m = method();
+        return SaeTrainingOptions.defaults().withSteps(steps).withBatchSize(batchSize).withLr(lr).withL1(m == TrainingMethod.JUMPRELU ? l0 : l1)
+                .withDeadTokens(deadTokens).withSeed(seed).withResampleEvery(m == TrainingMethod.RELU ? Math.max(1, steps / 8) : 0)
                 .withEvalEvery(Math.max(1, steps / 30)).withProgressBar(!noProgress);
     }
 }

@@ -68,14 +68,14 @@ public final class TrainSaeCommand implements Callable<Integer> {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-            }).withValidation(sae.validationShare, 32_768).withLogitLens(m.logitLens());
+            }).withMethod(sae.method()).withValidation(sae.validationShare, 32_768).withLogitLens(m.logitLens());
             List<String> held = HeldOutPrompts.of(prompts, sae.seed, sae.validationShare, cePrompts);
             if (!held.isEmpty()) {
                 job = job.withCeEvaluator(s -> m.crossEntropy(held, cfg.hookName(), s) - m.crossEntropy(held, cfg.hookName(), null));
             }
             SaeTrainJob.Outcome o = job.run(out);
             System.out.printf("SAE %s %s d_sae=%d: FVU %.4f, L0 %.2f, dead %.1f%%%s, %d tokens in %.1f s -> %s%n",
-                    cfg.architecture(), cfg.hookName(), cfg.dSae(), o.metrics().get("fvu"), o.metrics().get("l0"),
+                    o.training().sae().config().architecture(), cfg.hookName(), cfg.dSae(), o.metrics().get("fvu"), o.metrics().get("l0"),
                     100 * o.metrics().get("dead_fraction"),
                     o.metrics().containsKey("ce_increase") ? String.format(", CE +%.4f nats", o.metrics().get("ce_increase")) : "",
                     o.training().tokens(), o.training().seconds(), out.toAbsolutePath());

@@ -107,4 +107,38 @@ class TrainSaeCommandTest {
         assertNotEquals(0, code);
         assertTrue(e.toString().contains("missing.txt"), e.toString());
     }
+
+    @Test
+    void batchTopKAndJumpReluTrainAndAreSavedAsJumpRelu() throws Exception {
+        Path prompts = tmp.resolve("prompts.txt");
+        List<String> lines = new ArrayList<>();
+        Random r = new Random(2);
+        for (int i = 0; i < 200; i++) {
+            StringBuilder b = new StringBuilder();
+            for (int w = 0; w < 12; w++) b.append("w").append(r.nextInt(300)).append(' ');
+            lines.add(b.toString().strip());
+        }
+        Files.write(prompts, lines);
+        for (String arch : new String[] {"batchtopk", "jumprelu"}) {
+            Path out = tmp.resolve(arch);
+            StringWriter err = new StringWriter();
+            CommandLine cl = new CommandLine(new TrainSaeCommand((m, t) -> new FakeModel()));
+            cl.setErr(new PrintWriter(err));
+            int code = cl.execute("--model", "fake.bin", "--hook", "blocks.0.hook_resid_post", "--prompts", prompts.toString(),
+                    "--d-sae", "48", "--architecture", arch, "--k", "2", "--steps", "150", "--batch-size", "128", "--out", out.toString(),
+                    "--no-progress", "--ce-prompts", "0");
+            assertEquals(0, code, arch + ": " + err);
+            try (SparseAutoencoder sae = SaeFiles.load(out)) {
+                assertEquals("jumprelu", sae.config().architecture(), arch);
+                assertTrue(sae.weights().containsKey("threshold"), arch);
+            }
+            assertTrue(Files.readString(out.resolve("cfg.json")).contains("\"architecture\" : \"jumprelu\""), arch);
+        }
+        StringWriter e = new StringWriter();
+        CommandLine bad = new CommandLine(new TrainSaeCommand((m, t) -> new FakeModel()));
+        bad.setErr(new PrintWriter(e));
+        assertNotEquals(0, bad.execute("--model", "x", "--hook", "h", "--prompts", prompts.toString(), "--out", tmp.toString(),
+                "--architecture", "matryoshka"));
+        assertTrue(e.toString().contains("batchtopk"), e.toString());
+    }
 }

@@ -63,19 +63,27 @@ final class SaeFixture {
     SaeVersion train(String model, String hook, int dIn, int dSae, int k, float[] rows, long seed, String version,
                      List<CircuitSignature> circuits) throws Exception {
         SaeConfig cfg = SaeConfig.topk(dIn, dSae, k, hook, model);
+        try (SparseAutoencoder sae = dictionary(cfg, rows, seed)) {
+            return publish(sae, rows, version, circuits);
+        }
+    }
+
+    /** Saves {@code sae} (any architecture) with its baseline and labels on the second half of {@code rows}, and publishes it. */
+    SaeVersion publish(SparseAutoencoder sae, float[] rows, String version, List<CircuitSignature> circuits) throws Exception {
+        SaeConfig cfg = sae.config();
+        int dIn = cfg.dIn();
         int n = rows.length / dIn;
         Path staging = Files.createTempDirectory(store.root().getParent(), "staging-");
-        try (SparseAutoencoder sae = dictionary(cfg, rows, seed)) {
-            // The baseline on held-out normal rows, computed and written by the interp classes the trainer uses.
-            float[] val = java.util.Arrays.copyOfRange(rows, (n / 2) * dIn, n * dIn);
-            SaeFiles.save(sae, staging);
-            SaeBaseline.of(SaeEvaluation.of(sae, val, 512, 0.1f)).write(staging);
-            List<TokenContext> ctx = new ArrayList<>();
-            for (int i = 0; i < val.length / dIn; i++) ctx.add(new TokenContext("tok" + (i % 50), "context " + i, i, 0));
-            LatentLabels.compute(sae, val, ctx, 5, null).write(staging);
-        }
-        ArtifactStore.Artifact a = store.publish(staging, model, hook, version);
-        return describe(model, hook, version, a, dIn, dSae, circuits);
+        // The baseline on held-out normal rows, computed and written by the interp classes the trainer uses.
+        float[] val = java.util.Arrays.copyOfRange(rows, (n / 2) * dIn, n * dIn);
+        SaeFiles.save(sae, staging);
+        SaeBaseline.of(SaeEvaluation.of(sae, val, 512, 0.1f)).write(staging);
+        List<TokenContext> ctx = new ArrayList<>();
+        for (int i = 0; i < val.length / dIn; i++) ctx.add(new TokenContext("tok" + (i % 50), "context " + i, i, 0));
+        LatentLabels.compute(sae, val, ctx, 5, null).write(staging);
+        ArtifactStore.Artifact a = store.publish(staging, cfg.modelName(), cfg.hookName(), version);
+        return SaeVersion.newBuilder(describe(cfg.modelName(), cfg.hookName(), version, a, dIn, cfg.dSae(), circuits))
+                .setArchitecture(cfg.architecture()).build();
     }
 
     /** Publishes an existing artifact directory's files again under a new version (e.g. to corrupt it afterwards). */

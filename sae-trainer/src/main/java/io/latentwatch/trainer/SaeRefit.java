@@ -55,7 +55,7 @@ public final class SaeRefit implements Callable<SaeRefit.Result> {
             SaeVersion v = SaeVersion.newBuilder()
                     .setModelId(modelId).setHook(config.hookName()).setVersion(version)
                     .setArtifactUri(a.uri().toString()).setSha256(a.sha256()).setCreatedMs(now)
-                    .setDIn(config.dIn()).setDSae(config.dSae()).setArchitecture(config.isTopK() ? "topk" : "relu")
+                    .setDIn(config.dIn()).setDSae(config.dSae()).setArchitecture(savedArchitecture(o))
                     .setMetrics(o.metrics()).setBaseline(o.baseline().summary())
                     .setPreviousVersion(cur == null ? null : cur.version())
                     .build();
@@ -65,5 +65,11 @@ public final class SaeRefit implements Callable<SaeRefit.Result> {
         } finally {
             ArtifactStore.deleteTree(staging);
         }
+    }
+
+    /** The saved SAE's architecture in the version record's terms ("relu" for SAELens's "standard"). */
+    static String savedArchitecture(SaeTrainJob.Outcome o) {
+        String a = o.training().sae().config().architecture();
+        return SaeConfig.STANDARD.equals(a) ? "relu" : a;
     }
 }

@@ -6,6 +6,7 @@ import io.latentwatch.interp.sae.SaeConfig;
 import io.latentwatch.interp.sae.SaeFiles;
 import io.latentwatch.interp.sae.SaeTraining;
 import io.latentwatch.interp.sae.SaeTrainingOptions;
+import io.latentwatch.interp.sae.TrainingMethod;
 import io.latentwatch.interp.sae.TrainingReport;
 import io.latentwatch.interp.sae.LogitLens;
 
@@ -23,10 +24,12 @@ import java.util.function.Supplier;
  * (on the held-out rows; error quantiles globally and per token-position bucket), latentwatch_labels.json, metrics.json and the HTML report with its PNGs.
  *
  * @param ceEvaluator measures the next-token CE increase with the SAE spliced in (null: not measured)
+ * @param method      how the SAE is trained (ReLU, TopK, BatchTopK, JumpReLU); BatchTopK takes a topk
+ *                    config and saves a JumpReLU SAE
  */
 public record SaeTrainJob(SaeConfig config, SaeTrainingOptions options, Supplier<ActivationSource> source,
                           int bufferRows, int shuffleRows, double validationShare, int validationCap, int initRows,
-                          LogitLens logitLens, CeEvaluator ceEvaluator) {
+                          LogitLens logitLens, CeEvaluator ceEvaluator, TrainingMethod method) {
 
     /** Next-token cross-entropy increase (nats) when the SAE's reconstruction replaces the hook's activation. */
     @FunctionalInterface
@@ -37,13 +40,15 @@ public record SaeTrainJob(SaeConfig config, SaeTrainingOptions options, Supplier
     public record Outcome(Path dir, Map<String, Double> metrics, SaeBaseline baseline, SaeTraining.Result training) {}
 
     public static SaeTrainJob of(SaeConfig cfg, SaeTrainingOptions opt, Supplier<ActivationSource> source) {
-        return new SaeTrainJob(cfg, opt, source, 65_536, 16_384, 0.1, 32_768, 8_192, null, null);
+        return new SaeTrainJob(cfg, opt, source, 65_536, 16_384, 0.1, 32_768, 8_192, null, null, TrainingMethod.forArchitecture(cfg.architecture()));
     }
 
-    public SaeTrainJob withLogitLens(LogitLens l) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, l, ceEvaluator); }
-    public SaeTrainJob withCeEvaluator(CeEvaluator c) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, logitLens, c); }
-    public SaeTrainJob withValidation(double share, int cap) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, share, cap, initRows, logitLens, ceEvaluator); }
-    public SaeTrainJob withBuffers(int buffer, int shuffle, int init) { return new SaeTrainJob(config, options, source, buffer, shuffle, validationShare, validationCap, init, logitLens, ceEvaluator); }
+    public SaeTrainJob withLogitLens(LogitLens l) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, l, ceEvaluator, method); }
+    public SaeTrainJob withCeEvaluator(CeEvaluator c) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, logitLens, c, method); }
+    public SaeTrainJob withValidation(double share, int cap) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, share, cap, initRows, logitLens, ceEvaluator, method); }
+    public SaeTrainJob withBuffers(int buffer, int shuffle, int init) { return new SaeTrainJob(config, options, source, buffer, shuffle, validationShare, validationCap, init, logitLens, ceEvaluator, method); }
+
+    public SaeTrainJob withMethod(TrainingMethod m) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, logitLens, ceEvaluator, m); }
 
     public Outcome run(Path out) throws Exception {
         Files.createDirectories(out);
@@ -52,7 +57,7 @@ public record SaeTrainJob(SaeConfig config, SaeTrainingOptions options, Supplier
                 throw new IllegalArgumentException("activations have width " + pipe.dIn() + " but the SAE's d_in is " + config.dIn());
             }
             float[] init = pipe.next(initRows);
-            SaeTraining.Result res = SaeTraining.train(config, options, init, pipe, pipe::validationRows);
+            SaeTraining.Result res = SaeTraining.train(method, config, options, init, pipe, pipe::validationRows);
             try {
                 SaeFiles.save(res.sae(), out);
                 float[] val = pipe.validationRows();

@@ -36,7 +36,7 @@ public record SaeEvaluation(int rows, double mse, double fvu, double l0, double 
                     float[] chunk = java.util.Arrays.copyOfRange(data, start * d, (start + rowsHere) * d);
                     NDArray x = batch.create(chunk, new Shape(rowsHere, d));
                     NDArray z = sae.encode(x);
-                    NDArray xhat = sae.decode(z);
+                    NDArray xhat = sae.decode(z, x);
                     float[] rowErr = xhat.sub(x).square().sum(new int[] {1}).toFloatArray();
                     float[] rowNorm = x.square().sum(new int[] {1}).toFloatArray();
                     float[] f = z.gt(0f).sum(new int[] {0}).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();

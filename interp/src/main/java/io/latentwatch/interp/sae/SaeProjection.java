@@ -12,13 +12,16 @@ import ai.djl.ndarray.types.Shape;
  * strongest active latents (ids and values, strongest first), L0 and the relative reconstruction
  * error {@code ||x - x̂||² / ||x||²}.
  *
- * <p>For a TopK SAE (Gao et al. 2024) the latent vector has at most k non-zeros, so the
- * reconstruction {@code x̂ = Σ_j z_j W_dec[j] + b_dec} is summed over the k selected decoder rows
+ * <p>Every architecture, normalisation and scaling factor goes through the SAE's own steps
+ * ({@link SparseAutoencoder}); the error compares the raw input with the un-normalised
+ * reconstruction. For a TopK SAE (Gao et al. 2024) the latent vector has at most k non-zeros, so the
+ * reconstruction {@code x̂ = Σ_j z_j' W_dec[j] + b_dec} (z' = z, divided by ||W_dec,j|| when the SAE
+ * rescales by decoder norm, times the scaling factor when it has one) is summed over the k selected decoder rows
  * only (a gather and a [1, k] x [k, d_in] product per row): 2·k·d_in FLOPs instead of the dense
  * 2·d_sae·d_in, and no [batch, d_sae] mask or latent matrix is materialised. The result equals
  * {@code decode(encode(x))} up to float rounding ({@code SaeProjectionTest} checks both paths
  * against a scalar implementation). A ReLU SAE can have any number of active latents, so it is
- * decoded densely.
+ * decoded densely, and so are gated and JumpReLU SAEs.
  */
 public final class SaeProjection {
     private final int rows;
@@ -50,20 +53,26 @@ public final class SaeProjection {
         if (maxLatents <= 0) throw new IllegalArgumentException("maxLatents must be positive, got " + maxLatents);
         try (NDManager m = sae.manager().newSubManager()) {
             NDArray xa = m.create(x, new Shape(nRows, dIn));
-            NDArray pre = sae.preActivations(xa);
-            return cfg.isTopK() ? sparse(sae, xa, pre, nRows, maxLatents) : dense(sae, xa, pre, nRows, maxLatents);
+            NDArray saeIn = sae.saeInput(xa);
+            return sae.architecture() instanceof TopKSae topK
+                    ? sparse(sae, topK, xa, saeIn, nRows, maxLatents) : dense(sae, xa, saeIn, nRows, maxLatents);
         }
     }
 
-    private static SaeProjection sparse(SparseAutoencoder sae, NDArray xa, NDArray pre, int nRows, int maxLatents) {
-        int k = sae.config().k();
+    private static SaeProjection sparse(SparseAutoencoder sae, TopKSae arch, NDArray xa, NDArray saeIn, int nRows, int maxLatents) {
+        int k = arch.k();
         int dIn = sae.config().dIn();
-        NDList top = pre.topK(k, 1, true, true);
+        NDList top = arch.selectionValues(sae, saeIn).topK(k, 1, true, true);
         NDArray z = top.get(0).maximum(0f);                            // [B, k], ReLU of the k largest
         NDArray idx = top.get(1).toType(DataType.INT64, false);        // [B, k]
+        NDManager scope = xa.getManager();
+        NDIndex rows = new NDIndex("{}", idx.reshape(-1));
         // Gathered into this scope's manager, not the SAE's (which lives as long as the SAE).
-        NDArray rowsOfDec = sae.wDec().get(xa.getManager(), new NDIndex("{}", idx.reshape(-1))).reshape(nRows, k, dIn);
-        NDArray xh = z.expandDims(1).batchMatMul(rowsOfDec).reshape(nRows, dIn).add(sae.bDec());
+        NDArray coef = z;
+        if (arch.rescalesByDecoderNorm()) coef = coef.div(arch.decoderNorms(sae).get(scope, rows).reshape(nRows, k));
+        if (sae.scaling() != null) coef = coef.mul(sae.scaling().get(scope, rows).reshape(nRows, k));
+        NDArray rowsOfDec = sae.wDec().get(scope, rows).reshape(nRows, k, dIn);
+        NDArray xh = sae.normalization().out(coef.expandDims(1).batchMatMul(rowsOfDec).reshape(nRows, dIn).add(sae.bDec()), xa);
         float[] err = relativeError(xa, xh);
         float[] l0 = z.gt(0f).toType(DataType.FLOAT32, false).sum(new int[] {1}).toFloatArray();
         int w = Math.min(maxLatents, k);
@@ -72,9 +81,9 @@ public final class SaeProjection {
         return new SaeProjection(nRows, w, keepIds.toLongArray(), keepVals.toFloatArray(), l0, err);
     }
 
-    private static SaeProjection dense(SparseAutoencoder sae, NDArray xa, NDArray pre, int nRows, int maxLatents) {
-        NDArray z = SparseAutoencoder.activate(pre, sae.config());
-        NDArray xh = sae.decode(z);
+    private static SaeProjection dense(SparseAutoencoder sae, NDArray xa, NDArray saeIn, int nRows, int maxLatents) {
+        NDArray z = sae.architecture().encode(sae, saeIn);
+        NDArray xh = sae.decode(z, xa);
         float[] err = relativeError(xa, xh);
         float[] l0 = z.gt(0f).toType(DataType.FLOAT32, false).sum(new int[] {1}).toFloatArray();
         int w = Math.min(maxLatents, sae.config().dSae());

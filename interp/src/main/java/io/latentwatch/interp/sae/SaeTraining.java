@@ -11,7 +11,9 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -61,6 +63,21 @@ public final class SaeTraining {
      */
     public static Result train(SaeConfig cfg, SaeTrainingOptions opt, float[] initSample, Batches batches,
                                java.util.function.Supplier<float[]> validation) {
+        return train(TrainingMethod.forConfig(cfg), cfg, opt, initSample, batches, validation);
+    }
+
+    /**
+     * Trains with {@code method}; for {@link TrainingMethod#BATCH_TOPK} {@code cfg} is a TopK config whose
+     * k is the average number of active latents per token, and the result is a JumpReLU SAE.
+     */
+    public static Result train(TrainingMethod method, SaeConfig cfg, SaeTrainingOptions opt, float[] initSample, Batches batches,
+                               java.util.function.Supplier<float[]> validation) {
+        if (method == TrainingMethod.BATCH_TOPK && !cfg.isTopK()) {
+            throw new IllegalArgumentException("BatchTopK training needs a topk config (its k is the mean L0), got " + cfg.architecture());
+        }
+        if (method != TrainingMethod.BATCH_TOPK && !method.savedArchitecture().equals(cfg.architecture())) {
+            throw new IllegalArgumentException(method + " training saves a " + method.savedArchitecture() + " SAE but the config is " + cfg.architecture());
+        }
         int d = cfg.dIn();
         int s = cfg.dSae();
         if (initSample.length < d || initSample.length % d != 0) {
@@ -75,7 +92,7 @@ public final class SaeTraining {
             default -> new float[d];
         };
         Random rnd = new Random(opt.seed());
-        float initNorm = cfg.isTopK() ? 1f : 0.1f;         // Anthropic April 2024: small random directions for ReLU
+        float initNorm = method.unitDecoder() ? 1f : 0.1f;  // Anthropic April 2024: small random directions for ReLU
         float[] wDec = new float[s * d];
         for (int i = 0; i < s; i++) {
             double n = 0;
@@ -89,8 +106,19 @@ public final class SaeTraining {
         }
         float[] wEnc = transpose(wDec, s, d);
         SaeConfig trainCfg = cfg;
-        SparseAutoencoder sae = SparseAutoencoder.of(trainCfg, new Tensor(wEnc, d, s), new Tensor(new float[s], s),
-                new Tensor(wDec, s, d), new Tensor(bDec, d));
+        Map<String, Tensor> init = new LinkedHashMap<>();
+        init.put("W_enc", new Tensor(wEnc, d, s));
+        init.put("b_enc", new Tensor(new float[s], s));
+        init.put("W_dec", new Tensor(wDec, s, d));
+        init.put("b_dec", new Tensor(bDec, d));
+        if (method == TrainingMethod.JUMPRELU) {
+            float[] th = new float[s];
+            Arrays.fill(th, TrainingMethod.JUMPRELU_INIT_THRESHOLD);
+            init.put("threshold", new Tensor(th, s));
+        }
+        // BatchTopK trains (and is evaluated while training) as TopK with its k; the batch-wide choice is in the loss.
+        SparseAutoencoder sae = SparseAutoencoder.of(trainCfg, init);
+        float batchThreshold = 0f;                          // BatchTopK: EMA of the smallest selected activation
 
         List<TrainingPoint> history = new ArrayList<>();
         int kAux = opt.kAux() > 0 ? opt.kAux() : Math.max(1, Math.min(s, d / 2));
@@ -105,6 +133,7 @@ public final class SaeTraining {
             Adam aBEnc = new Adam(train, sae.bEnc());
             Adam aWDec = new Adam(train, sae.wDec());
             Adam aBDec = new Adam(train, sae.bDec());
+            Adam aTheta = method == TrainingMethod.JUMPRELU ? new Adam(train, ((JumpReluSae) sae.architecture()).threshold()) : null;
             NDArray sinceFired = train.zeros(new Shape(s));
             NDArray windowFires = train.zeros(new Shape(s));
             long windowTokens = 0;
@@ -118,9 +147,10 @@ public final class SaeTraining {
                     NDArray x = step.create(rows, new Shape(opt.batchSize(), d)).muli(scale);
                     NDArray deadMask = deadMask(sinceFired, opt.deadTokens(), step);
                     SaeLoss loss = new SaeLoss(opt.l1At(t), opt.auxCoefficient(), kAux);
-                    SaeLoss.Result r = loss.compute(trainCfg, sae.wEnc(), sae.bEnc(), sae.wDec(), sae.bDec(), x, deadMask);
+                    NDArray theta = aTheta == null ? null : ((JumpReluSae) sae.architecture()).threshold();
+                    SaeLoss.Result r = loss.compute(method, trainCfg, sae.wEnc(), sae.bEnc(), sae.wDec(), sae.bDec(), theta, x, deadMask);
                     NDArray gWDec = r.gWDec();
-                    if (cfg.isTopK()) {
+                    if (method.unitDecoder()) {
                         // Keep ||W_dec,i|| = 1: drop the gradient component along each row (SAELens
                         // remove_gradient_parallel_to_decoder_directions), then renormalise after the step.
                         NDArray wd = step.zeros(sae.wDec().getShape()).addi(sae.wDec());
@@ -131,8 +161,18 @@ public final class SaeTraining {
                     NDArray nBEnc = aBEnc.step(sae.bEnc(), r.gBEnc(), lr, t + 1);
                     NDArray nWDec = aWDec.step(sae.wDec(), gWDec, lr, t + 1);
                     NDArray nBDec = aBDec.step(sae.bDec(), r.gBDec(), lr, t + 1);
-                    if (cfg.isTopK()) nWDec = nWDec.div(nWDec.norm(new int[] {1}, true).add(1e-12f));
+                    if (method.unitDecoder()) nWDec = nWDec.div(nWDec.norm(new int[] {1}, true).add(1e-12f));
                     sae.setParameters(nWEnc, nBEnc, nWDec, nBDec);
+                    if (aTheta != null) sae.setThreshold(aTheta.step(theta, r.gThreshold(), lr, t + 1));
+                    if (method == TrainingMethod.BATCH_TOPK) {
+                        NDArray positive = r.z().gt(0f);
+                        if (positive.any().getBoolean()) {
+                            // SAELens BatchTopKTrainingSAE.update_topk_threshold
+                            float minPositive = r.z().add(positive.logicalNot().toType(DataType.FLOAT32, false).mul(Float.MAX_VALUE)).min().getFloat();
+                            float a = TrainingMethod.BATCH_TOPK_THRESHOLD_LR;
+                            batchThreshold = (1 - a) * batchThreshold + a * minPositive;
+                        }
+                    }
 
                     NDArray fired = r.z().gt(0f).sum(new int[] {0}).toType(DataType.FLOAT32, false);
                     NDArray notFired = fired.eq(0f).toType(DataType.FLOAT32, false);
@@ -142,7 +182,7 @@ public final class SaeTraining {
                     tokens += opt.batchSize();
 
                     boolean last = t == opt.steps() - 1;
-                    if (!cfg.isTopK() && opt.resampleEvery() > 0 && (t + 1) % opt.resampleEvery() == 0 && t < opt.steps() * 0.8) {
+                    if (method == TrainingMethod.RELU && opt.resampleEvery() > 0 && (t + 1) % opt.resampleEvery() == 0 && t < opt.steps() * 0.8) {
                         int n = resample(sae, sinceFired, opt, x, r.reconstruction(), rnd, aWEnc, aBEnc, aWDec, step);
                         resampled += n;
                     }
@@ -176,7 +216,14 @@ public final class SaeTraining {
         } finally {
             if (bar != null) bar.close();
         }
-        SparseAutoencoder folded = fold(sae, cfg, scale);
+        float[] thresholds = null;
+        if (method == TrainingMethod.JUMPRELU) thresholds = ((JumpReluSae) sae.architecture()).threshold().toFloatArray();
+        if (method == TrainingMethod.BATCH_TOPK) {
+            thresholds = new float[s];
+            Arrays.fill(thresholds, batchThreshold);
+        }
+        SaeConfig saved = method == TrainingMethod.BATCH_TOPK ? cfg.withArchitecture(SaeConfig.JUMPRELU, 0) : cfg;
+        SparseAutoencoder folded = fold(sae, saved, scale, thresholds);
         sae.close();
         float[] valRows = validation.get();
         if (valRows.length < d) {
@@ -212,9 +259,12 @@ public final class SaeTraining {
      * Folds the input scale s and the decoder row norms into the weights. The trained SAE sees s·x:
      * pre = (s·x − b) W_enc + b_enc = (x − b/s)(s·W_enc) + b_enc, and x̂ = (z W_dec + b)/s. Then with
      * n_i = ||W_dec,i||/s: W_dec,i ← W_dec,i/(s n_i) (unit), W_enc[:,i] ← s·W_enc[:,i]·n_i, b_enc,i ← b_enc,i·n_i;
-     * ReLU and TopK commute with a positive per-latent scale when every n_i is equal (TopK) or always (ReLU).
+     * ReLU and TopK commute with a positive per-latent scale when every n_i is equal (TopK) or always (ReLU);
+     * a JumpReLU threshold θ_i becomes θ_i·n_i (as SAELens's JumpReLU fold_W_dec_norm).
+     *
+     * @param thresholds JumpReLU thresholds in the training space (null for standard and TopK)
      */
-    static SparseAutoencoder fold(SparseAutoencoder sae, SaeConfig cfg, float scale) {
+    static SparseAutoencoder fold(SparseAutoencoder sae, SaeConfig cfg, float scale, float[] thresholds) {
         int d = cfg.dIn();
         int s = cfg.dSae();
         float[] wEnc = sae.wEnc().toFloatArray();
@@ -233,8 +283,15 @@ public final class SaeTraining {
                 wEnc[j * s + i] *= scale * ni;
             }
             bEnc[i] *= ni;
+            if (thresholds != null) thresholds[i] *= ni;
         }
-        return SparseAutoencoder.of(cfg, new Tensor(wEnc, d, s), new Tensor(bEnc, s), new Tensor(wDec, s, d), new Tensor(bDec, d));
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("W_enc", new Tensor(wEnc, d, s));
+        t.put("b_enc", new Tensor(bEnc, s));
+        t.put("W_dec", new Tensor(wDec, s, d));
+        t.put("b_dec", new Tensor(bDec, d));
+        if (thresholds != null) t.put("threshold", new Tensor(thresholds, s));
+        return SparseAutoencoder.of(cfg, t);
     }
 
     /** Resamples dead latents (Bricken et al. 2023, ReLU SAEs); returns how many were resampled. */

@@ -2,7 +2,6 @@ package io.latentwatch.interp.sae;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.latentwatch.interp.tensor.Tensor;
 
@@ -12,48 +11,82 @@ import java.util.Map;
 
 /**
  * A sparse autoencoder in SAELens's layout: {@code W_enc [d_in, d_sae]}, {@code b_enc [d_sae]},
- * {@code W_dec [d_sae, d_in]}, {@code b_dec [d_in]}.
+ * {@code W_dec [d_sae, d_in]}, {@code b_dec [d_in]}, plus what its architecture needs
+ * ({@code threshold}, or {@code b_gate}/{@code b_mag}/{@code r_mag}) and an optional per-latent
+ * {@code scaling_factor}. The steps are SAELens's:
  *
  * <pre>
- *   pre   = (x - b_dec·apply_b_dec_to_input) W_enc + b_enc
- *   z     = ReLU(pre)                          (architecture "standard")
- *   z     = ReLU(pre) on the k largest of pre   (architecture "topk", Gao et al. 2024), 0 elsewhere
- *   x_hat = z W_dec + b_dec
+ *   sae_in = norm_in(x) − b_dec·apply_b_dec_to_input           (SAE.process_sae_in)
+ *   z      = architecture.encode(sae_in)                        ({@link StandardSae}, {@link GatedSae}, {@link JumpReluSae}, {@link TopKSae})
+ *   x̂      = norm_out(architecture.decoderInput(z)·s W_dec + b_dec)   s = scaling_factor, or 1
  * </pre>
+ * where norm_in/norm_out are the per-token {@link ActivationNormalization} (identity for "none").
  *
- * Encoding and decoding are batched: one matmul per batch of rows. Results live in the manager of
- * the input array (free them with the caller's NDManager scope). The weights live in this SAE's own
- * manager, freed by {@link #close()}.
+ * <p>Encoding and decoding are batched: one matmul per batch of rows. Results live in the manager
+ * of the input array (free them with the caller's NDManager scope). The weights live in this SAE's
+ * own manager, freed by {@link #close()}.
  */
 public final class SparseAutoencoder implements AutoCloseable {
     private final SaeConfig cfg;
     private final NDManager manager;
+    private final SaeArchitecture arch;
+    private final ActivationNormalization norm;
+    private final NDArray scaling;      // finetuning scaling factor [d_sae], or null
     private NDArray wEnc;
     private NDArray bEnc;
     private NDArray wDec;
     private NDArray bDec;
 
-    private SparseAutoencoder(SaeConfig cfg, NDManager manager, NDArray wEnc, NDArray bEnc, NDArray wDec, NDArray bDec) {
+    private SparseAutoencoder(SaeConfig cfg, NDManager manager, Map<String, Tensor> t) {
         this.cfg = cfg;
         this.manager = manager;
-        this.wEnc = wEnc;
-        this.bEnc = bEnc;
-        this.wDec = wDec;
-        this.bDec = bDec;
+        this.norm = ActivationNormalization.of(cfg.normalizeActivations());
+        this.wEnc = nd(t, "W_enc", cfg.dIn(), cfg.dSae());
+        this.bEnc = SaeConfig.GATED.equals(cfg.architecture()) ? manager.zeros(new Shape(cfg.dSae())) : nd(t, "b_enc", cfg.dSae());
+        this.wDec = nd(t, "W_dec", cfg.dSae(), cfg.dIn());
+        this.bDec = nd(t, "b_dec", cfg.dIn());
+        this.scaling = cfg.finetuningScalingFactor() ? nd(t, "scaling_factor", cfg.dSae()) : null;
+        this.arch = switch (cfg.architecture()) {
+            case SaeConfig.STANDARD -> new StandardSae();
+            case SaeConfig.TOPK -> new TopKSae(cfg.k(), cfg.rescaleActsByDecoderNorm());
+            case SaeConfig.JUMPRELU -> new JumpReluSae(nd(t, "threshold", cfg.dSae()));
+            case SaeConfig.GATED -> new GatedSae(nd(t, "b_gate", cfg.dSae()), nd(t, "b_mag", cfg.dSae()), nd(t, "r_mag", cfg.dSae()));
+            default -> throw new IllegalArgumentException("unknown architecture " + cfg.architecture());
+        };
     }
 
-    /** Builds an SAE from heap tensors, checking every shape against the config. */
-    public static SparseAutoencoder of(SaeConfig cfg, Tensor wEnc, Tensor bEnc, Tensor wDec, Tensor bDec) {
-        check("W_enc", wEnc, cfg.dIn(), cfg.dSae());
-        check("b_enc", bEnc, cfg.dSae());
-        check("W_dec", wDec, cfg.dSae(), cfg.dIn());
-        check("b_dec", bDec, cfg.dIn());
+    private NDArray nd(Map<String, Tensor> t, String name, int... shape) {
+        Tensor x = t.get(name);
+        if (x == null) {
+            throw new IllegalArgumentException("a " + cfg.architecture() + " SAE needs tensor '" + name + "' " + Arrays.toString(shape)
+                    + " (has " + t.keySet() + ")");
+        }
+        check(name, x, shape);
+        return manager.create(x.data(), new Shape(Arrays.stream(shape).asLongStream().toArray()));
+    }
+
+    /**
+     * Builds an SAE from heap tensors under SAELens's names (W_enc, b_enc, W_dec, b_dec, and
+     * threshold / b_gate, b_mag, r_mag / scaling_factor as the config needs), checking every shape.
+     */
+    public static SparseAutoencoder of(SaeConfig cfg, Map<String, Tensor> tensors) {
         NDManager m = NDManager.newBaseManager();
-        return new SparseAutoencoder(cfg, m,
-                m.create(wEnc.data(), new Shape(cfg.dIn(), cfg.dSae())),
-                m.create(bEnc.data(), new Shape(cfg.dSae())),
-                m.create(wDec.data(), new Shape(cfg.dSae(), cfg.dIn())),
-                m.create(bDec.data(), new Shape(cfg.dIn())));
+        try {
+            return new SparseAutoencoder(cfg, m, tensors);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /** Builds a standard or TopK SAE from its four tensors. */
+    public static SparseAutoencoder of(SaeConfig cfg, Tensor wEnc, Tensor bEnc, Tensor wDec, Tensor bDec) {
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("W_enc", wEnc);
+        t.put("b_enc", bEnc);
+        t.put("W_dec", wDec);
+        t.put("b_dec", bDec);
+        return of(cfg, t);
     }
 
     private static void check(String name, Tensor t, int... shape) {
@@ -63,44 +96,72 @@ public final class SparseAutoencoder implements AutoCloseable {
         }
     }
 
+    /**
+     * SAELens's {@code fold_activation_norm_scaling_factor(f)} on heap tensors: W_enc·f, W_dec/f,
+     * b_dec/f, so the SAE trained on inputs scaled by f takes raw activations. b_enc and thresholds
+     * are unchanged (they live after the encoder matmul, already in the scaled space).
+     */
+    public static Map<String, Tensor> foldActivationNormScalingFactor(Map<String, Tensor> t, float f) {
+        Map<String, Tensor> out = new LinkedHashMap<>(t);
+        out.put("W_enc", scaled(t.get("W_enc"), f));
+        out.put("W_dec", scaled(t.get("W_dec"), 1f / f));
+        out.put("b_dec", scaled(t.get("b_dec"), 1f / f));
+        return out;
+    }
+
+    private static Tensor scaled(Tensor t, float f) {
+        float[] v = t.data().clone();
+        for (int i = 0; i < v.length; i++) v[i] *= f;
+        return new Tensor(v, t.shape());
+    }
+
     public SaeConfig config() { return cfg; }
 
-    /** Pre-activations {@code (x - b_dec) W_enc + b_enc}, x of shape [B, d_in]. */
-    public NDArray preActivations(NDArray x) {
+    public SaeArchitecture architecture() { return arch; }
+
+    public ActivationNormalization normalization() { return norm; }
+
+    /** {@code sae_in}: the normalised input minus b_dec when apply_b_dec_to_input, x of shape [B, d_in]. */
+    public NDArray saeInput(NDArray x) {
         checkInput(x);
-        NDArray xc = cfg.applyBDecToInput() ? x.sub(bDec) : x;
-        return xc.matMul(wEnc).add(bEnc);
+        NDArray xn = norm.in(x);
+        return cfg.applyBDecToInput() ? xn.sub(bDec) : xn;
     }
 
-    /** Latent activations [B, d_sae]: ReLU, or ReLU of the k largest pre-activations per row. */
+    /** Latent activations [B, d_sae]. */
     public NDArray encode(NDArray x) {
-        return activate(preActivations(x), cfg);
+        return arch.encode(this, saeInput(x));
     }
 
-    /** Reconstruction [B, d_in] from latents [B, d_sae]. */
+    /**
+     * Reconstruction [B, d_in] from latents [B, d_sae]. Only for SAEs without per-token
+     * normalisation: those need the input too ({@link #decode(NDArray, NDArray)}).
+     */
     public NDArray decode(NDArray z) {
+        if (norm != ActivationNormalization.NONE) {
+            throw new IllegalStateException("this SAE normalises each input (" + cfg.normalizeActivations()
+                    + "); decoding needs the input's statistics: use decode(z, x) or reconstruct(x)");
+        }
+        return decodeNormalised(z);
+    }
+
+    /** Reconstruction [B, d_in] of inputs {@code x} from their latents {@code z}, normalisation undone. */
+    public NDArray decode(NDArray z, NDArray x) {
+        return norm.out(decodeNormalised(z), x);
+    }
+
+    /** {@code decoderInput(z)·s W_dec + b_dec}, in the normalised space. */
+    NDArray decodeNormalised(NDArray z) {
         if (z.getShape().dimension() != 2 || z.getShape().get(1) != cfg.dSae()) {
             throw new IllegalArgumentException("decode expects latents [batch, " + cfg.dSae() + "], got " + z.getShape());
         }
-        return z.matMul(wDec).add(bDec);
+        NDArray d = arch.decoderInput(this, z);
+        if (scaling != null) d = d.mul(scaling);
+        return d.matMul(wDec).add(bDec);
     }
 
     public NDArray reconstruct(NDArray x) {
-        return decode(encode(x));
-    }
-
-    /** The activation mask (1 where a latent is active) for pre-activations, as float32. */
-    static NDArray activeMask(NDArray pre, SaeConfig cfg) {
-        NDArray positive = pre.gt(0f);
-        if (!cfg.isTopK()) return positive.toType(DataType.FLOAT32, false);
-        // The k-th largest value per row is the threshold; ties at that value are vanishingly rare
-        // with float activations and would only admit an extra latent.
-        NDArray kth = pre.topK(cfg.k(), 1, true, false).get(0).min(new int[] {1}, true);
-        return pre.gte(kth).logicalAnd(positive).toType(DataType.FLOAT32, false);
-    }
-
-    static NDArray activate(NDArray pre, SaeConfig cfg) {
-        return pre.mul(activeMask(pre, cfg));
+        return decode(encode(x), x);
     }
 
     private void checkInput(NDArray x) {
@@ -118,7 +179,7 @@ public final class SparseAutoencoder implements AutoCloseable {
         }
     }
 
-    /** Decodes heap latents [B, d_sae] to reconstructions [B, d_in]. */
+    /** Decodes heap latents [B, d_sae] to reconstructions [B, d_in] (SAEs without per-token normalisation). */
     public Tensor decode(Tensor z) {
         try (NDManager scope = manager.newSubManager()) {
             NDArray xh = decode(toRows(scope, z, cfg.dSae()));
@@ -144,13 +205,15 @@ public final class SparseAutoencoder implements AutoCloseable {
     public Map<String, Tensor> weights() {
         Map<String, Tensor> w = new LinkedHashMap<>();
         w.put("W_enc", new Tensor(wEnc.toFloatArray(), cfg.dIn(), cfg.dSae()));
-        w.put("b_enc", new Tensor(bEnc.toFloatArray(), cfg.dSae()));
+        if (arch.hasEncoderBias()) w.put("b_enc", new Tensor(bEnc.toFloatArray(), cfg.dSae()));
         w.put("W_dec", new Tensor(wDec.toFloatArray(), cfg.dSae(), cfg.dIn()));
         w.put("b_dec", new Tensor(bDec.toFloatArray(), cfg.dIn()));
+        w.putAll(arch.extraWeights());
+        if (scaling != null) w.put("scaling_factor", new Tensor(scaling.toFloatArray(), cfg.dSae()));
         return w;
     }
 
-    /** b_dec, a copy (d_in floats): the reconstruction when no latent is active. */
+    /** b_dec, a copy (d_in floats): the reconstruction (before un-normalising) when no latent is active. */
     public float[] decoderBias() {
         return bDec.toFloatArray();
     }
@@ -160,12 +223,13 @@ public final class SparseAutoencoder implements AutoCloseable {
         return wDec.get(i).toFloatArray();
     }
 
-    // Training access (same package): the live parameter arrays.
+    // Training and projection access (same package): the live parameter arrays.
     NDManager manager() { return manager; }
     NDArray wEnc() { return wEnc; }
     NDArray bEnc() { return bEnc; }
     NDArray wDec() { return wDec; }
     NDArray bDec() { return bDec; }
+    NDArray scaling() { return scaling; }
 
     /** Replaces the parameters (training); the new arrays are moved into this SAE's manager. */
     void setParameters(NDArray wEnc, NDArray bEnc, NDArray wDec, NDArray bDec) {
@@ -177,10 +241,18 @@ public final class SparseAutoencoder implements AutoCloseable {
         this.wDec = wDec;
         this.bDec = bDec;
         for (int i = 0; i < 4; i++) if (old[i] != neu[i]) old[i].close();
+        if (arch instanceof TopKSae t) t.invalidate();
+    }
+
+    /** Training (JumpReLU): replaces the thresholds; the array is moved into this SAE's manager. */
+    void setThreshold(NDArray threshold) {
+        threshold.attach(manager);
+        ((JumpReluSae) arch).setThreshold(threshold);
     }
 
     @Override
     public void close() {
+        arch.close();
         manager.close();
     }
 }

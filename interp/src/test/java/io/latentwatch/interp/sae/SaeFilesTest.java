@@ -113,8 +113,8 @@ class SaeFilesTest {
         IOException e3 = assertThrows(IOException.class, () -> SaeFiles.load(tmp));
         assertTrue(e3.getMessage().contains("W_enc") && e3.getMessage().contains("[4, 6]"), e3.getMessage());
         IOException e4 = assertThrows(IOException.class, () -> SaeConfig.fromJson(
-                "{\"d_in\": 4, \"d_sae\": 6, \"hook_name\": \"h\", \"architecture\": \"jumprelu\"}", "x/cfg.json"));
-        assertTrue(e4.getMessage().contains("jumprelu"), e4.getMessage());
+                "{\"d_in\": 4, \"d_sae\": 6, \"hook_name\": \"h\", \"architecture\": \"jumprelu_skip_transcoder\"}", "x/cfg.json"));
+        assertTrue(e4.getMessage().contains("jumprelu_skip_transcoder") && e4.getMessage().contains("'architecture'"), e4.getMessage());
         IOException e5 = assertThrows(IOException.class, () -> SaeConfig.fromJson("{\"d_sae\": 6}", "x/cfg.json"));
         assertTrue(e5.getMessage().contains("d_in"), e5.getMessage());
         assertThrows(IllegalArgumentException.class, () -> SaeConfig.topk(4, 6, 7, "h", "m"));

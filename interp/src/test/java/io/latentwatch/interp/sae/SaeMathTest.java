@@ -155,7 +155,7 @@ class SaeMathTest {
                     for (int j = 0; j < D; j++) f.wDec[i * D + j] /= (float) Math.sqrt(n);
                 }
             }
-            try (SparseAutoencoder trained = f.sae(); SparseAutoencoder folded = SaeTraining.fold(trained, f.cfg, scale)) {
+            try (SparseAutoencoder trained = f.sae(); SparseAutoencoder folded = SaeTraining.fold(trained, f.cfg, scale, null)) {
                 float[] x = f.x;
                 float[] xs = SaeTraining.scaled(x, scale);
                 float[] expect = trained.reconstruct(new Tensor(xs, B, D)).data();

@@ -100,4 +100,47 @@ class SaeTrainingTest {
             assertTrue(res.validation().l0() < 12, "ReLU SAE should be sparse, L0 " + res.validation().l0());
         }
     }
+
+    @Test
+    void batchTopKSaeRecoversPlantedDirectionsAndIsSavedAsJumpRelu() throws Exception {
+        Planted p = new Planted(3);
+        SaeConfig cfg = SaeConfig.topk(D, 96, 4, "blocks.0.hook_resid_post", "synthetic");
+        SaeTrainingOptions opt = SaeTrainingOptions.defaults().withSteps(400).withBatchSize(256).withLr(4e-3f)
+                .withDeadTokens(20_000).withEvalEvery(400);
+        SaeTraining.Result res = SaeTraining.train(TrainingMethod.BATCH_TOPK, cfg, opt, p.rows(4096), p::rows, () -> p.rows(2048));
+        try (SparseAutoencoder sae = res.sae()) {
+            double frac = recovered(sae, p);
+            System.out.printf("batchtopk: recovered %.2f, val FVU %.4f, L0 %.2f%n", frac, res.validation().fvu(), res.validation().l0());
+            assertEquals(SaeConfig.JUMPRELU, sae.config().architecture(), "SAELens saves BatchTopK SAEs as JumpReLU");
+            float[] th = sae.weights().get("threshold").data();
+            assertTrue(th[0] > 0, "the learned global threshold is positive: " + th[0]);
+            for (float v : th) assertEquals(th[0], v, 1e-6f * Math.abs(th[0]), "one threshold for every latent (unit decoder rows)");
+            assertTrue(frac >= 0.85, "recovered only " + frac + " of the planted directions");
+            assertTrue(res.validation().fvu() < 0.15, "validation FVU " + res.validation().fvu());
+            // The threshold replaces the batch-wide choice at inference: the mean L0 stays near k.
+            assertTrue(res.validation().l0() > 2 && res.validation().l0() < 8, "L0 " + res.validation().l0());
+        }
+    }
+
+    @Test
+    void jumpReluSaeTrainsItsThresholdsWithTheStraightThroughEstimator() throws Exception {
+        Planted p = new Planted(4);
+        SaeConfig cfg = SaeConfig.jumpRelu(D, 96, "blocks.0.hook_resid_post", "synthetic");
+        SaeTrainingOptions opt = SaeTrainingOptions.defaults().withSteps(700).withBatchSize(256).withLr(4e-3f)
+                .withL1(0.05f).withDeadTokens(20_000).withEvalEvery(700);
+        SaeTraining.Result res = SaeTraining.train(cfg, opt, p.rows(4096), p::rows, p.rows(2048));
+        try (SparseAutoencoder sae = res.sae()) {
+            double frac = recovered(sae, p);
+            float[] th = sae.weights().get("threshold").data();
+            double mean = 0;
+            for (float v : th) mean += v / th.length;
+            System.out.printf("jumprelu: recovered %.2f, val FVU %.4f, L0 %.2f, mean threshold %.4f%n", frac, res.validation().fvu(),
+                    res.validation().l0(), mean);
+            assertEquals(SaeConfig.JUMPRELU, sae.config().architecture());
+            assertTrue(mean > 0.05, "thresholds moved up from their initial 0.01 (scaled): mean " + mean);
+            assertTrue(frac >= 0.8, "recovered only " + frac + " of the planted directions");
+            assertTrue(res.validation().fvu() < 0.15, "validation FVU " + res.validation().fvu());
+            assertTrue(res.validation().l0() < 12, "JumpReLU SAE should be sparse, L0 " + res.validation().l0());
+        }
+    }
 }

@@ -2,6 +2,7 @@ package io.latentwatch.monitor.sae;
 
 import io.latentwatch.interp.sae.LatentLabels;
 import io.latentwatch.interp.sae.SaeBaseline;
+import io.latentwatch.interp.sae.SaeConfig;
 import io.latentwatch.interp.sae.SaeFiles;
 import io.latentwatch.interp.sae.SparseAutoencoder;
 import io.latentwatch.monitor.detect.Watchlist;
@@ -63,6 +64,12 @@ public final class SaeRegistry implements AutoCloseable {
                 if (sae.config().dIn() != v.getDIn() || sae.config().dSae() != v.getDSae()) {
                     throw new IllegalArgumentException("the files hold an SAE of d_in " + sae.config().dIn() + ", d_sae "
                             + sae.config().dSae() + " but the version record says " + v.getDIn() + ", " + v.getDSae());
+                }
+                String arch = sae.config().architecture();
+                String recorded = v.getArchitecture();
+                // The record names SAELens's "standard" as "relu"; anything else must name the files' architecture.
+                if (recorded != null && !recorded.isEmpty() && !recorded.equals(arch) && !("relu".equals(recorded) && SaeConfig.STANDARD.equals(arch))) {
+                    throw new IllegalArgumentException("the files hold a " + arch + " SAE but the version record says " + recorded);
                 }
                 SaeBaseline baseline = SaeBaseline.read(dir);
                 if (baseline.firingFrequency().length != sae.config().dSae()) {
