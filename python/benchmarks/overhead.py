@@ -60,9 +60,16 @@ def main() -> None:
     torch.manual_seed(0)
     if a.random_llama:
         d, layers = (int(x) for x in a.random_llama.split(","))
-        model = LlamaForCausalLM(LlamaConfig(hidden_size=d, intermediate_size=4 * d, num_hidden_layers=layers,
-                                             num_attention_heads=max(1, d // 64), vocab_size=32000,
-                                             max_position_embeddings=2048)).eval()
+        model = LlamaForCausalLM(
+            LlamaConfig(
+                hidden_size=d,
+                intermediate_size=4 * d,
+                num_hidden_layers=layers,
+                num_attention_heads=max(1, d // 64),
+                vocab_size=32000,
+                max_position_embeddings=2048,
+            )
+        ).eval()
         name = f"random-llama d={d} L={layers}"
     else:
         model = AutoModelForCausalLM.from_pretrained(str(a.model)).eval()
@@ -113,7 +120,7 @@ def main() -> None:
         "plain_generate_s": round(total_plain, 4),
         "sampled_generate_s": round(total_sampled, 4),
         "difference_pct_noisy": round(100 * (total_sampled - total_plain) / total_plain, 2),
-        "median_ratio": round(statistics.median(s / p for s, p in zip(sampled, plain)), 4),
+        "median_ratio": round(statistics.median(s / p for s, p in zip(sampled, plain, strict=True)), 4),
         "capture_s": round(w.capture_ns / 1e9, 5),
         "request_thread_sampling_s": round(w.sampling_ns / 1e9, 5),
         "request_thread_sampling_pct": round(100 * w.sampling_ns / 1e9 / total_sampled, 3),

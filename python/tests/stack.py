@@ -54,8 +54,14 @@ class Stack:
 
     def start(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
         log = self.dir / f"{name}.log"
-        p = subprocess.Popen(args, stdout=log.open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                             cwd=REPO, start_new_session=True)
+        p = subprocess.Popen(
+            args,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=REPO,
+            start_new_session=True,
+        )
         self.procs.append((name, p, log))
         return p
 
@@ -94,8 +100,19 @@ class Stack:
         port = free_port()
         jar = registry_jar()
         assert jar is not None
-        self.start("registry", ["java", "-Xmx384m", "-XX:TieredStopAtLevel=1", "-Dquarkus.http.host=127.0.0.1",
-                                f"-Dquarkus.http.port={port}", "-Dquarkus.log.level=WARN", "-jar", str(jar)])
+        self.start(
+            "registry",
+            [
+                "java",
+                "-Xmx384m",
+                "-XX:TieredStopAtLevel=1",
+                "-Dquarkus.http.host=127.0.0.1",
+                f"-Dquarkus.http.port={port}",
+                "-Dquarkus.log.level=WARN",
+                "-jar",
+                str(jar),
+            ],
+        )
         return f"http://127.0.0.1:{port}"
 
     def await_http(self, name: str, url: str, timeout: float = 90) -> None:
@@ -123,7 +140,11 @@ class Stack:
 
 
 def post_json(url: str, body: dict, headers: dict[str, str] | None = None) -> dict:
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     with urllib.request.urlopen(req, timeout=60) as r:
         return json.loads(r.read())

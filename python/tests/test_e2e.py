@@ -39,8 +39,14 @@ WARMUP = 5
 
 def consume(bootstrap: str, registry: SchemaRegistryClient | None, topic: str, want, timeout: float = 60):  # type: ignore[no-untyped-def]
     """Reads ``topic`` from the start until ``want(records)`` is truthy; returns (value, headers) pairs."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"e2e-{uuid.uuid4()}", "auto.offset.reset": "earliest",
-                  "enable.auto.commit": False})
+    c = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"e2e-{uuid.uuid4()}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
     de = AvroDeserializer(registry) if registry is not None else None
     c.subscribe([topic])
     got: list[tuple[object, dict[str, bytes], bytes]] = []
@@ -76,11 +82,29 @@ def live():  # type: ignore[no-untyped-def]
         s.await_http("registry", base + "/health/ready")
         node_port = stack.free_port()
         common = ["--bootstrap-servers", bootstrap, "--registry", ccompat]
-        s.java("node", ["node", "--model", str(stack.STORIES / "stories260K.bin"), "--tokenizer",
-                        str(stack.STORIES / "tok512.bin"), "--port", str(node_port), "--hooks", HOOK, "--positions",
-                        "all", "--node-id", "java-node", *common])
-        s.java("monitor", ["monitor", "--warmup", str(WARMUP), "--metrics-port", "0", "--state-dir",
-                           str(s.dir / "state"), *common])
+        s.java(
+            "node",
+            [
+                "node",
+                "--model",
+                str(stack.STORIES / "stories260K.bin"),
+                "--tokenizer",
+                str(stack.STORIES / "tok512.bin"),
+                "--port",
+                str(node_port),
+                "--hooks",
+                HOOK,
+                "--positions",
+                "all",
+                "--node-id",
+                "java-node",
+                *common,
+            ],
+        )
+        s.java(
+            "monitor",
+            ["monitor", "--warmup", str(WARMUP), "--metrics-port", "0", "--state-dir", str(s.dir / "state"), *common],
+        )
         s.await_http("node", f"http://127.0.0.1:{node_port}/health", 90)
         yield dict(stack=s, bootstrap=bootstrap, base=base, ccompat=ccompat, node=f"http://127.0.0.1:{node_port}")
     finally:
@@ -93,8 +117,11 @@ def test_python_and_java_publish_the_same_activations_and_the_monitor_alerts_on_
     hidden, alerts, dlq = "latentwatch.hidden-states", "latentwatch.alerts", "latentwatch.dlq"
 
     # The Java node generates; its sample is read here with Confluent's deserializer.
-    r = stack.post_json(live["node"] + "/v1/completions", {"prompt": "Once upon a time", "max_tokens": 6,
-                                                            "temperature": 0}, {"X-Request-Id": "java-1"})
+    r = stack.post_json(
+        live["node"] + "/v1/completions",
+        {"prompt": "Once upon a time", "max_tokens": 6, "temperature": 0},
+        {"X-Request-Id": "java-1"},
+    )
     prompt_tokens = r["usage"]["prompt_tokens"]
     got = consume(bootstrap, registry, hidden, lambda rs: any(v["requestId"] == "java-1" for v, _, _ in rs))
     java_sample, _, java_raw = next(x for x in got if x[0]["requestId"] == "java-1")
@@ -115,8 +142,13 @@ def test_python_and_java_publish_the_same_activations_and_the_monitor_alerts_on_
         cap_sample = None
         got = consume(bootstrap, registry, hidden, lambda rs: any(v["requestId"] == "py-1" for v, _, _ in rs))
         py_sample, _, py_raw = next(x for x in got if x[0]["requestId"] == "py-1")
-        cap_sample = dict(py_sample, requestId="py-anomaly", activations=[
-            dict(a, data=(decode(a["data"], "F16") * 40).astype("<f2").tobytes()) for a in py_sample["activations"]])
+        cap_sample = dict(
+            py_sample,
+            requestId="py-anomaly",
+            activations=[
+                dict(a, data=(decode(a["data"], "F16") * 40).astype("<f2").tobytes()) for a in py_sample["activations"]
+            ],
+        )
         assert pub.publish(cap_sample)
         assert pub.flush(30), pub.stats()
         assert pub.stats().failed == 0 and pub.stats().dropped == 0
@@ -135,9 +167,16 @@ def test_python_and_java_publish_the_same_activations_and_the_monitor_alerts_on_
     p = Producer({"bootstrap.servers": bootstrap})
     p.produce(hidden, key=b"stories260K", value=b"\x00" + struct.pack(">I", 987654) + b"\x02ab")
     p.flush(10)
-    dead = consume(bootstrap, None, dlq, lambda rs: any(b"987654" in h.get("latentwatch.dlq.detail", b"")
-                                                        for _, h, _ in rs), timeout=60)
-    detail = next(h["latentwatch.dlq.detail"].decode() for _, h, _ in dead if b"987654" in h.get("latentwatch.dlq.detail", b""))
+    dead = consume(
+        bootstrap,
+        None,
+        dlq,
+        lambda rs: any(b"987654" in h.get("latentwatch.dlq.detail", b"") for _, h, _ in rs),
+        timeout=60,
+    )
+    detail = next(
+        h["latentwatch.dlq.detail"].decode() for _, h, _ in dead if b"987654" in h.get("latentwatch.dlq.detail", b"")
+    )
     assert "schema id 987654 not found" in detail, detail
     assert not any(b"py-" in raw for _, _, raw in dead), "no Python sample was dead-lettered"
 

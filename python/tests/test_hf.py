@@ -17,8 +17,15 @@ transformers = pytest.importorskip("transformers")
 from latentwatch import SamplingPolicy, decode  # noqa: E402
 from latentwatch.hf import Capture, Watcher, layout  # noqa: E402
 
-SMALL = dict(vocab_size=97, hidden_size=32, intermediate_size=48, num_hidden_layers=3, num_attention_heads=4,
-             num_key_value_heads=2, max_position_embeddings=64)
+SMALL = dict(
+    vocab_size=97,
+    hidden_size=32,
+    intermediate_size=48,
+    num_hidden_layers=3,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    max_position_embeddings=64,
+)
 
 
 def make(family: str) -> torch.nn.Module:
@@ -28,8 +35,12 @@ def make(family: str) -> torch.nn.Module:
     elif family == "gemma2":
         cfg = transformers.Gemma2Config(**SMALL, head_dim=8)
     else:
-        cls = {"llama": transformers.LlamaConfig, "mistral": transformers.MistralConfig,
-               "qwen2": transformers.Qwen2Config, "gemma": transformers.GemmaConfig}[family]
+        cls = {
+            "llama": transformers.LlamaConfig,
+            "mistral": transformers.MistralConfig,
+            "qwen2": transformers.Qwen2Config,
+            "gemma": transformers.GemmaConfig,
+        }[family]
         extra = {"head_dim": 8} if family == "gemma" else {}
         cfg = cls(**SMALL, **extra)
     model = transformers.AutoModelForCausalLM.from_config(cfg).eval()
@@ -37,8 +48,15 @@ def make(family: str) -> torch.nn.Module:
 
 
 FAMILIES = ["llama", "mistral", "qwen2", "gemma", "gemma2", "gpt2"]
-KINDS = ["hook_resid_pre", "hook_resid_mid", "hook_resid_post", "hook_attn_out", "hook_mlp_out", "attn.hook_z",
-         "attn.hook_result"]
+KINDS = [
+    "hook_resid_pre",
+    "hook_resid_mid",
+    "hook_resid_post",
+    "hook_attn_out",
+    "hook_mlp_out",
+    "attn.hook_z",
+    "attn.hook_result",
+]
 
 
 def rows_by(capture: Capture, valid: int) -> dict[tuple[str, int], np.ndarray]:
@@ -58,6 +76,7 @@ def test_hooks_match_transformers_and_the_residual_identities(family: str) -> No
     hs = [h[0].numpy() for h in ref.hidden_states]
     for layer in range(3):
         for p in range(ids.shape[1]):
+
             def g(kind: str, layer: int = layer, p: int = p) -> np.ndarray:
                 return r[(f"blocks.{layer}.{kind}", p)]
 
@@ -145,8 +164,12 @@ class Collect:
 def test_watcher_publishes_one_sample_per_sampled_request() -> None:
     model = make("qwen2")
     sink = Collect()
-    w = Watcher(model, sink, SamplingPolicy(["blocks.1.hook_resid_post", "blocks.0.attn.hook_result"],
-                                            sample_rate=0.5, seed=11), model_id="tiny-qwen2")
+    w = Watcher(
+        model,
+        sink,
+        SamplingPolicy(["blocks.1.hook_resid_post", "blocks.0.attn.hook_result"], sample_rate=0.5, seed=11),
+        model_id="tiny-qwen2",
+    )
     for i in range(8):
         w.generate(torch.tensor([[3, 4, 5]]), request_id=f"r{i}", max_new_tokens=3, do_sample=False, pad_token_id=0)
     # java.util.Random(11).nextDouble() < 0.5 for the first 8 requests: the shared vectors' decisions.

@@ -50,7 +50,9 @@ def test_records_encode_to_the_java_bytes(vectors: Path) -> None:
 
 
 def test_the_java_bytes_of_a_hidden_state_decode_to_its_activations(vectors: Path) -> None:
-    v = next(r for r in json.loads((vectors / "records.json").read_text())["records"] if r["record"] == "HiddenStateSample")
+    v = next(
+        r for r in json.loads((vectors / "records.json").read_text())["records"] if r["record"] == "HiddenStateSample"
+    )
     schema = fastavro.parse_schema(json.loads(v["schema"]))
     rec = fastavro.schemaless_reader(io.BytesIO(bytes.fromhex(v["avro_hex"])), schema, schema)
     a = rec["activations"][0]

@@ -32,11 +32,15 @@ def read_checkpoint(path: Path) -> tuple[dict[str, int | bool], dict[str, np.nda
     raw = path.read_bytes()
     dim, hidden, n_layers, n_heads, n_kv, vocab, seq_len = struct.unpack("<7i", raw[:28])
     if struct.unpack("<I", raw[:4])[0] == 0x616B3432:
-        raise ValueError(f"{path}: llama2.c v1/v2 (ak42) checkpoints are not supported here; export the legacy v0 layout")
+        raise ValueError(
+            f"{path}: llama2.c v1/v2 (ak42) checkpoints are not supported here; export the legacy v0 layout"
+        )
     shared = vocab > 0
     vocab = abs(vocab)
     if min(dim, hidden, n_layers, n_heads, n_kv, vocab, seq_len) <= 0 or dim % n_heads:
-        raise ValueError(f"{path}: not a llama2.c v0 checkpoint (header {dim, hidden, n_layers, n_heads, n_kv, vocab, seq_len})")
+        raise ValueError(
+            f"{path}: not a llama2.c v0 checkpoint (header {dim, hidden, n_layers, n_heads, n_kv, vocab, seq_len})"
+        )
     dh = dim // n_heads
     kv = n_kv * dh
     data = np.frombuffer(raw, dtype="<f4", offset=28)
@@ -69,9 +73,19 @@ def read_checkpoint(path: Path) -> tuple[dict[str, int | bool], dict[str, np.nda
     if not shared:
         w["wcls"] = take(vocab, dim)
     if pos != data.size:
-        raise ValueError(f"{path}: {data.size - pos} floats left after the last tensor: the header does not describe this file")
-    cfg = dict(dim=dim, hidden=hidden, n_layers=n_layers, n_heads=n_heads, n_kv=n_kv, vocab=vocab, seq_len=seq_len,
-               shared=shared)
+        raise ValueError(
+            f"{path}: {data.size - pos} floats left after the last tensor: the header does not describe this file"
+        )
+    cfg = dict(
+        dim=dim,
+        hidden=hidden,
+        n_layers=n_layers,
+        n_heads=n_heads,
+        n_kv=n_kv,
+        vocab=vocab,
+        seq_len=seq_len,
+        shared=shared,
+    )
     return cfg, w
 
 
@@ -119,8 +133,18 @@ def tokenizer_json(pieces: list[bytes], scores: list[float]) -> dict[str, object
             if a in vocab and b in vocab and vocab[a] >= 259 and vocab[b] >= 259:
                 merges.append((-scores[i], i, a, b))
     merges.sort()
-    specials = [{"id": i, "content": n, "single_word": False, "lstrip": False, "rstrip": False, "normalized": False,
-                 "special": True} for i, n in enumerate(names[:3])]
+    specials = [
+        {
+            "id": i,
+            "content": n,
+            "single_word": False,
+            "lstrip": False,
+            "rstrip": False,
+            "normalized": False,
+            "special": True,
+        }
+        for i, n in enumerate(names[:3])
+    ]
     return {
         "version": "1.0",
         "truncation": None,
@@ -131,15 +155,33 @@ def tokenizer_json(pieces: list[bytes], scores: list[float]) -> dict[str, object
         "post_processor": {
             "type": "TemplateProcessing",
             "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
-            "pair": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
-                     {"Sequence": {"id": "B", "type_id": 1}}],
+            "pair": [
+                {"SpecialToken": {"id": "<s>", "type_id": 0}},
+                {"Sequence": {"id": "A", "type_id": 0}},
+                {"Sequence": {"id": "B", "type_id": 1}},
+            ],
             "special_tokens": {"<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]}},
         },
-        "decoder": {"type": "Sequence", "decoders": [
-            {"type": "ByteFallback"}, {"type": "Fuse"}, {"type": "Strip", "content": " ", "start": 1, "stop": 0}]},
-        "model": {"type": "BPE", "dropout": None, "unk_token": "<unk>", "continuing_subword_prefix": None,
-                  "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": True, "ignore_merges": False,
-                  "vocab": vocab, "merges": [[a, b] for _, _, a, b in merges]},
+        "decoder": {
+            "type": "Sequence",
+            "decoders": [
+                {"type": "ByteFallback"},
+                {"type": "Fuse"},
+                {"type": "Strip", "content": " ", "start": 1, "stop": 0},
+            ],
+        },
+        "model": {
+            "type": "BPE",
+            "dropout": None,
+            "unk_token": "<unk>",
+            "continuing_subword_prefix": None,
+            "end_of_word_suffix": None,
+            "fuse_unk": False,
+            "byte_fallback": True,
+            "ignore_merges": False,
+            "vocab": vocab,
+            "merges": [[a, b] for _, _, a, b in merges],
+        },
     }
 
 
@@ -163,8 +205,9 @@ def convert(checkpoint: Path, tokenizer: Path, out: Path) -> Path:
     if not cfg["shared"]:
         t["lm_head.weight"] = w["wcls"]
     out.mkdir(parents=True, exist_ok=True)
-    save_file({k: np.ascontiguousarray(v) for k, v in t.items()}, str(out / "model.safetensors"),
-              metadata={"format": "pt"})
+    save_file(
+        {k: np.ascontiguousarray(v) for k, v in t.items()}, str(out / "model.safetensors"), metadata={"format": "pt"}
+    )
     config = {
         "architectures": ["LlamaForCausalLM"],
         "model_type": "llama",
@@ -188,9 +231,18 @@ def convert(checkpoint: Path, tokenizer: Path, out: Path) -> Path:
     (out / "generation_config.json").write_text(json.dumps({"bos_token_id": 1, "eos_token_id": 2, "do_sample": False}))
     pieces, scores = read_tokenizer(tokenizer, int(cfg["vocab"]))
     (out / "tokenizer.json").write_text(json.dumps(tokenizer_json(pieces, scores), ensure_ascii=False))
-    (out / "tokenizer_config.json").write_text(json.dumps({
-        "tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>",
-        "add_bos_token": True, "model_max_length": cfg["seq_len"]}))
+    (out / "tokenizer_config.json").write_text(
+        json.dumps(
+            {
+                "tokenizer_class": "PreTrainedTokenizerFast",
+                "bos_token": "<s>",
+                "eos_token": "</s>",
+                "unk_token": "<unk>",
+                "add_bos_token": True,
+                "model_max_length": cfg["seq_len"],
+            }
+        )
+    )
     return out
 
 

@@ -84,9 +84,7 @@ def decode(data: bytes, dtype: Dtype | str, count: int | None = None) -> npt.NDA
     return (u.astype(np.uint32) << 16).view(np.float32)
 
 
-def activation(
-    hook: str, position: int, values: npt.ArrayLike, dtype: Dtype | str = Dtype.F16
-) -> dict[str, object]:
+def activation(hook: str, position: int, values: npt.ArrayLike, dtype: Dtype | str = Dtype.F16) -> dict[str, object]:
     """One ``Activation`` record: ``values`` shaped as published (e.g. [d_model] or [n_heads, d_head])."""
     if not hook or not hook.strip():
         raise ValueError("activation hook name is empty")

@@ -58,18 +58,19 @@ SUPPORTED = (
 class Layout:
     """Where a family keeps the pieces the hooks read."""
 
-    layers: Sequence[nn.Module]
+    layers: Sequence[Any]
     n_heads: int
     d_head: int
     d_model: int
-    attn_out: Callable[[nn.Module], nn.Module]  # module whose output is added to the residual by attention
-    mlp_out: Callable[[nn.Module], nn.Module]
-    resid_mid: Callable[[nn.Module], nn.Module]  # module whose input is resid_mid
-    o_proj: Callable[[nn.Module], nn.Module]  # module whose input is z (heads merged)
-    w_o: Callable[[nn.Module], torch.Tensor]  # [n_heads, d_head, d_model]
+    # Module attributes are looked up by name (nn.Module.__getattr__), hence Any.
+    attn_out: Callable[[Any], Any]  # module whose output is added to the residual by attention
+    mlp_out: Callable[[Any], Any]
+    resid_mid: Callable[[Any], Any]  # module whose input is resid_mid
+    o_proj: Callable[[Any], Any]  # module whose input is z (heads merged)
+    w_o: Callable[[Any], torch.Tensor]  # [n_heads, d_head, d_model]
 
 
-def layout(model: nn.Module) -> Layout:
+def layout(model: Any) -> Layout:
     """The layout of a supported causal LM; a clear error for others."""
     cfg = model.config
     kind = getattr(cfg, "model_type", "?")
@@ -78,11 +79,20 @@ def layout(model: nn.Module) -> Layout:
         n_heads, d_model = cfg.n_head, cfg.n_embd
         d_head = d_model // n_heads
 
-        def w_o_gpt2(layer: nn.Module) -> torch.Tensor:
+        def w_o_gpt2(layer: Any) -> torch.Tensor:
             return layer.attn.c_proj.weight.reshape(n_heads, d_head, d_model)  # Conv1D: [in, out]
 
-        return Layout(h, n_heads, d_head, d_model, lambda b: b.attn, lambda b: b.mlp, lambda b: b.ln_2,
-                      lambda b: b.attn.c_proj, w_o_gpt2)
+        return Layout(
+            h,
+            n_heads,
+            d_head,
+            d_model,
+            lambda b: b.attn,
+            lambda b: b.mlp,
+            lambda b: b.ln_2,
+            lambda b: b.attn.c_proj,
+            w_o_gpt2,
+        )
     base = getattr(model, "model", None)
     layers = getattr(base, "layers", None)
     if layers is None or not hasattr(layers[0], "self_attn"):
@@ -97,7 +107,7 @@ def layout(model: nn.Module) -> Layout:
     # post_feedforward_layernorm) and norm before the MLP with pre_feedforward_layernorm.
     sandwich = hasattr(layers[0], "pre_feedforward_layernorm")
 
-    def w_o(layer: nn.Module) -> torch.Tensor:
+    def w_o(layer: Any) -> torch.Tensor:
         return layer.self_attn.o_proj.weight.T.reshape(n_heads, d_head, d_model)  # Linear: [out, in]
 
     return Layout(
@@ -176,7 +186,7 @@ class Capture:
 
     def __init__(
         self,
-        model: nn.Module,
+        model: Any,
         hooks: Iterable[str],
         policy: Positions | str = Positions.LAST,
         k: int = 1,
@@ -260,7 +270,7 @@ class Capture:
         return out
 
 
-def weights_hash(model: nn.Module) -> str:
+def weights_hash(model: Any) -> str:
     """SHA-256 (hex) of the model's safetensors files (sorted by name) when loaded from a directory,
     else of its parameters' bytes: the ``modelVersion`` naming exactly these weights."""
     path = Path(str(getattr(model.config, "_name_or_path", "")))
@@ -287,7 +297,7 @@ class Watcher:
 
     def __init__(
         self,
-        model: nn.Module,
+        model: Any,
         publisher: Any,
         policy: SamplingPolicy,
         hooks: Iterable[str] | None = None,
@@ -334,8 +344,14 @@ class Watcher:
         if not self.policy.sample_request():
             return self.model.generate(input_ids, **generate_kwargs)
         self._seeds += 1
-        capture = Capture(self.model, self.hooks, self.policy.positions_policy, self.policy.k,
-                          self.policy.seed ^ 0x5DEECE66D ^ self._seeds, self.at_prompt_end)
+        capture = Capture(
+            self.model,
+            self.hooks,
+            self.policy.positions_policy,
+            self.policy.k,
+            self.policy.seed ^ 0x5DEECE66D ^ self._seeds,
+            self.at_prompt_end,
+        )
         with capture.attach():
             out = self.model.generate(input_ids, **generate_kwargs)
         t0 = time.perf_counter_ns()

@@ -64,7 +64,9 @@ def parse_request(body: Any) -> dict[str, Any]:
         if not p:
             raise Invalid("prompt", "'prompt' is an empty list")
         if not all(isinstance(e, str) for e in p):
-            raise Invalid("prompt", "'prompt' must be a string or a list of strings (token-id prompts are not supported)")
+            raise Invalid(
+                "prompt", "'prompt' must be a string or a list of strings (token-id prompts are not supported)"
+            )
         prompts = list(p)
     else:
         raise Invalid("prompt", "'prompt' must be a string or a list of strings")
@@ -106,8 +108,17 @@ def parse_request(body: Any) -> dict[str, Any]:
     model = body.get("model")
     if model is not None and not isinstance(model, str):
         raise Invalid("model", "'model' must be a string")
-    return dict(model=model, prompts=prompts, max_tokens=max_tokens, temperature=temperature, top_p=top_p,
-                top_k=top_k, seed=seed, stop=stop, echo=bool(body.get("echo")))
+    return dict(
+        model=model,
+        prompts=prompts,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        top_p=top_p,
+        top_k=top_k,
+        seed=seed,
+        stop=stop,
+        echo=bool(body.get("echo")),
+    )
 
 
 class Node:
@@ -154,8 +165,16 @@ class Node:
                 text, finish = text[: min(cuts)], "stop"
             if req["echo"]:
                 text = prompt + text
-            out.append(dict(text=text, index=i, logprobs=None, finish_reason=finish,
-                            prompt_tokens=int(ids.shape[1]), completion_tokens=int(made)))
+            out.append(
+                dict(
+                    text=text,
+                    index=i,
+                    logprobs=None,
+                    finish_reason=finish,
+                    prompt_tokens=int(ids.shape[1]),
+                    completion_tokens=int(made),
+                )
+            )
         return out
 
 
@@ -179,21 +198,35 @@ def handler_for(node: Node) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802
             if self.path == "/v1/models":
-                self._send(200, {"object": "list", "data": [{"id": node.model_id, "object": "model",
-                                                             "owned_by": "latentwatch"}]})
+                self._send(
+                    200,
+                    {"object": "list", "data": [{"id": node.model_id, "object": "model", "owned_by": "latentwatch"}]},
+                )
             elif self.path == "/health":
                 w = node.watcher
                 pub = w.publisher.stats() if w is not None and hasattr(w.publisher, "stats") else None
-                self._send(200, {
-                    "status": "ok", "model": node.model_id, "requests": node.requests,
-                    "sampling": "off" if w is None else repr(w.policy), "hooks": [] if w is None else w.hooks,
-                    "sampled": 0 if w is None else w.sampled, "samples_enqueued": 0 if w is None else w.enqueued,
-                    "samples_published": pub.published if pub else 0, "samples_dropped": pub.dropped if pub else 0,
-                    "samples_failed": pub.failed if pub else 0,
-                })
+                self._send(
+                    200,
+                    {
+                        "status": "ok",
+                        "model": node.model_id,
+                        "requests": node.requests,
+                        "sampling": "off" if w is None else repr(w.policy),
+                        "hooks": [] if w is None else w.hooks,
+                        "sampled": 0 if w is None else w.sampled,
+                        "samples_enqueued": 0 if w is None else w.enqueued,
+                        "samples_published": pub.published if pub else 0,
+                        "samples_dropped": pub.dropped if pub else 0,
+                        "samples_failed": pub.failed if pub else 0,
+                    },
+                )
             else:
-                self._error(404, f"no route {self.path}: POST /v1/completions, GET /v1/models or /health", None,
-                            "invalid_request_error")
+                self._error(
+                    404,
+                    f"no route {self.path}: POST /v1/completions, GET /v1/models or /health",
+                    None,
+                    "invalid_request_error",
+                )
 
         def do_POST(self) -> None:  # noqa: N802
             if self.path != "/v1/completions":
@@ -212,8 +245,13 @@ def handler_for(node: Node) -> type[BaseHTTPRequestHandler]:
                 self._error(400, str(e), e.param, "invalid_request_error")
                 return
             if req["model"] is not None and req["model"] != node.model_id:
-                self._error(404, f"the model '{req['model']}' does not exist; this node serves '{node.model_id}'",
-                            "model", "invalid_request_error", "model_not_found")
+                self._error(
+                    404,
+                    f"the model '{req['model']}' does not exist; this node serves '{node.model_id}'",
+                    "model",
+                    "invalid_request_error",
+                    "model_not_found",
+                )
                 return
             given = self.headers.get("X-Request-Id")
             rid = given if given and SAFE_ID.fullmatch(given) else str(uuid.uuid4())
@@ -230,10 +268,18 @@ def handler_for(node: Node) -> type[BaseHTTPRequestHandler]:
                 return
             pt = sum(c.pop("prompt_tokens") for c in choices)
             ct = sum(c.pop("completion_tokens") for c in choices)
-            self._send(200, {"id": f"cmpl-{rid}", "object": "text_completion", "created": int(time.time()),
-                             "model": node.model_id, "choices": choices,
-                             "usage": {"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct}},
-                       {"X-Request-Id": rid})
+            self._send(
+                200,
+                {
+                    "id": f"cmpl-{rid}",
+                    "object": "text_completion",
+                    "created": int(time.time()),
+                    "model": node.model_id,
+                    "choices": choices,
+                    "usage": {"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct},
+                },
+                {"X-Request-Id": rid},
+            )
 
     return Handler
 
@@ -248,15 +294,23 @@ def main(argv: list[str] | None = None) -> int:
         "LATENTWATCH_TOPIC_PREFIX. Example: python -m latentwatch.node --model /tmp/stories260K-hf "
         "--hooks blocks.1.hook_resid_post --registry http://127.0.0.1:8080 --port 8001",
     )
-    ap.add_argument("--model", required=True, type=Path, help="Hugging Face model directory (config.json, weights, tokenizer)")
+    ap.add_argument(
+        "--model", required=True, type=Path, help="Hugging Face model directory (config.json, weights, tokenizer)"
+    )
     ap.add_argument("--model-id", help="model id in responses and samples (default: the directory name)")
-    ap.add_argument("--hooks", default="blocks.1.hook_resid_post", help="hooks to capture, comma-separated (default: %(default)s)")
-    ap.add_argument("--sample-rate", type=float, default=1.0, help="share of requests sampled, 0 = off (default: %(default)s)")
+    ap.add_argument(
+        "--hooks", default="blocks.1.hook_resid_post", help="hooks to capture, comma-separated (default: %(default)s)"
+    )
+    ap.add_argument(
+        "--sample-rate", type=float, default=1.0, help="share of requests sampled, 0 = off (default: %(default)s)"
+    )
     ap.add_argument("--positions", default="last", help="last, all or random-k (default: %(default)s)")
     ap.add_argument("--k", type=int, default=4, help="positions per request for random-k (default: %(default)s)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the sampling decisions (default: %(default)s)")
     ap.add_argument("--dtype", default="F16", choices=["F16", "BF16", "F32"], help="wire dtype (default: %(default)s)")
-    ap.add_argument("--bootstrap-servers", default=None, help="Kafka (default: $LATENTWATCH_BOOTSTRAP_SERVERS or 127.0.0.1:9092)")
+    ap.add_argument(
+        "--bootstrap-servers", default=None, help="Kafka (default: $LATENTWATCH_BOOTSTRAP_SERVERS or 127.0.0.1:9092)"
+    )
     ap.add_argument("--registry", default=None, help="Apicurio Registry URL (default: $LATENTWATCH_REGISTRY_URL)")
     ap.add_argument("--node-id", default=f"py-{socket.gethostname()}", help="node id in samples (default: %(default)s)")
     ap.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
@@ -283,12 +337,22 @@ def main(argv: list[str] | None = None) -> int:
         if a.bootstrap_servers:
             props["bootstrap.servers"] = a.bootstrap_servers
         publisher = Publisher(props, config.registry_url(a.registry))
-        watcher = Watcher(model, publisher, SamplingPolicy(hooks, a.sample_rate, a.positions, a.k, a.seed), hooks,
-                          model_id=model_id, node_id=a.node_id, dtype=a.dtype)
+        watcher = Watcher(
+            model,
+            publisher,
+            SamplingPolicy(hooks, a.sample_rate, a.positions, a.k, a.seed),
+            hooks,
+            model_id=model_id,
+            node_id=a.node_id,
+            dtype=a.dtype,
+        )
     node = Node(model, tok, model_id, watcher)
     server = ThreadingHTTPServer((a.host, a.port), handler_for(node))
-    print(f"latentwatch python node: {model_id} on http://{a.host}:{server.server_address[1]}"
-          f" (sampling {'off' if watcher is None else repr(watcher.policy)})", flush=True)
+    print(
+        f"latentwatch python node: {model_id} on http://{a.host}:{server.server_address[1]}"
+        f" (sampling {'off' if watcher is None else repr(watcher.policy)})",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import KafkaException, Producer
+from confluent_kafka import Producer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -164,8 +164,9 @@ class Publisher:
             self._producer.poll(0.1)
             self._count("failed")
             self._count("in_flight", -1)
-        except (KafkaException, ValueError, TypeError, KeyError) as e:
-            # Serialization errors (a record that does not fit the schema), registry errors.
+        except Exception as e:  # noqa: BLE001 - the sender thread must outlive any one sample
+            # Serialization errors (a record that does not fit the schema), the registry unreachable
+            # or answering an error, a closed producer.
             LOG.warning("sample %s not sent: %s", sample.get("requestId"), e)
             self._count("failed")
             self._count("in_flight", -1)
