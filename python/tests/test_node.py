@@ -1,4 +1,4 @@
-"""The Python node's HTTP API on a small Llama, as the Java node's: completions, errors, request ids."""
+"""The Python node's HTTP API on stories260K (converted), as the Java node's: completions, errors, request ids."""
 
 from __future__ import annotations
 
@@ -13,9 +13,14 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
+from conftest import REPO  # noqa: E402
+
 from latentwatch import SamplingPolicy  # noqa: E402
+from latentwatch.convert import convert  # noqa: E402
 from latentwatch.hf import Watcher  # noqa: E402
 from latentwatch.node import Invalid, Node, handler_for, parse_request  # noqa: E402
+
+STORIES = REPO.parent / "shared/models/stories260K"
 
 
 class Collect:
@@ -27,36 +32,16 @@ class Collect:
         return True
 
 
-class Tok:
-    """A byte tokenizer (ids 3..258), enough for the API test."""
-
-    eos_token_id = 2
-
-    def __call__(self, text: str, return_tensors: str = "pt"):  # type: ignore[no-untyped-def]
-        class R:
-            input_ids = torch.tensor([[1] + [b + 3 for b in text.encode()]])
-
-        return R()
-
-    def decode(self, ids, skip_special_tokens: bool = True) -> str:  # type: ignore[no-untyped-def]
-        return bytes(int(i) - 3 for i in ids if 3 <= int(i) < 259).decode(errors="replace")
-
-
 @pytest.fixture(scope="module")
-def server():  # type: ignore[no-untyped-def]
-    torch.manual_seed(0)
-    cfg = transformers.LlamaConfig(
-        vocab_size=260,
-        hidden_size=32,
-        intermediate_size=48,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        max_position_embeddings=64,
-    )
-    model = transformers.LlamaForCausalLM(cfg).eval()
+def server(tmp_path_factory):  # type: ignore[no-untyped-def]
+    if not (STORIES / "stories260K.bin").is_file():
+        pytest.skip(f"no stories260K at {STORIES}")
+    hf = convert(STORIES / "stories260K.bin", STORIES / "tok512.bin", tmp_path_factory.mktemp("node") / "hf")
+    model = transformers.AutoModelForCausalLM.from_pretrained(str(hf)).eval()
+    tok = transformers.AutoTokenizer.from_pretrained(str(hf))
     sink = Collect()
     w = Watcher(model, sink, SamplingPolicy(["blocks.1.hook_resid_post"]), model_id="tiny")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(Node(model, Tok(), "tiny", w)))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(Node(model, tok, "tiny", w)))
     t = threading.Thread(target=httpd.serve_forever, daemon=True)
     t.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}", sink
@@ -80,13 +65,16 @@ def call(url: str, body: object, headers: dict[str, str] | None = None) -> tuple
 
 def test_completion_publishes_a_sample_under_the_clients_request_id(server) -> None:  # type: ignore[no-untyped-def]
     url, sink = server
-    status, body, headers = call(url, {"prompt": "hi", "max_tokens": 4, "temperature": 0}, {"X-Request-Id": "abc-1"})
+    status, body, headers = call(
+        url, {"prompt": "Once upon a time", "max_tokens": 4, "temperature": 0}, {"X-Request-Id": "abc-1"}
+    )
     assert status == 200, body
     assert body["object"] == "text_completion" and body["id"] == "cmpl-abc-1" and headers["X-Request-Id"] == "abc-1"
-    assert body["usage"] == {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}
+    assert body["usage"] == {"prompt_tokens": 5, "completion_tokens": 4, "total_tokens": 9}
+    assert body["choices"][0]["text"] == ", there was a"
     assert body["choices"][0]["finish_reason"] == "length"
     s = sink.samples[-1]
-    assert s["requestId"] == "abc-1" and s["activations"][0]["position"] == 5 and len(s["tokenIds"]) == 7
+    assert s["requestId"] == "abc-1" and s["activations"][0]["position"] == 7 and len(s["tokenIds"]) == 9
 
 
 def test_errors_have_openais_shape(server) -> None:  # type: ignore[no-untyped-def]
