@@ -21,7 +21,8 @@ import java.util.Map;
  * cache period hands over a new object, so each cache is cleared when it passes {@value #MAX_SCHEMAS}
  * entries rather than growing for the life of the process. Avro's datum readers and writers are not
  * documented as thread-safe, so each thread has its own cache. The bytes written and the records read
- * are exactly those of the default provider (this class only decides when to build them).
+ * are exactly those of the default provider (this class only decides when to build them), except
+ * that the schema registered is {@link RegisteredSchemas#of the .avsc text} (see {@link #toSchema}).
  */
 public final class CachingAvroDatumProvider<T> implements AvroDatumProvider<T> {
     static final int MAX_SCHEMAS = 64;
@@ -50,8 +51,13 @@ public final class CachingAvroDatumProvider<T> implements AvroDatumProvider<T> {
         return cache;
     }
 
+    /**
+     * The schema registered and written with: the record's schema without the Avro compiler's
+     * Java-only string hints ({@link RegisteredSchemas}), so the registry holds the {@code .avsc} text
+     * that clients in other languages look up.
+     */
     @Override
     public Schema toSchema(T data) {
-        return delegate.toSchema(data);
+        return RegisteredSchemas.of(delegate.toSchema(data));
     }
 }

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 
+import io.apicurio.registry.rest.client.models.ProblemDetails;
 import io.apicurio.registry.serde.Default4ByteIdHandler;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
@@ -31,8 +32,10 @@ import org.apache.kafka.common.serialization.Serializer;
  * <ul>
  *   <li>{@code "embedded"}: the JVM-wide in-memory {@link EmbeddedSchemaRegistry}, for the demo
  *       and unit tests (no server, no network), or</li>
- *   <li>an http(s) URL of an Apicurio Registry 3 server, e.g. {@code http://localhost:8080} (the
- *       core API path {@code /apis/registry/v3} is added when the URL has no {@code /apis/}).</li>
+ *   <li>an http(s) URL of an Apicurio Registry 3 server: its base URL ({@code http://localhost:8080}),
+ *       its core API ({@code …/apis/registry/v3}) or its Confluent-compatible API
+ *       ({@code …/apis/ccompat/v7}, the URL Confluent clients in other languages are given). The serde
+ *       always talks to the core API of that server; the ids are the same through both APIs.</li>
  * </ul>
  *
  * <p>Settings, and why (all in {@link #kafkaConfig()}):
@@ -48,7 +51,10 @@ import org.apache.kafka.common.serialization.Serializer;
  *       artifact;</li>
  *   <li>ids are not put in headers ({@code apicurio.registry.headers.enabled=false}): the bytes
  *       alone carry them;</li>
- *   <li>schemas are registered on first use ({@code auto-register}, {@code FIND_OR_CREATE_VERSION});</li>
+ *   <li>schemas are registered on first use ({@code auto-register}, {@code FIND_OR_CREATE_VERSION}),
+ *       as the {@code .avsc} text ({@link RegisteredSchemas}: without the generated classes'
+ *       {@code avro.java.string} hints), so a client in another language finds the same id for the
+ *       same {@code .avsc};</li>
  *   <li>values are read into the generated classes ({@code use-specific-avro-reader}), the
  *       writer's schema resolved from the registry and the reader's from the class, so Avro
  *       schema evolution applies.</li>
@@ -61,6 +67,7 @@ public final class LatentwatchSerdes {
     /** The environment variable {@link #fromEnvironment()} reads. */
     public static final String REGISTRY_URL_ENV = "LATENTWATCH_REGISTRY_URL";
     private static final String CORE_API_PATH = "/apis/registry/v3";
+    private static final String CCOMPAT_PATH = "/apis/ccompat/";
 
     private final String registryUrl;
     private final Map<String, Object> config;
@@ -99,12 +106,12 @@ public final class LatentwatchSerdes {
         while (url.endsWith("/")) {
             url = url.substring(0, url.length() - 1);
         }
-        if (url.contains("/apis/ccompat/")) {
-            throw new IllegalArgumentException("Schema registry '" + registryUrl
-                    + "' is the Confluent-compatible API; Apicurio's serde needs the server's base URL or its core API "
-                    + "(…" + CORE_API_PATH + ")");
-        }
-        if (!url.contains("/apis/")) {
+        int ccompat = url.indexOf(CCOMPAT_PATH);
+        if (ccompat >= 0) {
+            // The URL every Confluent client is given: same server, same ids (contentIds), so the
+            // serde talks to its core API beside it.
+            url = url.substring(0, ccompat) + CORE_API_PATH;
+        } else if (!url.contains("/apis/")) {
             url = url + CORE_API_PATH;
         }
         c.put(SerdeConfig.REGISTRY_URL, url);
@@ -240,9 +247,29 @@ public final class LatentwatchSerdes {
                 // Apicurio lets lookup and Avro errors through as they are; one exception type,
                 // with the topic and schema id, is easier to dead-letter.
                 throw new SerializationException("Topic " + topic + ": cannot decode a " + type.getSimpleName() + " from "
-                        + describe(data) + ": " + e.getMessage(), e);
+                        + describe(data) + ": " + reason(e, data), e);
             }
             return check(topic, value);
+        }
+
+        /**
+         * What went wrong, in words: the registry client's errors are {@link ProblemDetails} whose
+         * message is "ProblemDetails: null"; a 404 for the id is the common case (a producer
+         * registered its schema in another registry, or the registry lost its in-memory storage).
+         */
+        private static String reason(RuntimeException e, byte[] data) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof ProblemDetails p) {
+                    int status = p.getStatus() != null ? p.getStatus() : p.getResponseStatusCode();
+                    if (status == 404 && WireFormat.isFramed(data)) {
+                        return "schema id " + WireFormat.schemaId(data) + " not found in the schema registry (HTTP 404"
+                                + (p.getDetail() == null ? "" : ": " + p.getDetail()) + "); was it registered in another registry?";
+                    }
+                    return "the schema registry answered HTTP " + status + ": "
+                            + (p.getTitle() == null ? "" : p.getTitle()) + (p.getDetail() == null ? "" : " " + p.getDetail());
+                }
+            }
+            return e.getMessage();
         }
 
         private static String describe(byte[] data) {

@@ -3,6 +3,7 @@ package io.latentwatch.serde;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,6 +31,7 @@ import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.junit.jupiter.api.AfterAll;
@@ -94,7 +97,9 @@ class ApicurioRegistryIT {
             // ...and for the id it finds in the bytes (what a Confluent deserializer fetches).
             JsonNode byId = get("/apis/ccompat/v7/schemas/ids/" + idInBytes);
             Schema writer = new Schema.Parser().parse(byId.get("schema").asText());
-            assertEquals(s.value().getSchema(), writer, name);
+            // The registered text is the .avsc schema (no Java-only "avro.java.string" hints).
+            assertEquals(RegisteredSchemas.text(s.value().getSchema()), writer.toString(), name);
+            assertFalse(byId.get("schema").asText().contains("avro.java.string"), name);
             // A Confluent-style consumer: skip the 5-byte header, decode Avro with that schema.
             var reader = new SpecificDatumReader<>(writer, s.value().getSchema());
             assertEquals(s.value(), reader.read(null, DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null)), name);
@@ -140,6 +145,41 @@ class ApicurioRegistryIT {
             de.close();
         }
         System.out.println("Confluent-style producer: subject " + subject + ", id " + id + " read back");
+    }
+
+    /**
+     * What a Confluent client in another language does with the shipped .avsc text: look its id up
+     * under the subject (POST /subjects/{subject}) and register it (POST .../versions). Both answer
+     * the id the Java serde wrote, and no second version appears.
+     */
+    @Test
+    void aClientLookingUpTheAvscTextFindsTheIdTheJavaSerdeRegistered() throws Exception {
+        String topic = "it.lookup";
+        byte[] bytes = serialize(LatentwatchSerdes.forRegistry(registry.baseUrl + "/apis/ccompat/v7"),
+                new SampleRecords.Sample(topic, HiddenStateSample.class, SampleRecords.hiddenState()));
+        int id = WireFormat.schemaId(bytes);
+        Schema avsc = SchemaFiles.load(Path.of("src/main/avro")).get(HiddenStateSample.SCHEMA$.getFullName());
+        String body = JSON.writeValueAsString(JSON.createObjectNode().put("schema", avsc.toString()));
+        for (String path : List.of("/apis/ccompat/v7/subjects/" + topic + "-value", "/apis/ccompat/v7/subjects/" + topic + "-value/versions")) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(registry.baseUrl + path))
+                    .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), path + " -> " + r.body());
+            assertEquals(id, JSON.readTree(r.body()).get("id").asInt(), path);
+        }
+        assertEquals(1, get("/apis/ccompat/v7/subjects/" + topic + "-value/versions").size(), "one version only");
+    }
+
+    @Test
+    void anUnknownSchemaIdIsReportedAsNotFound() {
+        Deserializer<HiddenStateSample> de = LatentwatchSerdes.forRegistry(registry.baseUrl).deserializer(HiddenStateSample.class);
+        try {
+            var e = assertThrows(SerializationException.class,
+                    () -> de.deserialize("it.unknown", new byte[] {0, 0, 0x0f, 0x12, 0x06, 2, 'a'}));
+            assertTrue(e.getMessage().contains("schema id 987654 not found"), e.getMessage());
+        } finally {
+            de.close();
+        }
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

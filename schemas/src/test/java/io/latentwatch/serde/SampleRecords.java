@@ -66,6 +66,14 @@ final class SampleRecords {
                 .build();
     }
 
+    /** A two-entry map in a fixed order: Map.of's order changes from JVM to JVM, and the shared vectors hold exact bytes. */
+    private static Map<String, Double> ordered(String k1, double v1, String k2, double v2) {
+        Map<String, Double> m = new java.util.LinkedHashMap<>();
+        m.put(k1, v1);
+        m.put(k2, v2);
+        return m;
+    }
+
     static LabeledExample example() {
         return LabeledExample.newBuilder().setPrompt("When Mary and John went to the store, John gave a drink to")
                 .setLabel(ExampleLabel.POSITIVE).setTask("ioi").setSource("unit-test").setModelId("gpt2")
@@ -77,7 +85,7 @@ final class SampleRecords {
                 .setArtifactUri("file:///var/latentwatch/saes/stories260K/blocks.3.hook_resid_post/v3")
                 .setSha256("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
                 .setCreatedMs(T).setDIn(64).setDSae(512).setArchitecture("relu")
-                .setMetrics(Map.of("fvu", 0.12, "l0", 23.5))
+                .setMetrics(ordered("fvu", 0.12, "l0", 23.5))
                 .setBaseline(Map.of("recon_p99", 0.4))
                 .setCircuits(List.of(CircuitSignature.newBuilder().setName("induction")
                         .setHeads(List.of(HeadCode.newBuilder().setLayer(1).setHead(4).setCodes(List.of(17, 93)).setScore(0.91).build()))
