@@ -2,7 +2,7 @@ package io.latentwatch.cli;
 
 import io.latentwatch.monitor.MonitorApp;
 import io.latentwatch.monitor.detect.ActivationNormDetector;
-import io.latentwatch.publisher.KafkaConfig;
+import io.latentwatch.common.KafkaConfig;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
 import picocli.CommandLine.Command;

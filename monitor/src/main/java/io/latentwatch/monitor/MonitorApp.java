@@ -1,7 +1,7 @@
 package io.latentwatch.monitor;
 
 import io.latentwatch.monitor.detect.ActivationNormDetector;
-import io.latentwatch.publisher.KafkaConfig;
+import io.latentwatch.common.KafkaConfig;
 import io.latentwatch.schema.Alert;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.serde.LatentwatchSerdes;

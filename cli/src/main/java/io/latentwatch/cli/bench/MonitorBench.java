@@ -21,7 +21,7 @@ import io.latentwatch.schema.SaeVersion;
 import io.latentwatch.schema.SamplingMetadata;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
-import io.latentwatch.trainer.ArtifactStore;
+import io.latentwatch.common.ArtifactStore;
 import io.latentwatch.trainer.KafkaVersionPublisher;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;

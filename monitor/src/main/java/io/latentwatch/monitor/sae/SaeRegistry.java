@@ -7,7 +7,7 @@ import io.latentwatch.interp.sae.SparseAutoencoder;
 import io.latentwatch.monitor.detect.Watchlist;
 import io.latentwatch.schema.CircuitSignature;
 import io.latentwatch.schema.SaeVersion;
-import io.latentwatch.trainer.ArtifactStore;
+import io.latentwatch.common.ArtifactStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,4 +1,4 @@
-package io.latentwatch.trainer;
+package io.latentwatch.common;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -43,7 +43,7 @@ public final class ArtifactStore {
 
     public Path root() { return root; }
 
-    static String safe(String s) {
+    public static String safe(String s) {
         return s.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
@@ -161,7 +161,7 @@ public final class ArtifactStore {
         Files.move(tmp, dir.resolve("current.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    static void deleteTree(Path p) {
+    public static void deleteTree(Path p) {
         if (p == null || !Files.exists(p)) return;
         try (Stream<Path> s = Files.walk(p)) {
             s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> {
