@@ -299,7 +299,7 @@ public final class DemoCommand implements Callable<Integer> {
                 MonitorApp.Builder mb = MonitorApp.builder(streamsCfg, topics, serdes).normDetector(norm).metricsPort(metricsPort)
                         .sae(mc, Watchlist.empty(), reg -> new ModelRepresentationReader(node, readerLens));
                 if (lens != null) {
-                    mb.lensTrajectory(new LensTrajectoryScorer(Map.of(modelId, m), Map.of(modelId, lens)), MonitorApp.lensDetector(mc));
+                    mb.lensTrajectory(new LensTrajectoryScorer(Map.of(modelId, m), Map.of(modelId, lens)), LensTrajectoryDetector.of(mc));
                 }
                 try (MonitorApp monitor = mb.build()) {
                     monitor.start();

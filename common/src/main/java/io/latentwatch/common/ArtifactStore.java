@@ -96,6 +96,16 @@ public final class ArtifactStore {
         }
     }
 
+    /**
+     * Where a version's files are for a reader of this store: {@code root/<model>/<hook>/<version>} when
+     * that directory exists (the store is mounted at {@code root} here, wherever the writer had it), else
+     * {@code announced}, the URI the version was announced with.
+     */
+    public static URI locate(Path root, String modelId, String hook, String version, URI announced) {
+        Path dir = root.resolve(safe(modelId)).resolve(safe(hook)).resolve(safe(version));
+        return Files.isDirectory(dir) ? dir.toAbsolutePath().toUri() : announced;
+    }
+
     /** Recomputes the artifact's hash; throws {@link CorruptArtifactException} when it differs. */
     public static Path verify(URI uri, String expectedSha256) throws IOException {
         Path dir = Path.of(uri);

@@ -78,18 +78,20 @@ public final class ModelRepresentationReader implements RepresentationReader {
         HookedTransformer m = models.get(alert.getModelId());
         String tl = alert.getAttributes().get("top_latents");
         boolean perHead = isHeadOutput(alert.getHook());
-        if (m == null || tl == null || tl.isEmpty() || alert.getSaeVersion() == null || !(isResidual(alert.getHook()) || perHead)) {
-            LOG.debug("alert {}: nothing to read (model {} loaded: {}, top latents: {}, hook {})", alert.getAlertId(),
-                    alert.getModelId(), m != null, tl, alert.getHook());
-            return new Reading(List.of(), List.of(), null);
+        if (m == null) return Reading.none("no weights of model " + alert.getModelId() + " are loaded in this monitor (loaded: " + models.keySet() + ")");
+        if (tl == null || tl.isEmpty() || alert.getSaeVersion() == null) {
+            return Reading.none("the " + alert.getDetector() + " alert carries no SAE latents to rebuild the representation from");
+        }
+        if (!(isResidual(alert.getHook()) || perHead)) {
+            return Reading.none(alert.getHook() + " is neither a residual-stream state nor a per-head output");
         }
         float[] x = reconstruct(alert, tl);
         if (x == null || x.length != m.config().dModel()) {
-            LOG.info("alert {}: no representation to read ({})", alert.getAlertId(), x == null
-                    ? "SAE version " + alert.getSaeVersion() + " no longer in force" : "width " + x.length + " vs d_model " + m.config().dModel());
-            return new Reading(List.of(), List.of(), null);
+            return Reading.none(x == null ? "SAE version " + alert.getSaeVersion() + " is no longer held by this monitor"
+                    : "the SAE's width " + x.length + " is not the model's d_model " + m.config().dModel());
         }
-        if (perHead) return new Reading(tokens(new LogitLens(m).topK(x, topTokens)), List.of(), null);
+        if (perHead) return new Reading(tokens(new LogitLens(m).topK(x, topTokens)), List.of(), null,
+                List.of("tuned lens and Patchscope: a per-head output is not a residual-stream state"));
         return read(m, alert.getHook(), x);
     }
 
@@ -106,7 +108,9 @@ public final class ModelRepresentationReader implements RepresentationReader {
      */
     public Reading read(HookedTransformer m, String hook, float[] h) {
         Reading r = readAt(m, hook, h);
-        return new Reading(r.logitLens(), tunedLensTokens(m, hook, h), r.patchscopeText());
+        List<TokenProbability> tuned = tunedLensTokens(m, hook, h);
+        return new Reading(r.logitLens(), tuned, r.patchscopeText(),
+                tuned.isEmpty() ? List.of("tuned lens: none configured for " + m.modelId() + " at " + hook) : List.of());
     }
 
     /** Top tokens (with probabilities) of the tuned lens of {@code m} reading {@code h} at {@code hook}; empty without a lens. */
