@@ -1,7 +1,7 @@
 package io.latentwatch.cli;
 
 import io.latentwatch.monitor.audit.AuditVerifier;
-import io.latentwatch.publisher.KafkaConfig;
+import io.latentwatch.common.KafkaConfig;
 import io.latentwatch.schema.Explanation;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;

@@ -7,7 +7,7 @@ import io.latentwatch.cli.demo.CircuitSetup;
 import io.latentwatch.cli.demo.DemoCorpus;
 import io.latentwatch.cli.demo.DemoScore;
 import io.latentwatch.cli.demo.HookedActivationModel;
-import io.latentwatch.cli.demo.ModelRepresentationReader;
+import io.latentwatch.cli.demo.NodeRepresentationSource;
 import io.latentwatch.cli.node.InferenceNode;
 import io.latentwatch.cli.node.ModelLocator;
 import io.latentwatch.cli.node.NodeHttpServer;
@@ -19,6 +19,7 @@ import io.latentwatch.interp.sae.SaeConfig;
 import io.latentwatch.interp.sae.SaeTrainingOptions;
 import io.latentwatch.monitor.MetricsScrape;
 import io.latentwatch.monitor.MonitorApp;
+import io.latentwatch.monitor.explain.ModelRepresentationReader;
 import io.latentwatch.monitor.MonitorConfig;
 import io.latentwatch.interp.lens.ResidualDataset;
 import io.latentwatch.interp.lens.TunedLens;
@@ -29,7 +30,7 @@ import io.latentwatch.monitor.detect.LensTrajectoryScorer;
 import io.latentwatch.monitor.detect.Watchlist;
 import io.latentwatch.publisher.ActivationEncoder;
 import io.latentwatch.publisher.HiddenStatePublisher;
-import io.latentwatch.publisher.KafkaConfig;
+import io.latentwatch.common.KafkaConfig;
 import io.latentwatch.publisher.SamplingPolicy;
 import io.latentwatch.publisher.synthetic.SyntheticTraffic;
 import io.latentwatch.schema.Alert;
@@ -38,7 +39,7 @@ import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.schema.SaeVersion;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
-import io.latentwatch.trainer.ArtifactStore;
+import io.latentwatch.common.ArtifactStore;
 import io.latentwatch.trainer.KafkaVersionPublisher;
 import io.latentwatch.trainer.QualityGates;
 import io.latentwatch.trainer.SaeRefit;
@@ -297,9 +298,10 @@ public final class DemoCommand implements Callable<Integer> {
                 ActivationNormDetector norm = new ActivationNormDetector(50, 4.0, 8.0);
                 TunedLens readerLens = lens;
                 MonitorApp.Builder mb = MonitorApp.builder(streamsCfg, topics, serdes).normDetector(norm).metricsPort(metricsPort)
-                        .sae(mc, Watchlist.empty(), reg -> new ModelRepresentationReader(node, readerLens));
+                        .sae(mc, Watchlist.empty(), reg -> new ModelRepresentationReader(new NodeRepresentationSource(node),
+                                readerLens == null ? Map.of() : Map.of(modelId, readerLens), 5, 4));
                 if (lens != null) {
-                    mb.lensTrajectory(new LensTrajectoryScorer(Map.of(modelId, m), Map.of(modelId, lens)), MonitorApp.lensDetector(mc));
+                    mb.lensTrajectory(new LensTrajectoryScorer(Map.of(modelId, m), Map.of(modelId, lens)), LensTrajectoryDetector.of(mc));
                 }
                 try (MonitorApp monitor = mb.build()) {
                     monitor.start();

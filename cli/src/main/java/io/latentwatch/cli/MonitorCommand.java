@@ -1,18 +1,14 @@
 package io.latentwatch.cli;
 
+import io.latentwatch.cli.node.InferenceNode;
 import io.latentwatch.monitor.MonitorApp;
-import io.latentwatch.monitor.detect.ActivationNormDetector;
-import io.latentwatch.publisher.KafkaConfig;
-import io.latentwatch.serde.LatentwatchSerdes;
-import io.latentwatch.serde.Topics;
+import io.latentwatch.monitor.MonitorConfig;
+import io.latentwatch.monitor.MonitorService;
+import io.latentwatch.monitor.health.StreamsHealth;
+import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import io.latentwatch.cli.node.InferenceNode;
-import io.latentwatch.interp.model.HookedTransformer;
-import io.latentwatch.monitor.MonitorConfig;
-
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,111 +17,159 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** Runs the monitor against an existing Kafka cluster until interrupted. */
-@Command(name = "monitor", mixinStandardHelpOptions = true,
-        description = {"Runs the latentwatch monitor (a Kafka Streams application, exactly-once) against a Kafka cluster "
-                + "until Ctrl-C: validates hidden states from the hidden-states topic, dead-letters malformed ones, "
-                + "raises activation-norm alerts and serves Prometheus metrics on /metrics.",
-                "With --lens-trajectory and one --model per served model, also runs the lens-trajectory detector: "
-                        + "KL(final logit lens || tuned lens of an earlier residual layer) on samples carrying both residuals "
-                        + "(e.g. a node sampling blocks.0.hook_resid_post,blocks.1.hook_resid_post on zoo-small), against a warm-up "
-                        + "baseline kept in a changelogged state store. Thresholds: LATENTWATCH_MONITOR_LENS_WARMUP_SAMPLES, "
-                        + "LATENTWATCH_MONITOR_LENS_QUANTILE, LATENTWATCH_MONITOR_LENS_MARGIN.",
-                "Any Kafka Streams property can be set with LATENTWATCH_KAFKA_<PROPERTY> (e.g. "
-                        + "LATENTWATCH_KAFKA_NUM_STREAM_THREADS=2).",
-                "Example: latentwatch monitor --lens-trajectory --model models/zoo-small "
-                        + "--tuned-lens zoo-small=docs/reports/lens/zoo-small/tuned"})
+/** Runs the whole monitor, configured by a properties file, the environment and these flags, until stopped. */
+@Command(name = "monitor", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 130,
+        description = {"Runs the latentwatch monitor (a Kafka Streams application, exactly-once) until SIGTERM or Ctrl-C: "
+                + "validates hidden states, dead-letters malformed ones, projects them through the SAE versions announced on the "
+                + "compacted sae-versions topic (files from the artifact store), runs every detector (recon error, rare latent, "
+                + "drift, watchlist, circuit, activation norm, and the lens trajectory with --lens-trajectory), writes hash-chained "
+                + "explanations (read with the --model checkpoints: logit lens, tuned lens, token-identity Patchscope; without a "
+                + "model from the SAE's latent labels, saying which readings are missing), answers queries across instances and "
+                + "serves /metrics, /health/live and /health/ready.",
+                "If Kafka Streams dies for good (a dead global or stream thread) the process exits with status 70, so that its "
+                        + "supervisor restarts it.",
+                "Configuration, lowest precedence first: defaults, --config FILE, environment, flags. In the file, monitor.* keys are "
+                        + "latentwatch's (below); every other key is a Kafka Streams property (bootstrap.servers, application.server, "
+                        + "state.dir, num.stream.threads, ...), overridable with LATENTWATCH_KAFKA_<PROPERTY> "
+                        + "(e.g. LATENTWATCH_KAFKA_NUM_STREAM_THREADS=2).",
+                "Example: latentwatch monitor --config monitor.properties --state-dir /var/lib/latentwatch/monitor "
+                        + "--model stories260K=../shared/models/stories260K/stories260K.bin "
+                        + "--tokenizer stories260K=../shared/models/stories260K/tok512.bin"},
+        footerHeading = "%nmonitor.* settings (in the --config file, or as LATENTWATCH_MONITOR_... environment variables):%n",
+        footer = "${sys:" + MonitorCommand.SETTINGS_PROPERTY + "}")
 public final class MonitorCommand implements Callable<Integer> {
-    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: $LATENTWATCH_BOOTSTRAP_SERVERS or ${DEFAULT-VALUE}).",
-            defaultValue = "localhost:9092")
+    static final String SETTINGS_PROPERTY = "latentwatch.monitor.settings-help";
+
+    static {
+        // The footer of --help lists every monitor.* key from MonitorConfig itself, so help and code cannot drift.
+        System.setProperty(SETTINGS_PROPERTY, MonitorConfig.describeSettings());
+    }
+
+    /** Exit status when Kafka Streams died (EX_SOFTWARE). */
+    public static final int EXIT_STREAMS_DEAD = 70;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with monitor.* settings and Kafka Streams properties.")
+    Path config;
+
+    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (bootstrap.servers; also $LATENTWATCH_BOOTSTRAP_SERVERS; "
+            + "default localhost:9092).")
     String bootstrap;
 
-    @Option(names = "--registry", description = "Schema registry: an Apicurio Registry URL, or 'embedded' (in-process; only "
-            + "useful when producers run in this JVM). Default: $LATENTWATCH_REGISTRY_URL or ${DEFAULT-VALUE}.",
-            defaultValue = "http://localhost:8080")
+    @Option(names = "--registry", description = "Schema registry: an Apicurio Registry URL, or 'embedded' (in-process; only useful when "
+            + "producers run in this JVM). Same as monitor.registry.url; also $LATENTWATCH_REGISTRY_URL; default http://localhost:8080.")
     String registry;
 
-    @Option(names = "--metrics-port", description = "Port of the Prometheus /metrics endpoint (0 = any free port). Default: ${DEFAULT-VALUE}.",
-            defaultValue = "9400")
-    int metricsPort;
-
-    @Option(names = "--state-dir", description = "Kafka Streams state directory (default: a directory under the system temp dir).")
+    @Option(names = "--state-dir", description = "Kafka Streams state directory (state.dir; also $" + MonitorService.STATE_DIR_ENV
+            + "; default ~/.latentwatch/monitor-state). Keep it on a persistent volume: restores then read only the changelog's tail.")
     Path stateDir;
 
-    @Option(names = "--warmup", description = "Observations per (model, hook) before the activation-norm detector scores. Default: ${DEFAULT-VALUE}.",
-            defaultValue = "50")
-    long warmup;
+    @Option(names = "--artifacts-dir", description = "The trainer's artifact store as mounted here (monitor.artifacts.dir): SAE files are "
+            + "read from DIR/<model>/<hook>/<version>, else from the URI each version was announced with.")
+    Path artifactsDir;
 
-    @Option(names = "--threshold", description = "|z| above which the activation-norm detector alerts (WARNING). Default: ${DEFAULT-VALUE}.",
-            defaultValue = "4.0")
-    double threshold;
+    @Option(names = "--metrics-port", description = "Port of /metrics and /health/* (monitor.metrics.port; 0 = any free port; default 9400).")
+    Integer metricsPort;
 
-    @Option(names = "--critical-threshold", description = "|z| above which an alert is CRITICAL. Default: ${DEFAULT-VALUE}.",
-            defaultValue = "8.0")
-    double critical;
+    @Option(names = "--http-port", description = "Port of the query endpoints /latents, /alerts, /sae-versions (monitor.http.port; "
+            + "-1 = off, the default).")
+    Integer httpPort;
+
+    @Option(names = "--application-server", paramLabel = "HOST:PORT", description = "Address other instances reach this one's query "
+            + "endpoints at (application.server; default monitor.http.host:port).")
+    String applicationServer;
+
+    @Option(names = "--watchlist", paramLabel = "FILE", description = "JSON watchlist of latents (monitor.watchlist.file).")
+    Path watchlist;
+
+    @Option(names = "--warmup", description = "Observations per (model, hook) before the activation-norm detector scores "
+            + "(monitor.norm.warmup.samples; default 50).")
+    Long warmup;
+
+    @Option(names = "--threshold", description = "|z| above which the activation-norm detector alerts (monitor.norm.threshold; default 4).")
+    Double threshold;
+
+    @Option(names = "--critical-threshold", description = "|z| above which an alert is CRITICAL (monitor.norm.critical; default 8).")
+    Double critical;
+
+    @Option(names = "--model", paramLabel = "[ID=]PATH",
+            description = "A checkpoint the nodes serve (monitor.model.ID; repeatable): explanations read alerts with it, and the "
+                    + "lens trajectory runs on it. ID is the model id the nodes publish (default: the file or directory name, as "
+                    + "`latentwatch node` names it).")
+    List<String> models = new ArrayList<>();
+
+    @Option(names = "--tokenizer", paramLabel = "ID=FILE",
+            description = "Tokenizer of a llama2.c checkpoint ID when it is not beside it under the default name (monitor.tokenizer.ID).")
+    Map<String, Path> tokenizers = new LinkedHashMap<>();
+
+    @Option(names = "--tuned-lens", paramLabel = "ID=DIR",
+            description = "Tuned lens of model ID (a directory from `latentwatch lens train`); repeatable. Same as "
+                    + "monitor.tuned-lens.dir.ID. A model without one is read with the logit lens.")
+    Map<String, Path> tunedLenses = new LinkedHashMap<>();
+
+    @Option(names = "--lens-trajectory", description = "Run the lens-trajectory detector on the --model checkpoints (monitor.lens.trajectory).")
+    boolean lensTrajectory;
 
     @Option(names = {"-v", "--verbose"}, description = "Log Kafka's own INFO messages.")
     boolean verbose;
 
-    @Option(names = "--lens-trajectory", description = "Run the lens-trajectory detector on the models given with --model.")
-    boolean lensTrajectory;
-
-    @Option(names = "--model", paramLabel = "[ID=]PATH",
-            description = "A checkpoint the nodes serve, for --lens-trajectory (repeatable). ID is the model id the nodes publish "
-                    + "(default: the file or directory name, as `latentwatch node` names it).")
-    List<String> models = new ArrayList<>();
-
-    @Option(names = "--tuned-lens", paramLabel = "ID=DIR",
-            description = "Tuned lens of model ID (a directory from `latentwatch lens train`: config.json + tuned_lens.safetensors); "
-                    + "repeatable. Same as monitor.tuned-lens.dir.ID. A model without one is read with the logit lens.")
-    Map<String, Path> tunedLenses = new LinkedHashMap<>();
+    Map<String, String> flags() {
+        Map<String, String> f = new LinkedHashMap<>();
+        if (bootstrap != null) f.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        if (stateDir != null) f.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        if (applicationServer != null) f.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
+        if (registry != null) f.put(MonitorConfig.REGISTRY_URL, registry);
+        if (artifactsDir != null) f.put(MonitorConfig.ARTIFACTS_DIR, artifactsDir.toString());
+        if (metricsPort != null) f.put(MonitorConfig.METRICS_PORT, metricsPort.toString());
+        if (httpPort != null) f.put(MonitorConfig.HTTP_PORT, httpPort.toString());
+        if (watchlist != null) f.put(MonitorConfig.WATCHLIST_FILE, watchlist.toString());
+        if (warmup != null) f.put(MonitorConfig.NORM_WARMUP, warmup.toString());
+        if (threshold != null) f.put(MonitorConfig.NORM_THRESHOLD, threshold.toString());
+        if (critical != null) f.put(MonitorConfig.NORM_CRITICAL, critical.toString());
+        if (lensTrajectory) f.put(MonitorConfig.LENS_TRAJECTORY, "true");
+        for (String spec : models) {
+            int eq = spec.indexOf('=');
+            Path p = Path.of(eq > 0 ? spec.substring(eq + 1) : spec);
+            f.put(MonitorConfig.MODEL_PREFIX + (eq > 0 ? spec.substring(0, eq) : InferenceNode.modelIdOf(p)), p.toString());
+        }
+        tunedLenses.forEach((id, d) -> f.put(MonitorConfig.TUNED_LENS_DIR_PREFIX + id, d.toString()));
+        tokenizers.forEach((id, t) -> f.put(MonitorConfig.TOKENIZER_PREFIX + id, t.toString()));
+        return f;
+    }
 
     @Override
     public Integer call() throws Exception {
-        Path dir = stateDir != null ? stateDir : Files.createTempDirectory("latentwatch-monitor-");
-        var config = KafkaConfig.withEnvironment(MonitorApp.streamsDefaults(KafkaConfig.bootstrapServers(bootstrap), dir));
-        LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry(KafkaConfig.registry(registry));
-        Topics topics = Topics.fromEnvironment();
+        Map<String, String> file = config == null ? Map.of() : MonitorService.readProperties(config);
+        MonitorService.Settings settings = MonitorService.settings(file, System.getenv(), flags());
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
-        // On Ctrl-C the hook wakes the main thread and waits for it to close Kafka Streams cleanly.
+        int[] exit = {0};
+        // SIGTERM / Ctrl-C: the hook wakes the main thread and waits for it to close Kafka Streams cleanly
+        // (at most monitor.shutdown.grace.ms).
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stop.countDown();
             try { closed.await(); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
-        }));
-        Map<String, HookedTransformer> loaded = new LinkedHashMap<>();
-        try {
-            MonitorApp.Builder b = MonitorApp.builder(config, topics, serdes)
-                    .normDetector(new ActivationNormDetector(warmup, threshold, critical)).metricsPort(metricsPort);
-            String lens = "";
-            if (lensTrajectory) {
-                if (models.isEmpty()) throw new IllegalArgumentException("--lens-trajectory needs at least one --model");
-                Map<String, String> props = new LinkedHashMap<>();
-                tunedLenses.forEach((id, d) -> props.put(MonitorConfig.TUNED_LENS_DIR_PREFIX + id, d.toString()));
-                MonitorConfig mc = MonitorConfig.of(props);
-                for (String spec : models) {
-                    int eq = spec.indexOf('=');
-                    Path p = Path.of(eq > 0 ? spec.substring(eq + 1) : spec);
-                    String id = eq > 0 ? spec.substring(0, eq) : InferenceNode.modelIdOf(p);
-                    loaded.put(id, LensCliSupport.load(p, null));
-                }
-                b.lensTrajectory(loaded, mc);
-                Map<String, Path> dirs = mc.tunedLensDirs();
-                lens = "; lens trajectory on " + loaded.keySet().stream().map(id -> id + (dirs.containsKey(id) ? " (tuned lens)" : " (logit lens)")).toList()
-                        + String.format(java.util.Locale.ROOT, ", warm-up %d, q %s x %s", mc.integer(MonitorConfig.LENS_WARMUP),
-                        mc.str(MonitorConfig.LENS_QUANTILE), mc.str(MonitorConfig.LENS_MARGIN));
-            } else if (!models.isEmpty() || !tunedLenses.isEmpty()) {
-                throw new IllegalArgumentException("--model and --tuned-lens are for --lens-trajectory");
-            }
-            try (MonitorApp app = b.build()) {
-                app.start();
-                System.out.printf("latentwatch monitor: %s -> %s, %s; metrics on http://127.0.0.1:%d/metrics%s; Ctrl-C to stop%n",
-                        topics.hiddenStates(), topics.alerts(), topics.dlq(), app.metricsPort(), lens);
-                stop.await();
-            }
+        }, "latentwatch-shutdown"));
+        try (MonitorService service = MonitorService.create(settings, (StreamsHealth h) -> {
+            System.err.println("latentwatch monitor: Kafka Streams is " + h.state() + " (" + h.reason() + "); exiting with status "
+                    + EXIT_STREAMS_DEAD + " so that the supervisor restarts the monitor");
+            exit[0] = EXIT_STREAMS_DEAD;
+            stop.countDown();
+        })) {
+            MonitorApp app = service.start().app();
+            var t = settings.topics();
+            System.out.printf("latentwatch monitor: %s -> %s, %s, %s; SAE versions from %s; models %s; metrics and health on "
+                            + "http://127.0.0.1:%d/metrics%s; state in %s; SIGTERM or Ctrl-C to stop%n",
+                    t.hiddenStates(), t.alerts(), t.explanations(), t.dlq(), t.saeVersions(),
+                    service.models().isEmpty() ? "none (explanations from SAE latent labels only)" : service.models(),
+                    app.metricsPort(), app.httpPort() < 0 ? "" : "; queries on port " + app.httpPort(),
+                    settings.streams().get(StreamsConfig.STATE_DIR_CONFIG));
+            stop.await();
         } finally {
             closed.countDown();
-            loaded.values().forEach(HookedTransformer::close);
+        }
+        if (exit[0] != 0) {
+            // Runtime.exit from here would wait on the shutdown hook, which waits on nothing now: safe.
+            System.exit(exit[0]);
         }
         return 0;
     }

@@ -6,7 +6,7 @@ import io.latentwatch.cli.node.NodeHttpServer;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.publisher.ActivationEncoder;
 import io.latentwatch.publisher.HiddenStatePublisher;
-import io.latentwatch.publisher.KafkaConfig;
+import io.latentwatch.common.KafkaConfig;
 import io.latentwatch.publisher.SamplingPolicy;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.serde.LatentwatchSerdes;

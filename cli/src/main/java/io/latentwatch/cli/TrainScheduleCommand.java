@@ -1,7 +1,7 @@
 package io.latentwatch.cli;
 
 import io.latentwatch.interp.sae.SaeConfig;
-import io.latentwatch.publisher.KafkaConfig;
+import io.latentwatch.common.KafkaConfig;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.schema.LabeledExample;
 import io.latentwatch.serde.LatentwatchSerdes;
@@ -9,7 +9,7 @@ import io.latentwatch.serde.Topics;
 import io.latentwatch.trainer.ActivationModel;
 import io.latentwatch.trainer.ActivationModelProvider;
 import io.latentwatch.trainer.ActivationSource;
-import io.latentwatch.trainer.ArtifactStore;
+import io.latentwatch.common.ArtifactStore;
 import io.latentwatch.trainer.ExamplesTopicSource;
 import io.latentwatch.trainer.HiddenStatesTopicSource;
 import io.latentwatch.trainer.KafkaVersionPublisher;

@@ -6,7 +6,7 @@ import io.latentwatch.schema.LabeledExample;
 import io.latentwatch.schema.SaeVersion;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
-import io.latentwatch.trainer.ArtifactStore;
+import io.latentwatch.common.ArtifactStore;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -33,6 +33,9 @@ import java.util.concurrent.Future;
  * waiting explanation whose reading was lost with the old process is forwarded as "failed".
  */
 final class ExplainProcessor implements Processor<String, Alert, String, Explanation> {
+    /** What an explanation says when the monitor was given no model at all. */
+    static final List<String> NO_MODEL = List.of("logit lens, tuned lens and Patchscope need the model's weights, "
+            + "and this monitor was started without a model (monitor.model.<id>)");
     private final SaeRegistry registry;
     private final ExplanationWorker worker;
     private final MonitorMetrics metrics;
@@ -64,7 +67,9 @@ final class ExplainProcessor implements Processor<String, Alert, String, Explana
         Explanation e = base(a);
         if (worker == null) {
             e.setPatchscopeStatus("not-requested");
-            forward(a, e, record.timestamp());
+            e.setText(ExplanationText.of(a, e, NO_MODEL));
+            context.forward(new Record<>(a.getAlertId(), e, record.timestamp()));
+            metrics.explanation(e.getPatchscopeStatus());
             return;
         }
         Future<RepresentationReader.Reading> f = worker.submit(a);
@@ -86,6 +91,7 @@ final class ExplainProcessor implements Processor<String, Alert, String, Explana
         long now = context.currentSystemTimeMs();
         for (KeyValue<String, Explanation> kv : all) {
             Explanation e = kv.value;
+            List<String> notRead = List.of();
             Future<RepresentationReader.Reading> f = inFlight.get(kv.key);
             Alert a = alerts.get(kv.key);
             if (f == null) {
@@ -101,8 +107,10 @@ final class ExplainProcessor implements Processor<String, Alert, String, Explana
                     e.setTunedLensTokens(r.tunedLens());
                     e.setPatchscopeText(r.patchscopeText());
                     e.setPatchscopeStatus(r.patchscopeText() == null ? "not-requested" : "done");
+                    notRead = r.notRead();
                 } catch (Exception ex) {
                     e.setPatchscopeStatus("failed");
+                    notRead = List.of("the model reading failed (" + ex.getClass().getSimpleName() + ")");
                 }
             } else if (now - e.getTimestampMs().toEpochMilli() > timeoutMs) {
                 f.cancel(true);
@@ -110,7 +118,7 @@ final class ExplainProcessor implements Processor<String, Alert, String, Explana
             } else {
                 continue;
             }
-            if (a != null) e.setText(ExplanationText.of(a, e));
+            if (a != null) e.setText(ExplanationText.of(a, e, notRead));
             forwardStored(kv.key, e, now);
         }
     }

@@ -1,30 +1,55 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.common.KafkaConfig;
+import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.monitor.detect.ActivationNormDetector;
-import io.latentwatch.publisher.KafkaConfig;
+import io.latentwatch.monitor.detect.LensTrajectoryDetector;
+import io.latentwatch.monitor.detect.LensTrajectoryScorer;
+import io.latentwatch.monitor.detect.Watchlist;
+import io.latentwatch.monitor.explain.ExplanationWorker;
+import io.latentwatch.monitor.explain.RepresentationReader;
+import io.latentwatch.monitor.health.HealthHandler;
+import io.latentwatch.monitor.health.KafkaClientMetrics;
+import io.latentwatch.monitor.health.StreamsHealth;
+import io.latentwatch.monitor.http.MonitorHttp;
+import io.latentwatch.monitor.sae.SaeRegistry;
 import io.latentwatch.schema.Alert;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The monitor as a running application: {@link MonitorTopology} on {@link KafkaStreams} with
  * exactly-once processing (v2: one transaction per task commit spans the consumed offsets, the
- * state-store changelog and the alerts/DLQ records), plus the Prometheus {@code /metrics} endpoint.
+ * state-store changelog and the alerts/DLQ records), plus one HTTP port for Prometheus
+ * ({@code /metrics}: latentwatch's own, Kafka's client metrics and the JVM's) and the supervisor's
+ * probes ({@code /health/live}, {@code /health/ready}). Built one way, with {@link #builder}.
  */
 public final class MonitorApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MonitorApp.class);
@@ -33,34 +58,10 @@ public final class MonitorApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final MonitorMetrics metrics;
     private final HTTPServer metricsServer;
-    private final io.latentwatch.monitor.sae.SaeRegistry registry;
-    private final io.latentwatch.monitor.explain.ExplanationWorker worker;
-    private final io.latentwatch.monitor.http.MonitorHttp http;
-
-    private static int freePort() {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** The port of the query endpoints, or -1. */
-    public int httpPort() { return http == null ? -1 : http.port(); }
-
-    /** Partitions of an existing topic, asked of the cluster (the explanation chain needs the exact count). */
-    static int partitionsOf(Map<String, Object> streamsConfig, String topic) {
-        Map<String, Object> adminCfg = new LinkedHashMap<>();
-        adminCfg.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                streamsConfig.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminCfg)) {
-            return admin.describeTopics(java.util.List.of(topic)).allTopicNames().get(30, java.util.concurrent.TimeUnit.SECONDS)
-                    .get(topic).partitions().size();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read the partition count of " + topic + " (create it first, or set "
-                    + MonitorConfig.EXPLANATIONS_PARTITIONS + "): " + e.getMessage(), e);
-        }
-    }
+    private final SaeRegistry registry;
+    private final ExplanationWorker worker;
+    private final MonitorHttp http;
+    private volatile boolean closing;
 
     /** Streams properties latentwatch uses, before environment overrides. */
     public static Map<String, Object> streamsDefaults(String bootstrapServers, Path stateDir) {
@@ -74,63 +75,14 @@ public final class MonitorApp implements AutoCloseable {
     }
 
     /**
-     * @param streamsConfig Kafka Streams properties (see {@link #streamsDefaults}; pass them through
-     *                      {@link KafkaConfig#withEnvironment} to honour environment overrides)
-     * @param metricsPort   port of the /metrics endpoint: 0 for any free port, negative for none
-     */
-    public MonitorApp(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
-                      ActivationNormDetector detector, int metricsPort) {
-        this(streamsConfig, topics, serdes, detector, metricsPort, null, null, (io.latentwatch.monitor.explain.RepresentationReader) null);
-
-    }
-
-    /** The full monitor with model readings from {@code reader} (null: explanations without model readings). */
-    public MonitorApp(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
-                      ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
-                      io.latentwatch.monitor.detect.Watchlist watchlist, io.latentwatch.monitor.explain.RepresentationReader reader) {
-        this(streamsConfig, topics, serdes, detector, metricsPort, monitorConfig, watchlist,
-                reader == null ? null
-                        : (java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader>) r -> reader, null, null);
-    }
-
-    /**
-     * The full monitor with a reader that needs the monitor's SAE registry (e.g. to reconstruct the
-     * flagged representation from the alert's latents): {@code reg -> new ModelRepresentationReader(models, reg, 5, 4)}.
-     */
-    public static MonitorApp withReaderFactory(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
-                                               ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
-                                               io.latentwatch.monitor.detect.Watchlist watchlist,
-                                               java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory) {
-        return new MonitorApp(streamsConfig, topics, serdes, detector, metricsPort, monitorConfig, watchlist, readerFactory, null, null);
-    }
-
-    /**
-     * As {@link #withReaderFactory}, plus the lens-trajectory detector on the models of {@code lensScorer}
-     * (thresholds from {@code monitor.lens.*} in {@code monitorConfig}, defaults when it is null).
-     */
-    public static MonitorApp withLensTrajectory(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
-                                                ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
-                                                io.latentwatch.monitor.detect.Watchlist watchlist,
-                                                java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory,
-                                                io.latentwatch.monitor.detect.LensTrajectoryScorer lensScorer) {
-        MonitorConfig lc = monitorConfig == null ? MonitorConfig.defaults() : monitorConfig;
-        return new MonitorApp(streamsConfig, topics, serdes, detector, metricsPort, monitorConfig, watchlist, readerFactory,
-                java.util.Objects.requireNonNull(lensScorer, "lensScorer"), lensDetector(lc));
-    }
-
-    /** The lens-trajectory detector with the {@code monitor.lens.*} settings of {@code c}. */
-    public static io.latentwatch.monitor.detect.LensTrajectoryDetector lensDetector(MonitorConfig c) {
-        return new io.latentwatch.monitor.detect.LensTrajectoryDetector(
-                c.integer(MonitorConfig.LENS_WARMUP), c.dbl(MonitorConfig.LENS_QUANTILE), c.dbl(MonitorConfig.LENS_MARGIN));
-    }
-
-    /**
-     * A builder for the monitor's options:
+     * The monitor's builder:
      * <pre>{@code
      * MonitorApp app = MonitorApp.builder(streamsProps, topics, serdes)
      *         .normDetector(new ActivationNormDetector(50, 4, 8)).metricsPort(9400)
      *         .sae(cfg, watchlist, reg -> ModelRepresentationReader.withTunedLenses(models, cfg.tunedLensDirs(), reg, 5, 4))
+     *         .artifactsDir(storeRoot)              // where the trainer's artifact store is mounted here
      *         .lensTrajectory(models, cfg)          // tuned lens per model from monitor.tuned-lens.dir.<model>
+     *         .onFatal(h -> System.exit(70))        // a dead global or stream thread: let the supervisor restart us
      *         .build().start();
      * }</pre>
      * Without {@link Builder#sae} the monitor is the walking skeleton (validation, dead letters, activation norm),
@@ -147,105 +99,100 @@ public final class MonitorApp implements AutoCloseable {
         private ActivationNormDetector normDetector = new ActivationNormDetector(50, 4.0, 8.0);
         private int metricsPort = -1;
         private MonitorConfig saeConfig;
-        private io.latentwatch.monitor.detect.Watchlist watchlist;
-        private java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory;
-        private io.latentwatch.monitor.detect.LensTrajectoryScorer lensScorer;
-        private io.latentwatch.monitor.detect.LensTrajectoryDetector lensDetector;
+        private Watchlist watchlist;
+        private Function<SaeRegistry, RepresentationReader> readerFactory;
+        private Path artifactsDir;
+        private LensTrajectoryScorer lensScorer;
+        private LensTrajectoryDetector lensDetector;
+        private Consumer<StreamsHealth> onFatal = h -> { };
 
         private Builder(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes) {
-            this.streamsConfig = java.util.Objects.requireNonNull(streamsConfig, "streamsConfig");
-            this.topics = java.util.Objects.requireNonNull(topics, "topics");
-            this.serdes = java.util.Objects.requireNonNull(serdes, "serdes");
+            this.streamsConfig = Objects.requireNonNull(streamsConfig, "streamsConfig");
+            this.topics = Objects.requireNonNull(topics, "topics");
+            this.serdes = Objects.requireNonNull(serdes, "serdes");
         }
 
         /** The activation-norm detector (default: warm-up 50, |z| 4 / 8). */
-        public Builder normDetector(ActivationNormDetector d) { this.normDetector = java.util.Objects.requireNonNull(d); return this; }
+        public Builder normDetector(ActivationNormDetector d) { this.normDetector = Objects.requireNonNull(d); return this; }
 
-        /** Port of /metrics: 0 for any free port, negative (the default) for none. */
+        /** Port of /metrics and /health/*: 0 for any free port, negative (the default) for none. */
         public Builder metricsPort(int port) { this.metricsPort = port; return this; }
 
         /**
          * Turns on the SAE half (projection, SAE detectors, circuits, explanations) with {@code config};
          * {@code readerFactory} may be null (explanations without model readings).
          */
-        public Builder sae(MonitorConfig config, io.latentwatch.monitor.detect.Watchlist watchlist,
-                           java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory) {
-            this.saeConfig = java.util.Objects.requireNonNull(config, "config");
+        public Builder sae(MonitorConfig config, Watchlist watchlist, Function<SaeRegistry, RepresentationReader> readerFactory) {
+            this.saeConfig = Objects.requireNonNull(config, "config");
             this.watchlist = watchlist;
             this.readerFactory = readerFactory;
             return this;
         }
+
+        /** The artifact store as mounted on this host (see {@link SaeRegistry#SaeRegistry(Watchlist, Path)}); null: announced URIs. */
+        public Builder artifactsDir(Path dir) { this.artifactsDir = dir; return this; }
 
         /**
          * Turns on the lens-trajectory detector on {@code models} (model id -> loaded model, the ids the nodes publish),
          * with the tuned lens of each model named by {@code monitor.tuned-lens.dir.<modelId>} in {@code config} (a model
          * without one is read with the logit lens) and the {@code monitor.lens.*} thresholds of {@code config}.
          *
-         * @throws java.io.IOException when a configured tuned lens cannot be read or does not fit its model
+         * @throws IOException when a configured tuned lens cannot be read or does not fit its model
          */
-        public Builder lensTrajectory(Map<String, io.latentwatch.interp.model.HookedTransformer> models, MonitorConfig config) throws IOException {
-            return lensTrajectory(new io.latentwatch.monitor.detect.LensTrajectoryScorer(models,
-                    io.latentwatch.monitor.detect.LensTrajectoryScorer.loadLenses(models, config.tunedLensDirs())), lensDetector(config));
+        public Builder lensTrajectory(Map<String, HookedTransformer> models, MonitorConfig config) throws IOException {
+            return lensTrajectory(new LensTrajectoryScorer(models, LensTrajectoryScorer.loadLenses(models, config.tunedLensDirs())),
+                    LensTrajectoryDetector.of(config));
         }
 
         /** Turns on the lens-trajectory detector with lenses already loaded (see {@link #lensTrajectory(Map, MonitorConfig)}). */
-        public Builder lensTrajectory(io.latentwatch.monitor.detect.LensTrajectoryScorer scorer, io.latentwatch.monitor.detect.LensTrajectoryDetector detector) {
-            this.lensScorer = java.util.Objects.requireNonNull(scorer, "scorer");
-            this.lensDetector = java.util.Objects.requireNonNull(detector, "detector");
+        public Builder lensTrajectory(LensTrajectoryScorer scorer, LensTrajectoryDetector detector) {
+            this.lensScorer = Objects.requireNonNull(scorer, "scorer");
+            this.lensDetector = Objects.requireNonNull(detector, "detector");
             return this;
         }
 
-        public MonitorApp build() {
-            return new MonitorApp(streamsConfig, topics, serdes, normDetector, metricsPort, saeConfig, watchlist, readerFactory,
-                    lensScorer, lensDetector);
-        }
+        /**
+         * Called once, from a thread of its own, when Kafka Streams reaches a state it never leaves without a
+         * restart (a dead global thread, or no stream thread left): a service exits non-zero here so that its
+         * supervisor restarts it. Default: nothing (the health endpoints still say not live).
+         */
+        public Builder onFatal(Consumer<StreamsHealth> onFatal) { this.onFatal = Objects.requireNonNull(onFatal); return this; }
+
+        public MonitorApp build() { return new MonitorApp(this); }
     }
 
-    /**
-     * The full monitor: the walking skeleton plus SAE projection, detectors and hash-chained
-     * explanations, configured by {@code monitorConfig}.
-     *
-     * @param readerFactory model readings for explanations (lenses, Patchscope), given the SAE registry
-     *                      (see {@link #withReaderFactory}); null when no model is at hand
-     */
-    private MonitorApp(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes,
-                      ActivationNormDetector detector, int metricsPort, MonitorConfig monitorConfig,
-                      io.latentwatch.monitor.detect.Watchlist watchlist,
-                      java.util.function.Function<io.latentwatch.monitor.sae.SaeRegistry, io.latentwatch.monitor.explain.RepresentationReader> readerFactory,
-                      io.latentwatch.monitor.detect.LensTrajectoryScorer lensScorer,
-                      io.latentwatch.monitor.detect.LensTrajectoryDetector lensDetector) {
+    private MonitorApp(Builder b) {
         this.metrics = new MonitorMetrics();
         MonitorTopology.Sae sae = null;
+        MonitorConfig monitorConfig = b.saeConfig;
         if (monitorConfig != null) {
-            this.registry = new io.latentwatch.monitor.sae.SaeRegistry(watchlist == null ? io.latentwatch.monitor.detect.Watchlist.empty() : watchlist);
-            this.worker = readerFactory == null ? null : new io.latentwatch.monitor.explain.ExplanationWorker(readerFactory.apply(registry),
+            this.registry = new SaeRegistry(b.watchlist == null ? Watchlist.empty() : b.watchlist, b.artifactsDir);
+            this.worker = b.readerFactory == null ? null : new ExplanationWorker(b.readerFactory.apply(registry),
                     monitorConfig.integer(MonitorConfig.EXPLAIN_WORKERS), monitorConfig.integer(MonitorConfig.EXPLAIN_QUEUE));
             int parts = monitorConfig.integer(MonitorConfig.EXPLANATIONS_PARTITIONS);
-            if (parts <= 0) parts = partitionsOf(streamsConfig, topics.explanations());
-            sae = new MonitorTopology.Sae(registry, monitorConfig, serdes, worker, parts);
+            if (parts <= 0) parts = partitionsOf(b.streamsConfig, b.topics.explanations());
+            sae = new MonitorTopology.Sae(registry, monitorConfig, b.serdes, worker, parts);
         } else {
             this.registry = null;
             this.worker = null;
         }
-        MonitorTopology topology = new MonitorTopology(topics, serdes.deserializer(HiddenStateSample.class),
-                serdes.serde(Alert.class), detector, metrics, sae);
-        Map<String, Object> cfg = new LinkedHashMap<>(streamsConfig);
-        org.apache.kafka.streams.state.HostInfo httpHost = null;
+        MonitorTopology topology = new MonitorTopology(b.topics, b.serdes.deserializer(HiddenStateSample.class),
+                b.serdes.serde(Alert.class), b.normDetector, metrics, sae);
+        Map<String, Object> cfg = new LinkedHashMap<>(b.streamsConfig);
+        HostInfo httpHost = null;
         if (monitorConfig != null && monitorConfig.integer(MonitorConfig.HTTP_PORT) >= 0) {
             int port = monitorConfig.integer(MonitorConfig.HTTP_PORT);
             if (port == 0) port = freePort();
-            httpHost = new org.apache.kafka.streams.state.HostInfo(monitorConfig.str(MonitorConfig.HTTP_HOST), port);
-            // Interactive queries: every instance advertises where its HTTP endpoint answers.
-            cfg.put(StreamsConfig.APPLICATION_SERVER_CONFIG, httpHost.host() + ":" + httpHost.port());
+            httpHost = new HostInfo(monitorConfig.str(MonitorConfig.HTTP_HOST), port);
+            // Interactive queries: every instance advertises where its HTTP endpoint answers; an explicit
+            // application.server (e.g. a pod's DNS name while binding 0.0.0.0) wins over the bind address.
+            cfg.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, httpHost.host() + ":" + httpHost.port());
         }
         if (!StreamsConfig.EXACTLY_ONCE_V2.equals(cfg.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))) {
             LOG.warn("processing.guarantee is {}, not exactly_once_v2: alerts and dead letters may be duplicated",
                     cfg.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         }
-        if (lensScorer != null) {
-            topology.withLensTrajectory(lensScorer, lensDetector != null ? lensDetector
-                    : lensDetector(monitorConfig == null ? MonitorConfig.defaults() : monitorConfig));
-        }
+        if (b.lensScorer != null) topology.withLensTrajectory(b.lensScorer, b.lensDetector);
         this.streams = new KafkaStreams(topology.build(), KafkaConfig.toProperties(cfg));
         // Poison records are dead-lettered in the topology; anything else is a bug or an outage:
         // log it and replace the thread so the monitor keeps watching.
@@ -253,18 +200,53 @@ public final class MonitorApp implements AutoCloseable {
             LOG.error("stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+        Consumer<StreamsHealth> onFatal = b.onFatal;
+        streams.setStateListener((now, before) -> {
+            if (StreamsHealth.fatal(now) && !StreamsHealth.fatal(before) && !closing) {
+                StreamsHealth h = health();
+                LOG.error("Kafka Streams went from {} to {}: {}", before, now, h.reason());
+                // Not on the Streams thread that reports the transition: the callback may close the app.
+                Thread t = new Thread(() -> onFatal.accept(h), "latentwatch-fatal");
+                t.setDaemon(true);
+                t.start();
+            }
+        });
+        metrics.registry().register(new KafkaClientMetrics(streams::metrics));
+        JvmMetrics.builder().register(metrics.registry());
         try {
-            this.http = httpHost == null ? null : new io.latentwatch.monitor.http.MonitorHttp(streams, registry, httpHost);
+            this.http = httpHost == null ? null : new MonitorHttp(streams, registry, httpHost);
         } catch (IOException e) {
             streams.close();
             throw new UncheckedIOException("cannot serve the query endpoints on " + httpHost, e);
         }
         try {
-            this.metricsServer = metricsPort < 0 ? null
-                    : HTTPServer.builder().port(metricsPort).registry(metrics.registry()).buildAndStart();
+            this.metricsServer = b.metricsPort < 0 ? null
+                    : HTTPServer.builder().port(b.metricsPort).registry(metrics.registry())
+                    .defaultHandler(new HealthHandler(this::health)).buildAndStart();
         } catch (IOException e) {
             streams.close();
-            throw new UncheckedIOException("cannot serve /metrics on port " + metricsPort, e);
+            if (http != null) http.close();
+            throw new UncheckedIOException("cannot serve /metrics on port " + b.metricsPort, e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Partitions of an existing topic, asked of the cluster (the explanation chain needs the exact count). */
+    static int partitionsOf(Map<String, Object> streamsConfig, String topic) {
+        Map<String, Object> adminCfg = new LinkedHashMap<>();
+        adminCfg.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, streamsConfig.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+        try (Admin admin = Admin.create(adminCfg)) {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the partition count of " + topic + " (create it first, or set "
+                    + MonitorConfig.EXPLANATIONS_PARTITIONS + "): " + e.getMessage(), e);
         }
     }
 
@@ -283,25 +265,46 @@ public final class MonitorApp implements AutoCloseable {
         return true;
     }
 
+    /** Liveness and readiness now (what /health/live and /health/ready answer). */
+    public StreamsHealth health() {
+        KafkaStreams.State s = streams.state();
+        int alive = 0;
+        if (s == KafkaStreams.State.RUNNING || s == KafkaStreams.State.REBALANCING) {
+            try {
+                for (ThreadMetadata t : streams.metadataForLocalThreads()) if (!"DEAD".equals(t.threadState())) alive++;
+            } catch (IllegalStateException e) {
+                s = streams.state(); // it left RUNNING/REBALANCING between the two reads
+            }
+        }
+        return StreamsHealth.of(s, alive, closing);
+    }
+
     public KafkaStreams.State state() { return streams.state(); }
 
     public MonitorMetrics metrics() { return metrics; }
 
     /** The SAE versions in force (null for the norm-only monitor). */
-    public io.latentwatch.monitor.sae.SaeRegistry registry() { return registry; }
+    public SaeRegistry registry() { return registry; }
 
     public KafkaStreams streams() { return streams; }
+
+    /** The port of the query endpoints, or -1. */
+    public int httpPort() { return http == null ? -1 : http.port(); }
 
     /** The /metrics port, or -1 when none is served. */
     public int metricsPort() { return metricsServer == null ? -1 : metricsServer.getPort(); }
 
     @Override
-    public void close() {
+    public void close() { close(Duration.ofSeconds(30)); }
+
+    /** Stops within about {@code grace}: Kafka Streams first (commits, leaves the group), then the endpoints. */
+    public void close(Duration grace) {
+        closing = true;
         // Leave the group on close, so a replacement instance gets the partitions at once instead of
         // after the old member's session times out.
-        streams.close(org.apache.kafka.streams.CloseOptions
-                .groupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                .withTimeout(Duration.ofSeconds(30)));
+        boolean clean = streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(grace));
+        if (!clean) LOG.warn("Kafka Streams did not stop within {}", grace);
         if (metricsServer != null) metricsServer.close();
         if (http != null) http.close();
         if (worker != null) worker.close();

@@ -1,5 +1,8 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.schema.Severity;
+import io.latentwatch.serde.Topics;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -42,6 +45,21 @@ public final class MonitorConfig {
     public static final String LENS_MARGIN = "monitor.lens.margin";
     /** Prefix of per-model keys {@code monitor.tuned-lens.dir.<modelId>} = directory of a tuned lens (config.json + safetensors). */
     public static final String TUNED_LENS_DIR_PREFIX = "monitor.tuned-lens.dir.";
+    /** Prefix of per-model keys {@code monitor.model.<modelId>} = checkpoint the nodes serve (llama2.c .bin or HF directory). */
+    public static final String MODEL_PREFIX = "monitor.model.";
+    /** Prefix of per-model keys {@code monitor.tokenizer.<modelId>} = tokenizer file of a llama2.c checkpoint. */
+    public static final String TOKENIZER_PREFIX = "monitor.tokenizer.";
+    public static final String REGISTRY_URL = "monitor.registry.url";
+    public static final String TOPIC_PREFIX = "monitor.topic.prefix";
+    public static final String METRICS_PORT = "monitor.metrics.port";
+    public static final String ARTIFACTS_DIR = "monitor.artifacts.dir";
+    public static final String NORM_WARMUP = "monitor.norm.warmup.samples";
+    public static final String NORM_THRESHOLD = "monitor.norm.threshold";
+    public static final String NORM_CRITICAL = "monitor.norm.critical";
+    public static final String LENS_TRAJECTORY = "monitor.lens.trajectory";
+    public static final String EXPLAIN_TOP_TOKENS = "monitor.explain.top.tokens";
+    public static final String EXPLAIN_DECODE_TOKENS = "monitor.explain.decode.tokens";
+    public static final String SHUTDOWN_GRACE_MS = "monitor.shutdown.grace.ms";
     public static final String ENV_PREFIX = "LATENTWATCH_";
 
     private static final Map<String, String> DEFAULTS = new TreeMap<>(Map.ofEntries(
@@ -67,7 +85,69 @@ public final class MonitorConfig {
             Map.entry(HTTP_HOST, "127.0.0.1"),
             Map.entry(LENS_WARMUP, "200"),
             Map.entry(LENS_QUANTILE, "0.99"),
-            Map.entry(LENS_MARGIN, "1.5")));
+            Map.entry(LENS_MARGIN, "1.5"),
+            Map.entry(REGISTRY_URL, "http://localhost:8080"),
+            Map.entry(TOPIC_PREFIX, Topics.DEFAULT_PREFIX),
+            Map.entry(METRICS_PORT, "9400"),
+            Map.entry(ARTIFACTS_DIR, ""),
+            Map.entry(NORM_WARMUP, "50"),
+            Map.entry(NORM_THRESHOLD, "4.0"),
+            Map.entry(NORM_CRITICAL, "8.0"),
+            Map.entry(LENS_TRAJECTORY, "false"),
+            Map.entry(EXPLAIN_TOP_TOKENS, "5"),
+            Map.entry(EXPLAIN_DECODE_TOKENS, "4"),
+            Map.entry(SHUTDOWN_GRACE_MS, "30000")));
+
+    /** What each setting does, for {@code latentwatch monitor --help} and the module README. */
+    private static final Map<String, String> DESCRIPTIONS = new TreeMap<>(Map.ofEntries(
+            Map.entry(BATCH_MAX_RECORDS, "samples per SAE micro-batch"),
+            Map.entry(BATCH_MAX_MS, "longest wait (ms) before a partial micro-batch is projected"),
+            Map.entry(BATCH_BACKLOG_MS, "samples older than this on arrival mean catching up: wait for full batches"),
+            Map.entry(PROJECTION_MAX_LATENTS, "most active latents kept per projected sample"),
+            Map.entry(RECON_QUANTILE, "baseline quantile of the reconstruction error the recon-error detector compares with"),
+            Map.entry(RECON_MARGIN, "factor on that quantile above which recon-error alerts"),
+            Map.entry(RECON_CRITICAL_FACTOR, "factor on the threshold above which the alert is CRITICAL"),
+            Map.entry(DRIFT_WINDOW, "samples per drift window (latent frequencies vs baseline)"),
+            Map.entry(DRIFT_FDR, "false-discovery rate of the drift test (Benjamini-Hochberg)"),
+            Map.entry(RARE_EPSILON, "baseline firing frequency below which a latent counts as rare"),
+            Map.entry(RARE_MIN_ACTIVATION, "activation a rare latent must exceed to alert"),
+            Map.entry(WATCHLIST_FILE, "JSON file of watched latents (by id or label regex); empty: none"),
+            Map.entry(CIRCUIT_SEVERITY, "severity of circuit-match alerts (INFO, WARNING, CRITICAL)"),
+            Map.entry(EXPLAIN_WORKERS, "threads reading representations with the models (lenses, Patchscope)"),
+            Map.entry(EXPLAIN_QUEUE, "readings waiting at most; beyond, explanations say 'saturated'"),
+            Map.entry(EXPLAIN_TIMEOUT_MS, "longest wait (ms) for a model reading before the explanation says 'failed'"),
+            Map.entry(EXPLAIN_PROMPT_TEXT, "keep the prompt text in explanations (true only where policy allows)"),
+            Map.entry(EXPLAIN_TOP_TOKENS, "lens tokens per explanation"),
+            Map.entry(EXPLAIN_DECODE_TOKENS, "tokens the token-identity Patchscope decodes"),
+            Map.entry(EXPLANATIONS_PARTITIONS, "partitions of the explanations topic (0: ask the cluster)"),
+            Map.entry(HTTP_PORT, "port of the query endpoints /latents, /alerts, /sae-versions (-1: off, 0: any free port)"),
+            Map.entry(HTTP_HOST, "address the query endpoints bind to; advertised to other instances unless application.server is set"),
+            Map.entry(LENS_TRAJECTORY, "run the lens-trajectory detector on the configured models"),
+            Map.entry(LENS_WARMUP, "samples per model before the lens-trajectory detector scores"),
+            Map.entry(LENS_QUANTILE, "baseline quantile of KL(final || tuned lens) the lens-trajectory detector compares with"),
+            Map.entry(LENS_MARGIN, "factor on that quantile above which lens-trajectory alerts"),
+            Map.entry(REGISTRY_URL, "schema registry (Apicurio, Confluent-compatible API) or 'embedded'; also $LATENTWATCH_REGISTRY_URL"),
+            Map.entry(TOPIC_PREFIX, "prefix of every topic name; also $LATENTWATCH_TOPIC_PREFIX"),
+            Map.entry(METRICS_PORT, "port of /metrics, /health/live and /health/ready (0: any free port, -1: off)"),
+            Map.entry(ARTIFACTS_DIR, "artifact store the trainer publishes SAEs into (model/hook/version); empty: the URI in each SaeVersion"),
+            Map.entry(NORM_WARMUP, "observations per (model, hook) before the activation-norm detector scores"),
+            Map.entry(NORM_THRESHOLD, "|z| of the activation norm above which a WARNING is raised"),
+            Map.entry(NORM_CRITICAL, "|z| above which the activation-norm alert is CRITICAL"),
+            Map.entry(SHUTDOWN_GRACE_MS, "longest a clean stop (SIGTERM) may take before the process exits anyway")));
+
+    /**
+     * One line per setting: key, default, environment variable and what it does, plus the per-model
+     * keys; {@code latentwatch monitor --help} and the README show this text.
+     */
+    public static String describeSettings() {
+        StringBuilder sb = new StringBuilder();
+        DEFAULTS.forEach((k, d) -> sb.append(String.format(Locale.ROOT, "  %s = %s   (env %s)%n      %s%n", k,
+                d.isEmpty() ? "''" : d, envName(k), DESCRIPTIONS.getOrDefault(k, ""))));
+        sb.append(String.format(Locale.ROOT, "  %s%n      %s%n", MODEL_PREFIX + "<id>", "checkpoint of model <id> (the id the nodes publish) for explanations and the lens trajectory"));
+        sb.append(String.format(Locale.ROOT, "  %s%n      %s%n", TOKENIZER_PREFIX + "<id>", "tokenizer file of a llama2.c checkpoint <id> (default: beside it)"));
+        sb.append(String.format(Locale.ROOT, "  %s%n      %s%n", TUNED_LENS_DIR_PREFIX + "<id>", "tuned lens of model <id> (from `latentwatch lens train`); without: logit lens only"));
+        return sb.toString();
+    }
 
     private final Map<String, String> values;
 
@@ -113,17 +193,29 @@ public final class MonitorConfig {
     }
 
     private static boolean known(String key) {
-        return DEFAULTS.containsKey(key) || (key.startsWith(TUNED_LENS_DIR_PREFIX) && key.length() > TUNED_LENS_DIR_PREFIX.length());
+        return DEFAULTS.containsKey(key) || perModel(key, TUNED_LENS_DIR_PREFIX) || perModel(key, MODEL_PREFIX) || perModel(key, TOKENIZER_PREFIX);
     }
 
-    /** Tuned-lens directories by model id, from the {@code monitor.tuned-lens.dir.<modelId>} keys. */
-    public Map<String, Path> tunedLensDirs() {
+    private static boolean perModel(String key, String prefix) {
+        return key.startsWith(prefix) && key.length() > prefix.length();
+    }
+
+    /** Checkpoints by model id, from the {@code monitor.model.<modelId>} keys. */
+    public Map<String, Path> modelPaths() { return paths(MODEL_PREFIX); }
+
+    /** Tokenizer files by model id, from the {@code monitor.tokenizer.<modelId>} keys. */
+    public Map<String, Path> tokenizerPaths() { return paths(TOKENIZER_PREFIX); }
+
+    private Map<String, Path> paths(String prefix) {
         Map<String, Path> out = new TreeMap<>();
         values.forEach((k, v) -> {
-            if (k.startsWith(TUNED_LENS_DIR_PREFIX) && !v.isBlank()) out.put(k.substring(TUNED_LENS_DIR_PREFIX.length()), Path.of(v.trim()));
+            if (k.startsWith(prefix) && !v.isBlank()) out.put(k.substring(prefix.length()), Path.of(v.trim()));
         });
         return out;
     }
+
+    /** Tuned-lens directories by model id, from the {@code monitor.tuned-lens.dir.<modelId>} keys. */
+    public Map<String, Path> tunedLensDirs() { return paths(TUNED_LENS_DIR_PREFIX); }
 
     private void validate() {
         if (integer(LENS_WARMUP) < 2) throw new IllegalArgumentException(LENS_WARMUP + " must be >= 2, got " + integer(LENS_WARMUP));
@@ -139,7 +231,14 @@ public final class MonitorConfig {
         positive(EXPLAIN_QUEUE);
         double fdr = dbl(DRIFT_FDR);
         if (!(fdr > 0 && fdr < 1)) throw new IllegalArgumentException(DRIFT_FDR + " must be in (0, 1), got " + fdr);
-        io.latentwatch.schema.Severity.valueOf(str(CIRCUIT_SEVERITY).toUpperCase(Locale.ROOT));
+        positive(EXPLAIN_TOP_TOKENS);
+        positive(EXPLAIN_DECODE_TOKENS);
+        positive(SHUTDOWN_GRACE_MS);
+        lng(NORM_WARMUP);
+        dbl(NORM_THRESHOLD);
+        dbl(NORM_CRITICAL);
+        integer(METRICS_PORT);
+        Severity.valueOf(str(CIRCUIT_SEVERITY).toUpperCase(Locale.ROOT));
     }
 
     private void positive(String k) {

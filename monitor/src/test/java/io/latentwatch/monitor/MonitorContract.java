@@ -85,7 +85,7 @@ abstract class MonitorContract extends AbstractKafkaIT {
         Map<String, Long> malformedByReason = new TreeMap<>();
         int good = 0, malformed = 0;
 
-        try (MonitorApp monitor = new MonitorApp(streamsCfg, topics, serdes, detector, 0).start()) {
+        try (MonitorApp monitor = MonitorApp.builder(streamsCfg, topics, serdes).normDetector(detector).metricsPort(0).build().start()) {
             assertTrue(monitor.awaitRunning(Duration.ofSeconds(90)), "monitor state " + monitor.state());
             Map<String, Object> producerCfg = HiddenStatePublisher.producerDefaults(bootstrapServers());
             try (HiddenStatePublisher publisher = HiddenStatePublisher.create(producerCfg, serializer, topics.hiddenStates(), 4096);
@@ -194,7 +194,7 @@ abstract class MonitorContract extends AbstractKafkaIT {
 
         Map<String, Object> cfg1 = MonitorApp.streamsDefaults(bootstrapServers(), firstState);
         cfg1.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
-        try (MonitorApp first = new MonitorApp(cfg1, topics, serdes, detector, -1).start();
+        try (MonitorApp first = MonitorApp.builder(cfg1, topics, serdes).normDetector(detector).build().start();
              HiddenStatePublisher publisher = HiddenStatePublisher.create(
                      HiddenStatePublisher.producerDefaults(bootstrapServers()), serializer, topics.hiddenStates(), 1024)) {
             assertTrue(first.awaitRunning(Duration.ofSeconds(90)), "monitor state " + first.state());
@@ -209,7 +209,7 @@ abstract class MonitorContract extends AbstractKafkaIT {
         Map<String, Object> cfg2 = MonitorApp.streamsDefaults(bootstrapServers(), secondState);
         cfg2.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
         HiddenStateSample outlier = traffic.outlier(3.0);
-        try (MonitorApp second = new MonitorApp(cfg2, topics, serdes, detector, -1).start();
+        try (MonitorApp second = MonitorApp.builder(cfg2, topics, serdes).normDetector(detector).build().start();
              HiddenStatePublisher publisher = HiddenStatePublisher.create(
                      HiddenStatePublisher.producerDefaults(bootstrapServers()), serializer, topics.hiddenStates(), 1024)) {
             assertTrue(second.awaitRunning(Duration.ofSeconds(90)), "monitor state " + second.state());

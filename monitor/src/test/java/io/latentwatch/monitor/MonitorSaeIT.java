@@ -24,7 +24,7 @@ import io.latentwatch.schema.SaeVersion;
 import io.latentwatch.schema.Severity;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
-import io.latentwatch.trainer.ArtifactStore;
+import io.latentwatch.common.ArtifactStore;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -131,8 +131,8 @@ class MonitorSaeIT extends AbstractKafkaIT {
             versions.send(new ProducerRecord<>(topics.saeVersions(), MODEL + "|" + SaeFixture.RESID, vSer.serialize(topics.saeVersions(), residV1))).get();
             versions.send(new ProducerRecord<>(topics.saeVersions(), MODEL + "|" + SaeFixture.HOOK_Z, vSer.serialize(topics.saeVersions(), zV1))).get();
 
-            try (MonitorApp monitor = MonitorApp.withReaderFactory(streamsCfg, topics, serdes, new ActivationNormDetector(1_000_000, 4, 8), -1,
-                    cfg, Watchlist.read(watchFile), reg -> new ModelRepresentationReader(Map.of(MODEL, stories), reg, 5, 3)).start()) {
+            try (MonitorApp monitor = MonitorApp.builder(streamsCfg, topics, serdes).normDetector(new ActivationNormDetector(1_000_000, 4, 8))
+                    .sae(cfg, Watchlist.read(watchFile), reg -> new ModelRepresentationReader(Map.of(MODEL, stories), reg, 5, 3)).build().start()) {
                 assertTrue(monitor.awaitRunning(Duration.ofSeconds(90)), "state " + monitor.state());
                 assertEquals("v1", monitor.registry().versionRecord(MODEL, SaeFixture.RESID).getVersion());
 

@@ -106,9 +106,9 @@ class MonitorScaleOutIT extends AbstractKafkaIT {
         c2.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
         ActivationNormDetector norm = new ActivationNormDetector(1_000_000, 4, 8);
         int perModel = 150;
-        try (MonitorApp a = new MonitorApp(c1, topics, serdes, norm, -1, cfg, null, (io.latentwatch.monitor.explain.RepresentationReader) null);
+        try (MonitorApp a = MonitorApp.builder(c1, topics, serdes).normDetector(norm).sae(cfg, null, null).build();
              KafkaProducer<String, byte[]> p = new KafkaProducer<>(producerConfig(), new StringSerializer(), new ByteArraySerializer())) {
-            MonitorApp b = new MonitorApp(c2, topics, serdes, norm, -1, cfg, null, (io.latentwatch.monitor.explain.RepresentationReader) null);
+            MonitorApp b = MonitorApp.builder(c2, topics, serdes).normDetector(norm).sae(cfg, null, null).build();
             a.start();
             b.start();
             try {

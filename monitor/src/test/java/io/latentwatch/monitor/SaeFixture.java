@@ -13,7 +13,7 @@ import io.latentwatch.schema.CircuitSignature;
 import io.latentwatch.schema.HeadCode;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.schema.SaeVersion;
-import io.latentwatch.trainer.ArtifactStore;
+import io.latentwatch.common.ArtifactStore;
 import io.latentwatch.interp.sae.SaeEvaluation;
 import io.latentwatch.interp.sae.SaeBaseline;
 import io.latentwatch.interp.sae.LatentLabels;

@@ -1,5 +1,7 @@
 package io.latentwatch.publisher;
 
+import io.latentwatch.common.KafkaConfig;
+
 import io.latentwatch.schema.HiddenStateSample;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;

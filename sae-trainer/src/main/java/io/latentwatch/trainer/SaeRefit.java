@@ -1,5 +1,7 @@
 package io.latentwatch.trainer;
 
+import io.latentwatch.common.ArtifactStore;
+
 import io.latentwatch.schema.SaeVersion;
 import io.latentwatch.interp.sae.SaeConfig;
 

@@ -1,5 +1,7 @@
 package io.latentwatch.trainer;
 
+import io.latentwatch.common.ArtifactStore;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

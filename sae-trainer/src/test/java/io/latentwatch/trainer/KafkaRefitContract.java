@@ -1,5 +1,8 @@
 package io.latentwatch.trainer;
 
+import io.latentwatch.common.ArtifactStore;
+import io.latentwatch.common.CorruptArtifactException;
+
 import io.latentwatch.embedded.testing.AbstractKafkaIT;
 import io.latentwatch.embedded.testing.KafkaBackend;
 import io.latentwatch.interp.sae.SaeConfig;

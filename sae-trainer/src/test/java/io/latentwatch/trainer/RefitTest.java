@@ -1,5 +1,8 @@
 package io.latentwatch.trainer;
 
+import io.latentwatch.common.ArtifactStore;
+import io.latentwatch.common.CorruptArtifactException;
+
 import io.latentwatch.interp.sae.LatentLabels;
 import io.latentwatch.interp.sae.SaeBaseline;
 import io.latentwatch.interp.sae.SaeConfig;

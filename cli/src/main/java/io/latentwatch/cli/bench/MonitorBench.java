@@ -21,7 +21,7 @@ import io.latentwatch.schema.SaeVersion;
 import io.latentwatch.schema.SamplingMetadata;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
-import io.latentwatch.trainer.ArtifactStore;
+import io.latentwatch.common.ArtifactStore;
 import io.latentwatch.trainer.KafkaVersionPublisher;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -123,8 +123,8 @@ public final class MonitorBench {
                 MonitorConfig mc = MonitorConfig.of(Map.of(MonitorConfig.EXPLANATIONS_PARTITIONS, "3"));
                 for (Map.Entry<String, String> e : settings.entrySet()) mc = mc.with(e.getKey(), e.getValue());
                 if (!settings.isEmpty()) out.put("monitor_settings", new java.util.TreeMap<>(settings));
-                try (MonitorApp monitor = new MonitorApp(streams, topics, serdes, new ActivationNormDetector(50, 4, 8), 0, mc,
-                        Watchlist.empty(), null)) {
+                try (MonitorApp monitor = MonitorApp.builder(streams, topics, serdes).normDetector(new ActivationNormDetector(50, 4, 8)).metricsPort(0)
+                        .sae(mc, Watchlist.empty(), null).build()) {
                     monitor.start();
                     if (!monitor.awaitRunning(Duration.ofSeconds(120))) throw new IllegalStateException("monitor not RUNNING after 120 s");
                     log.accept("monitor RUNNING; draining " + samples + " samples...");

@@ -15,7 +15,7 @@ import io.latentwatch.interp.sae.SparseAutoencoder;
 import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.schema.CircuitSignature;
 import io.latentwatch.schema.SaeVersion;
-import io.latentwatch.trainer.ArtifactStore;
+import io.latentwatch.common.ArtifactStore;
 import io.latentwatch.trainer.CircuitSignatures;
 import io.latentwatch.trainer.VersionPublisher;
 

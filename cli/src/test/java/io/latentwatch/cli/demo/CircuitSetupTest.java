@@ -11,7 +11,7 @@ import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.monitor.detect.CircuitMatcher;
 import io.latentwatch.schema.HeadCode;
 import io.latentwatch.schema.SaeVersion;
-import io.latentwatch.trainer.ArtifactStore;
+import io.latentwatch.common.ArtifactStore;
 import io.latentwatch.trainer.VersionPublisher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,5 +1,7 @@
 package io.latentwatch.monitor.detect;
 
+import io.latentwatch.monitor.MonitorConfig;
+
 import io.latentwatch.schema.Severity;
 
 import java.util.Arrays;
@@ -31,6 +33,12 @@ public final class LensTrajectoryDetector {
     private final double margin;
     /** Baselines of {@link #evaluate(String, double)} only (in memory). */
     private final Map<String, Baseline> baselines = new ConcurrentHashMap<>();
+
+    /** The detector with the {@code monitor.lens.*} settings of {@code c}. */
+    public static LensTrajectoryDetector of(MonitorConfig c) {
+        return new LensTrajectoryDetector(c.integer(MonitorConfig.LENS_WARMUP),
+                c.dbl(MonitorConfig.LENS_QUANTILE), c.dbl(MonitorConfig.LENS_MARGIN));
+    }
 
     public LensTrajectoryDetector(int warmup, double quantile, double margin) {
         if (warmup < 2) throw new IllegalArgumentException("lens-trajectory warm-up must be >= 2 samples, got " + warmup);

@@ -13,7 +13,10 @@ import java.util.stream.Collectors;
 public final class ExplanationText {
     private ExplanationText() {}
 
-    public static String of(Alert a, Explanation e) {
+    public static String of(Alert a, Explanation e) { return of(a, e, List.of()); }
+
+    /** As {@link #of(Alert, Explanation)}, saying which model readings could not be made and why. */
+    public static String of(Alert a, Explanation e, List<String> notRead) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "On %s (weights %s), the %s check raised a %s alert", a.getModelId(),
                 shortHash(a.getModelVersion()), a.getDetector(), a.getSeverity().name().toLowerCase(Locale.ROOT)));
@@ -36,6 +39,7 @@ public final class ExplanationText {
             case "failed" -> sb.append(" Decoding the representation failed.");
             default -> { }
         }
+        if (!notRead.isEmpty()) sb.append(" Not read: ").append(String.join("; ", notRead)).append('.');
         if (!e.getCircuitMatches().isEmpty()) sb.append(" Circuits active: ").append(String.join(", ", e.getCircuitMatches())).append('.');
         return sb.toString();
     }

@@ -1,120 +1,127 @@
 package io.latentwatch.monitor.explain;
 
-import io.latentwatch.interp.hooks.Hooks;
 import io.latentwatch.interp.lens.DecodedToken;
 import io.latentwatch.interp.lens.LogitLens;
-import io.latentwatch.interp.lens.patchscope.TokenIdentityPrompt;
 import io.latentwatch.interp.lens.TunedLens;
-import io.latentwatch.interp.hooks.Selection;
+import io.latentwatch.interp.lens.patchscope.Patchscope;
+import io.latentwatch.interp.lens.patchscope.TokenIdentityPrompt;
 import io.latentwatch.interp.model.HookedTransformer;
-import io.latentwatch.interp.tensor.Tensor;
-import io.latentwatch.monitor.sae.LoadedSae;
+import io.latentwatch.monitor.detect.LensTrajectoryScorer;
 import io.latentwatch.monitor.sae.SaeRegistry;
 import io.latentwatch.monitor.validate.HookName;
 import io.latentwatch.schema.Alert;
 import io.latentwatch.schema.TokenProbability;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.Lock;
 
 /**
- * Reads a residual-stream representation with the model itself, through activation patching with
- * the runtime's hooks (Ghandeharioun et al. 2024, arXiv 2401.06102):
+ * Reads a flagged representation with the model itself (Ghandeharioun et al. 2024, arXiv 2401.06102),
+ * the representation coming from a {@link RepresentationSource}:
  * <ul>
  *   <li><b>logit lens</b> — softmax(W_U · norm(h)) through the model's final norm and unembedding
  *       ({@link LogitLens}; nostalgebraist 2020);</li>
- *   <li><b>token-identity Patchscope</b> — patch h into the same layer at the "?" of the few-shot
+ *   <li><b>tuned lens</b> (Belrose et al. 2023, arXiv 2303.08112) — when one is given for the model, h
+ *       through the translator of its residual layer ({@code blocks.l.hook_resid_pre} is layer l,
+ *       {@code blocks.l.hook_resid_post} layer l+1, see {@link io.latentwatch.interp.lens.ResidualLayers});</li>
+ *   <li><b>token-identity Patchscope</b> — h patched into the same hook at the "?" of the few-shot
  *       identity prompt ({@code "cat->cat; 1135->1135; hello->hello; ?"}, adapted to the tokenizer by
- *       {@link TokenIdentityPrompt}: a word-level vocabulary has no "->") and decode greedily a few tokens:
+ *       {@link TokenIdentityPrompt}) and decoded greedily with the KV cache ({@link Patchscope#decodeAt}):
  *       the model is asked to repeat what h stands for.</li>
  * </ul>
- * The representation read for an alert is the SAE's reconstruction from the alert's top latents
- * (b_dec + Σ a_i·W_dec[i]): the raw hidden state is not kept on the alerts topic (hidden states can be
- * inverted to prompts).
- *
- * <p><b>Per-head outputs</b> ({@code blocks.l.attn.hook_result}, z_h W_O[h], in residual space): only the
- * logit lens is read — which tokens the head writes towards (direct logit attribution through the final
- * norm). A head's output is not a residual-stream state, so patching it into a prompt as one would not be
- * a Patchscope of anything the model computes; those explanations carry no decoded text.
- *
- * <p><b>Tuned lens</b> (Belrose et al. 2023, arXiv 2303.08112): when a {@link TunedLens} is given for the
- * alert's model, the representation is also read through the translator of its residual layer
- * ({@code blocks.l.hook_resid_pre} is layer l, {@code blocks.l.hook_resid_post} is layer l+1, see
- * {@link io.latentwatch.interp.lens.ResidualLayers}) and the top tokens go to {@code Explanation.tunedLensTokens}.
- * Configured with {@code monitor.tuned-lens.dir.<modelId>} (see {@link #withTunedLenses}).
+ * <b>Per-head outputs</b> ({@code blocks.l.attn.hook_result}, z_h W_O[h], in residual space) get the logit
+ * lens only — which tokens the head writes towards. A head's output is not a residual-stream state, so
+ * patching it into a prompt would not be a Patchscope of anything the model computes. What could not be
+ * read is said in {@link Reading#notRead()}.
  */
 public final class ModelRepresentationReader implements RepresentationReader {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelRepresentationReader.class);
-    private final Map<String, HookedTransformer> models;
+    private final RepresentationSource source;
     private final Map<String, TunedLens> tunedLenses;
-    private final SaeRegistry registry;
     private final int topTokens;
     private final int decodeTokens;
 
+    /**
+     * @param tunedLenses tuned lenses by model id (a model without one gets no tuned-lens tokens)
+     */
+    public ModelRepresentationReader(RepresentationSource source, Map<String, TunedLens> tunedLenses, int topTokens, int decodeTokens) {
+        this.source = source;
+        this.tunedLenses = Map.copyOf(tunedLenses);
+        this.topTokens = topTokens;
+        this.decodeTokens = decodeTokens;
+    }
+
+    /** Reading the SAE reconstruction of each alert ({@link SaeReconstruction}) with {@code models}. */
     public ModelRepresentationReader(Map<String, HookedTransformer> models, SaeRegistry registry, int topTokens, int decodeTokens) {
         this(models, Map.of(), registry, topTokens, decodeTokens);
     }
 
-    /** With tuned lenses by model id (a model without one gets no tuned-lens tokens). */
+    /** As above, with tuned lenses by model id. */
     public ModelRepresentationReader(Map<String, HookedTransformer> models, Map<String, TunedLens> tunedLenses, SaeRegistry registry,
                                      int topTokens, int decodeTokens) {
+        this(new SaeReconstruction(models, registry), checked(models, tunedLenses), topTokens, decodeTokens);
+    }
+
+    private static Map<String, TunedLens> checked(Map<String, HookedTransformer> models, Map<String, TunedLens> tunedLenses) {
         for (var e : tunedLenses.entrySet()) {
             HookedTransformer m = models.get(e.getKey());
             if (m == null || e.getValue().model() != m) {
                 throw new IllegalArgumentException("tuned lens for '" + e.getKey() + "' does not belong to a loaded model (loaded: " + models.keySet() + ")");
             }
         }
-        this.tunedLenses = Map.copyOf(tunedLenses);
-        this.models = Map.copyOf(models);
-        this.registry = registry;
-        this.topTokens = topTokens;
-        this.decodeTokens = decodeTokens;
+        return tunedLenses;
+    }
+
+    /** A reader whose tuned lenses are loaded from {@code monitor.tuned-lens.dir.<modelId>} directories. */
+    public static ModelRepresentationReader withTunedLenses(Map<String, HookedTransformer> models, Map<String, Path> tunedLensDirs,
+                                                            SaeRegistry registry, int topTokens, int decodeTokens) throws IOException {
+        return new ModelRepresentationReader(models, LensTrajectoryScorer.loadLenses(models, tunedLensDirs), registry, topTokens, decodeTokens);
     }
 
     @Override
     public Reading read(Alert alert) {
-        HookedTransformer m = models.get(alert.getModelId());
-        String tl = alert.getAttributes().get("top_latents");
         boolean perHead = isHeadOutput(alert.getHook());
-        if (m == null || tl == null || tl.isEmpty() || alert.getSaeVersion() == null || !(isResidual(alert.getHook()) || perHead)) {
-            LOG.debug("alert {}: nothing to read (model {} loaded: {}, top latents: {}, hook {})", alert.getAlertId(),
-                    alert.getModelId(), m != null, tl, alert.getHook());
-            return new Reading(List.of(), List.of(), null);
+        if (!(perHead || isResidual(alert.getHook()))) {
+            return Reading.none(alert.getHook() + " is neither a residual-stream state nor a per-head output");
         }
-        float[] x = reconstruct(alert, tl);
-        if (x == null || x.length != m.config().dModel()) {
-            LOG.info("alert {}: no representation to read ({})", alert.getAlertId(), x == null
-                    ? "SAE version " + alert.getSaeVersion() + " no longer in force" : "width " + x.length + " vs d_model " + m.config().dModel());
-            return new Reading(List.of(), List.of(), null);
+        RepresentationSource.Found f = source.find(alert);
+        if (!f.present()) return Reading.none(f.missing());
+        Lock lock = f.lock();
+        if (lock != null) lock.lock();
+        try {
+            if (perHead) {
+                return new Reading(tokens(new LogitLens(f.model()).topK(f.vector(), topTokens)), List.of(), null,
+                        List.of("tuned lens and Patchscope: a per-head output is not a residual-stream state"));
+            }
+            return read(f.model(), f.hook(), f.vector());
+        } finally {
+            if (lock != null) lock.unlock();
         }
-        if (perHead) return new Reading(tokens(new LogitLens(m).topK(x, topTokens)), List.of(), null);
-        return read(m, alert.getHook(), x);
     }
 
-    /** A reader whose tuned lenses are loaded from {@code monitor.tuned-lens.dir.<modelId>} directories. */
-    public static ModelRepresentationReader withTunedLenses(Map<String, HookedTransformer> models, Map<String, java.nio.file.Path> tunedLensDirs,
-                                                            SaeRegistry registry, int topTokens, int decodeTokens) throws java.io.IOException {
-        return new ModelRepresentationReader(models, io.latentwatch.monitor.detect.LensTrajectoryScorer.loadLenses(models, tunedLensDirs),
-                registry, topTokens, decodeTokens);
-    }
-
-    /**
-     * Reads {@code h} at {@code hook}: logit lens and Patchscope as {@link #read(HookedTransformer, int, float[])}, plus
-     * the tuned-lens top tokens when a tuned lens is configured for the model and the hook is a residual layer.
-     */
+    /** Logit lens, tuned lens (when configured for the model) and token-identity Patchscope of {@code h} at residual {@code hook}. */
     public Reading read(HookedTransformer m, String hook, float[] h) {
-        Reading r = readAt(m, hook, h);
-        return new Reading(r.logitLens(), tunedLensTokens(m, hook, h), r.patchscopeText());
+        List<TokenProbability> logitLens = tokens(new LogitLens(m).topK(h, topTokens));
+        List<TokenProbability> tuned = tunedLensTokens(m, hook, h);
+        int[] prompt = TokenIdentityPrompt.tokens(m);
+        String text = Patchscope.decodeAt(m, prompt, hook, prompt.length - 1, h, decodeTokens);
+        return new Reading(logitLens, tuned, text,
+                tuned.isEmpty() ? List.of("tuned lens: none configured for " + m.modelId() + " at " + hook) : List.of());
+    }
+
+    /** As {@link #read(HookedTransformer, String, float[])} at {@code blocks.layer.hook_resid_post}. */
+    public Reading read(HookedTransformer m, int layer, float[] h) {
+        return read(m, "blocks." + layer + ".hook_resid_post", h);
     }
 
     /** Top tokens (with probabilities) of the tuned lens of {@code m} reading {@code h} at {@code hook}; empty without a lens. */
     public List<TokenProbability> tunedLensTokens(HookedTransformer m, String hook, float[] h) {
         TunedLens lens = tunedLenses.get(m.modelId());
-        if (lens == null || lens.model() != m) lens = tunedLenses.entrySet().stream()
-                .filter(e -> e.getValue().model() == m).map(Map.Entry::getValue).findFirst().orElse(null);
-        int layer = io.latentwatch.monitor.detect.LensTrajectoryScorer.residualLayer(m.config(), hook);
+        if (lens == null || lens.model() != m) lens = tunedLenses.values().stream().filter(l -> l.model() == m).findFirst().orElse(null);
+        int layer = LensTrajectoryScorer.residualLayer(m.config(), hook);
         if (lens == null || layer < 0) return List.of();
         return tokens(lens.topK(layer, h, topTokens));
     }
@@ -126,61 +133,6 @@ public final class ModelRepresentationReader implements RepresentationReader {
     /** {@code blocks.l.attn.hook_result}: one head's output z_h W_O[h] per row, in residual space. */
     static boolean isHeadOutput(String hook) {
         return HookName.parse(hook).map(h -> "attn.hook_result".equals(h.point())).orElse(false);
-    }
-
-    private float[] reconstruct(Alert a, String topLatents) {
-        LoadedSae sae = registry.acquire(a.getModelId(), a.getHook(), a.getSaeVersion());
-        if (sae == null) return null; // swapped out of the history since: its dictionary is gone
-        try {
-            float[] x = sae.sae().decoderBias(); // not weights(): that copies W_enc and W_dec too
-            for (String part : topLatents.split(",")) {
-                String[] kv = part.split(":");
-                float[] row = sae.sae().decoderRow(Integer.parseInt(kv[0]));
-                float v = Float.parseFloat(kv[1]);
-                for (int i = 0; i < x.length; i++) x[i] += v * row[i];
-            }
-            return x;
-        } finally {
-            sae.release();
-        }
-    }
-
-    /** Logit lens and token-identity Patchscope of residual vector {@code h} read at {@code blocks.layer.hook_resid_post}. */
-    public Reading read(HookedTransformer m, int layer, float[] h) {
-        return readAt(m, "blocks." + layer + ".hook_resid_post", h);
-    }
-
-    /** Logit lens, and the token-identity Patchscope with {@code h} patched in at the same residual hook it was read from. */
-    private Reading readAt(HookedTransformer m, String residualHook, float[] h) {
-        List<TokenProbability> logitLens = tokens(new LogitLens(m).topK(h, topTokens));
-
-        int[] prompt = TokenIdentityPrompt.tokens(m);
-        int patchAt = prompt.length - 1;
-        int[] seq = prompt;
-        for (int t = 0; t < decodeTokens; t++) {
-            Tensor logits = m.runWithHooks(seq, Hooks.create().replace(residualHook,
-                    at(h, seq.length, patchAt), Selection.positions(patchAt)));
-            float[] row = lastRow(logits);
-            int best = 0;
-            for (int i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
-            if (best == m.tokenizer().eosId()) break;
-            seq = Arrays.copyOf(seq, seq.length + 1);
-            seq[seq.length - 1] = best;
-        }
-        String text = m.tokenizer().decode(Arrays.copyOfRange(seq, prompt.length, seq.length));
-        return new Reading(logitLens, List.of(), text);
-    }
-
-    private static Tensor at(float[] h, int positions, int pos) {
-        float[] v = new float[positions * h.length];
-        System.arraycopy(h, 0, v, pos * h.length, h.length);
-        return new Tensor(v, positions, h.length);
-    }
-
-    private static float[] lastRow(Tensor logits) {
-        int vocab = logits.dim(-1);
-        int rows = logits.size() / vocab;
-        return Arrays.copyOfRange(logits.data(), (rows - 1) * vocab, rows * vocab);
     }
 
     /** Lens tokens as the Avro record the explanation carries. */

@@ -8,7 +8,7 @@ import io.latentwatch.interp.sae.SparseAutoencoder;
 import io.latentwatch.monitor.detect.Watchlist;
 import io.latentwatch.schema.CircuitSignature;
 import io.latentwatch.schema.SaeVersion;
-import io.latentwatch.trainer.ArtifactStore;
+import io.latentwatch.common.ArtifactStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +44,20 @@ public final class SaeRegistry implements AutoCloseable {
     static final int HISTORY = 2;
     private final Map<String, java.util.Deque<LoadedSae>> history = new ConcurrentHashMap<>();
     private final Watchlist watchlist;
+    private final Path artifactsRoot;
 
-    public SaeRegistry(Watchlist watchlist) { this.watchlist = watchlist; }
+    /** A registry reading every version from the URI it was announced with. */
+    public SaeRegistry(Watchlist watchlist) { this(watchlist, null); }
+
+    /**
+     * @param artifactsRoot the artifact store as mounted here ({@code monitor.artifacts.dir}): versions are
+     *                      read from {@code root/<model>/<hook>/<version>} when present there ({@link ArtifactStore#locate});
+     *                      null: always from the announced URI
+     */
+    public SaeRegistry(Watchlist watchlist, Path artifactsRoot) {
+        this.watchlist = watchlist;
+        this.artifactsRoot = artifactsRoot;
+    }
 
     public static String key(String modelId, String hook) { return modelId + "|" + hook; }
 
@@ -58,7 +70,9 @@ public final class SaeRegistry implements AutoCloseable {
         }
         LoadedSae loaded;
         try {
-            Path dir = ArtifactStore.verify(URI.create(v.getArtifactUri()), v.getSha256());
+            URI announced = URI.create(v.getArtifactUri());
+            URI uri = artifactsRoot == null ? announced : ArtifactStore.locate(artifactsRoot, v.getModelId(), v.getHook(), v.getVersion(), announced);
+            Path dir = ArtifactStore.verify(uri, v.getSha256());
             SparseAutoencoder sae = SaeFiles.load(dir);
             try {
                 if (sae.config().dIn() != v.getDIn() || sae.config().dSae() != v.getDSae()) {

@@ -1,5 +1,7 @@
 package io.latentwatch.monitor.explain;
 
+import io.latentwatch.common.ArtifactStore;
+
 import io.latentwatch.interp.model.ForwardResult;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.tensor.Tensor;
@@ -82,7 +84,7 @@ class ModelRepresentationReaderTest {
                 io.latentwatch.interp.sae.SaeFiles.save(sae, staging);
                 io.latentwatch.interp.sae.SaeBaseline.of(io.latentwatch.interp.sae.SaeEvaluation.of(sae, rows, 100, 0.1f)).write(staging);
             }
-            var store = new io.latentwatch.trainer.ArtifactStore(tmp.resolve("artifacts"));
+            var store = new ArtifactStore(tmp.resolve("artifacts"));
             var a = store.publish(staging, "s", hook, "v1");
             io.latentwatch.schema.SaeVersion v = io.latentwatch.schema.SaeVersion.newBuilder().setModelId("s").setHook(hook).setVersion("v1")
                     .setArtifactUri(a.uri().toString()).setSha256(a.sha256()).setCreatedMs(java.time.Instant.now()).setDIn(d).setDSae(dSae)

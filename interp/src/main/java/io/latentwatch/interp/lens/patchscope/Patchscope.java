@@ -48,6 +48,23 @@ public final class Patchscope {
         return new PatchscopeResult(h, hp, r.targetHook(), pos, first, top, g.generated(), text);
     }
 
+    /**
+     * Greedy decoding (with the KV cache) of {@code targetTokens} with {@code vector} patched in at {@code hook}
+     * (any residual-stream hook, e.g. the one a monitored representation was read from), absolute position
+     * {@code position}: the few-shot token-identity Patchscope when {@code targetTokens} is
+     * {@link TokenIdentityPrompt#tokens}. Stops at EOS; returns the decoded text (stripped), or null when the
+     * tokenizer cannot decode.
+     */
+    public static String decodeAt(HookedTransformer target, int[] targetTokens, String hook, int position, float[] vector, int maxNewTokens) {
+        int d = target.config().dModel();
+        if (vector.length != d) throw new IllegalArgumentException("vector has " + vector.length + " dimensions, d_model is " + d);
+        float[] value = new float[targetTokens.length * d];
+        System.arraycopy(vector, 0, value, position * d, d);
+        Hooks hooks = Hooks.create().replace(hook, new Tensor(value, targetTokens.length, d), Selection.positions(position));
+        GenerationResult g = Generator.generate(target, targetTokens, GenerationConfig.greedy(maxNewTokens).withStops(true, true), hooks);
+        return g.text() == null ? null : g.text().strip();
+    }
+
     /** The residual vector of {@code tokens} at residual layer {@code layer}, absolute position {@code pos}. */
     public static float[] sourceVector(HookedTransformer m, int[] tokens, int layer, int pos) {
         String hook = ResidualLayers.hook(m.config(), layer);

@@ -1,4 +1,4 @@
-package io.latentwatch.trainer;
+package io.latentwatch.common;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package io.latentwatch.publisher;
+package io.latentwatch.common;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.latentwatch.trainer;
+package io.latentwatch.common;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -43,7 +43,7 @@ public final class ArtifactStore {
 
     public Path root() { return root; }
 
-    static String safe(String s) {
+    public static String safe(String s) {
         return s.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
@@ -94,6 +94,16 @@ public final class ArtifactStore {
             deleteTree(tmp);
             throw e;
         }
+    }
+
+    /**
+     * Where a version's files are for a reader of this store: {@code root/<model>/<hook>/<version>} when
+     * that directory exists (the store is mounted at {@code root} here, wherever the writer had it), else
+     * {@code announced}, the URI the version was announced with.
+     */
+    public static URI locate(Path root, String modelId, String hook, String version, URI announced) {
+        Path dir = root.resolve(safe(modelId)).resolve(safe(hook)).resolve(safe(version));
+        return Files.isDirectory(dir) ? dir.toAbsolutePath().toUri() : announced;
     }
 
     /** Recomputes the artifact's hash; throws {@link CorruptArtifactException} when it differs. */
@@ -161,7 +171,7 @@ public final class ArtifactStore {
         Files.move(tmp, dir.resolve("current.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    static void deleteTree(Path p) {
+    public static void deleteTree(Path p) {
         if (p == null || !Files.exists(p)) return;
         try (Stream<Path> s = Files.walk(p)) {
             s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> {
