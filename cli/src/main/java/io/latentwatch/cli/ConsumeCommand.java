@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentwatch.publisher.ActivationEncoder;
-import io.latentwatch.publisher.KafkaConfig;
+import io.latentwatch.common.KafkaConfig;
 import io.latentwatch.schema.Activation;
 import io.latentwatch.serde.AvroJson;
 import io.latentwatch.serde.LatentwatchSerdes;

@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 
 import io.latentwatch.embedded.registry.ApicurioRegistryServer;
-import io.latentwatch.publisher.KafkaConfig;
+import io.latentwatch.common.KafkaConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -7,7 +7,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
-import io.latentwatch.publisher.KafkaConfig;
+import io.latentwatch.common.KafkaConfig;
 import io.latentwatch.serde.TopicDescriptions;
 import io.latentwatch.serde.TopicSettings;
 import io.latentwatch.serde.Topics;

@@ -7,7 +7,6 @@ import io.latentwatch.interp.sae.SparseAutoencoder;
 import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.monitor.detect.ActivationNormDetector;
 import io.latentwatch.monitor.detect.Watchlist;
-import io.latentwatch.monitor.explain.RepresentationReader;
 import io.latentwatch.publisher.synthetic.SyntheticTraffic;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.schema.LatentProjection;
@@ -79,8 +78,8 @@ class MonitorSaeArchitecturesIT extends AbstractKafkaIT {
 
         Map<String, HiddenStateSample> sent = new LinkedHashMap<>();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(), new StringSerializer(), new ByteArraySerializer());
-             MonitorApp monitor = new MonitorApp(streamsCfg, topics, serdes, new ActivationNormDetector(1_000_000, 4, 8), -1, cfg,
-                     Watchlist.empty(), (RepresentationReader) null).start()) {
+             MonitorApp monitor = MonitorApp.builder(streamsCfg, topics, serdes).normDetector(new ActivationNormDetector(1_000_000, 4, 8))
+                     .metricsPort(-1).sae(cfg, Watchlist.empty(), null).build().start()) {
             Serializer<SaeVersion> vSer = serdes.serializer(SaeVersion.class);
             for (SaeVersion v : List.of(jump, gated)) {
                 producer.send(new ProducerRecord<>(topics.saeVersions(), v.getModelId() + "|" + v.getHook(), vSer.serialize(topics.saeVersions(), v))).get();

@@ -25,7 +25,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.latentwatch.cli.Main;
 import io.latentwatch.monitor.MonitorConfig;
-import io.latentwatch.publisher.KafkaConfig;
+import io.latentwatch.common.KafkaConfig;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
