@@ -8,9 +8,9 @@ import io.latentwatch.cli.demo.DemoCorpus;
 import io.latentwatch.cli.demo.DemoScore;
 import io.latentwatch.cli.demo.HookedActivationModel;
 import io.latentwatch.cli.demo.ModelRepresentationReader;
-import io.latentwatch.cli.node.InferenceNode;
-import io.latentwatch.cli.node.ModelLocator;
-import io.latentwatch.cli.node.NodeHttpServer;
+import io.latentwatch.node.InferenceNode;
+import io.latentwatch.node.ModelLocator;
+import io.latentwatch.node.NodeHttpServer;
 import io.latentwatch.cli.traffic.PromptMix;
 import io.latentwatch.cli.traffic.TrafficGenerator;
 import io.latentwatch.embedded.EmbeddedKafka;
@@ -462,7 +462,7 @@ public final class DemoCommand implements Callable<Integer> {
         PromptMix mix = new PromptMix(domain, seed * 7 + 11);
         long t0 = System.nanoTime();
         for (int i = 0; i < requests; i++) {
-            node.complete(new io.latentwatch.cli.node.CompletionRequest(null, List.of(mix.normal().text()), maxTokens, 0.8f, 1f, 0,
+            node.complete(new io.latentwatch.node.CompletionRequest(null, List.of(mix.normal().text()), maxTokens, 0.8f, 1f, 0,
                     seed * 1_000_003L + i, List.of(), false), "lens-warmup-" + i, "lens-warmup");
         }
         out.printf(Locale.ROOT, "  lens trajectory: %s vs %s; baseline from %d known-good in-domain requests (~%d pairs for a warm-up of %d) in %.1f s%n",

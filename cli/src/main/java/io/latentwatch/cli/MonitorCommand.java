@@ -8,7 +8,7 @@ import io.latentwatch.serde.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import io.latentwatch.cli.node.InferenceNode;
+import io.latentwatch.node.InferenceNode;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.monitor.MonitorConfig;
 

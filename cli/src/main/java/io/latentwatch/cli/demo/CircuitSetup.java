@@ -2,7 +2,7 @@ package io.latentwatch.cli.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.latentwatch.cli.node.HeadOutputs;
+import io.latentwatch.interp.circuits.HeadOutputs;
 import io.latentwatch.interp.circuits.CircuitDiscovery;
 import io.latentwatch.interp.circuits.CircuitPrompts;
 import io.latentwatch.interp.circuits.HeadCodeSignature;

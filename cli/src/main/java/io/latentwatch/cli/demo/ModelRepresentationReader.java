@@ -1,6 +1,6 @@
 package io.latentwatch.cli.demo;
 
-import io.latentwatch.cli.node.InferenceNode;
+import io.latentwatch.node.InferenceNode;
 import io.latentwatch.interp.generate.GenerationConfig;
 import io.latentwatch.interp.generate.Generator;
 import io.latentwatch.interp.hooks.Hooks;
