@@ -141,6 +141,8 @@ public final class CircuitRefit {
             String version = store.nextVersion(spec.modelId(), hook);
             ArtifactStore.Artifact a = store.publish(staging, spec.modelId(), hook, version);
             CircuitSignature avro = CircuitSignatures.toAvro(kept);
+            // Beside the SAE files, so that the version can be re-announced from the store alone (SaeVersions.fromArtifact).
+            Files.writeString(staging.resolve(CircuitTrainJob.SIGNATURE), CircuitTrainJob.avroJson(avro));
             SaeVersion v = SaeVersion.newBuilder()
                     .setModelId(spec.modelId()).setHook(hook).setVersion(version)
                     .setArtifactUri(a.uri().toString()).setSha256(a.sha256()).setCreatedMs(Instant.now())
