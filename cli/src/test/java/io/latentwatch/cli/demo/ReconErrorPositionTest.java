@@ -51,7 +51,7 @@ class ReconErrorPositionTest {
             ReentrantLock lock = new ReentrantLock();
             HookedTransformerActivationModel am = new HookedTransformerActivationModel(m, "zoo-small", lock, false);
             int d = m.config().dModel();
-            // The demo's residual SAE (DemoCommand.refit): top-k, 8 x d_model latents, k = d/8, 200 steps of 256 rows.
+            // The demo's residual SAE (DemoTrainer.refitSae): top-k, 8 x d_model latents, k = d/8, 200 steps of 256 rows.
             SaeConfig cfg = SaeConfig.topk(d, 8 * d, Math.max(4, d / 8), HOOK, "zoo-small");
             SaeTrainingOptions opt = SaeTrainingOptions.defaults().withSteps(200).withBatchSize(256).withSeed(42)
                     .withEvalEvery(40).withProgressBar(false);

@@ -44,7 +44,7 @@ class TrafficGeneratorNodeTest {
     static void load() throws Exception {
         System.setProperty("ai.djl.offline", "true");
         Path dir = null;
-        for (String base : new String[]{"../../shared", "../shared", "/work/shared"}) {
+        for (String base : new String[]{"../../shared", "../shared"}) {
             if (Files.exists(Path.of(base, "models/stories260K"))) { dir = Path.of(base, "models/stories260K"); break; }
         }
         if (dir == null) throw new IllegalStateException("cannot find shared/models/stories260K");
