@@ -55,10 +55,10 @@ class SamplePartitioningIT {
             HiddenStatePublisher pub = HiddenStatePublisher.create(HiddenStatePublisher.producerDefaults(kafka.bootstrapServers()),
                     serdes.serializer(HiddenStateSample.class), topics.hiddenStates(), 256, SampleKey.MODEL_REQUEST);
             SamplingPolicy policy = new SamplingPolicy(1.0, Set.of(hook), SamplingPolicy.Positions.LAST, 1, 5);
-            int requests = 24;
+            int requests = 12;
             try (InferenceNode node = new InferenceNode(m, "stories260K", policy, List.of(hook), pub, new ActivationEncoder(), "it-node", false)) {
                 for (int i = 0; i < requests; i++) {
-                    node.complete(new CompletionRequest(null, List.of("Once upon a time " + i), 2, 0f, 1f, 0, (long) i, List.of(), false),
+                    node.complete(new CompletionRequest(null, List.of("Once upon a time " + i), 1, 0f, 1f, 0, (long) i, List.of(), false),
                             "req-" + i, "normal");
                 }
                 assertTrue(pub.flush(Duration.ofSeconds(30)));

@@ -111,6 +111,7 @@ public final class CircuitRefit {
             try (r) {
                 SparseAutoencoder sae = r.coder().sae();
                 SaeFiles.save(sae, staging);
+                SaeVersions.stampConfig(staging, spec.modelId(), hook);
                 // Reference data: what the node publishes for this hook, the prompt's last position, of the reference
                 // prompts and of the task's own examples, so that the SAE's latents have a firing frequency to compare
                 // with (the rare-latent, recon-error and latent-drift detectors also read this hook; a baseline over

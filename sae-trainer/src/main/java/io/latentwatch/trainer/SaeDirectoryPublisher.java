@@ -54,6 +54,7 @@ public final class SaeDirectoryPublisher {
         Path staging = Files.createTempDirectory(store.root(), ".publish-");
         try {
             copy(r.dir(), staging);
+            SaeVersions.stampConfig(staging, modelId, hook);
             Map<String, Double> metrics = SaeVersions.metrics(r.dir());
             boolean measured = false;
             try (SparseAutoencoder sae = SaeFiles.load(staging)) {      // refuses weights that do not match cfg.json

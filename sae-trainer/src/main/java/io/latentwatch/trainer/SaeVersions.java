@@ -2,6 +2,7 @@ package io.latentwatch.trainer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentwatch.interp.sae.SaeBaseline;
 import io.latentwatch.interp.sae.SaeConfig;
 import io.latentwatch.interp.sae.SaeFiles;
@@ -44,6 +45,24 @@ public final class SaeVersions {
                 .setCircuits(circuits(dir))
                 .setPreviousVersion(previousVersion)
                 .build();
+    }
+
+    /**
+     * Writes {@code modelId} and {@code hook} into a staged SAE's cfg.json (model_name, hook_name, hook_layer, in
+     * whichever layout it has): the names it is published under, so the stored directory says what it is for (the
+     * store re-announces from it, and a SAELens user loading it sees the hook it reads).
+     */
+    public static void stampConfig(Path dir, String modelId, String hook) throws IOException {
+        Path f = dir.resolve(SaeFiles.CFG);
+        JsonNode root = JSON.readTree(f.toFile());
+        if (!(root instanceof ObjectNode o)) throw new IOException(f + ": expected a JSON object");
+        ObjectNode target = o.get("metadata") instanceof ObjectNode m ? m : o.get("meta") instanceof ObjectNode m2 ? m2 : o;
+        target.put("model_name", modelId);
+        target.put("hook_name", hook);
+        if (target.has("hook_point")) target.put("hook_point", hook);
+        int layer = SaeConfig.layerOf(hook);
+        if (layer >= 0) target.put("hook_layer", layer);
+        Files.writeString(f, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o));
     }
 
     /** The SAE's cfg.json. */
