@@ -143,12 +143,12 @@ public final class CircuitRefit {
                     + sig.heads().stream().map(h -> h.head().toString()).toList() + ")");
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (!reasons.isEmpty()) return new Outcome(new SaeRefit.Result(false, null, List.copyOf(reasons), metrics), hook, null, seconds);
-            ArtifactStore.Current cur = store.current(spec.modelId(), hook);
-            String version = store.nextVersion(spec.modelId(), hook);
-            ArtifactStore.Artifact a = store.publish(staging, spec.modelId(), hook, version);
             CircuitSignature avro = CircuitSignatures.toAvro(kept);
             // Beside the SAE files, so that the version can be re-announced from the store alone (SaeVersions.fromArtifact).
             Files.writeString(staging.resolve(CircuitTrainJob.SIGNATURE), CircuitTrainJob.avroJson(avro));
+            ArtifactStore.Current cur = store.current(spec.modelId(), hook);
+            String version = store.nextVersion(spec.modelId(), hook);
+            ArtifactStore.Artifact a = store.publish(staging, spec.modelId(), hook, version);
             SaeVersion v = SaeVersion.newBuilder()
                     .setModelId(spec.modelId()).setHook(hook).setVersion(version)
                     .setArtifactUri(a.uri().toString()).setSha256(a.sha256()).setCreatedMs(Instant.now())

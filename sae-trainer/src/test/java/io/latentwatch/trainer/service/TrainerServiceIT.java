@@ -111,7 +111,7 @@ class TrainerServiceIT {
 
             // A strict gate: the candidate is trained, judged, and nothing is published; the version in force stays.
             publishExamples(client, serdes, topics);
-            TrainerSettings.SaeSchedule strict = new TrainerSettings.SaeSchedule("examples", sae.config(), sae.options(), 0.2,
+            TrainerSettings.SaeSchedule strict = new TrainerSettings.SaeSchedule("examples", sae.config(), sae.options().withSteps(40), 0.2,
                     new QualityGates(1e-9, 1, 64, 0.95, 5, 0, 1), Duration.ofHours(1), 50, 10_000);
             try (TrainerService t = TrainerService.start(new TrainerSettings(ZOO, null, store, client, serdes, topics, strict, null,
                     false, "127.0.0.1", -1))) {
