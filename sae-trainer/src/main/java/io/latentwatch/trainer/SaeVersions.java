@@ -13,6 +13,7 @@ import org.apache.avro.specific.SpecificDatumReader;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -68,7 +69,7 @@ public final class SaeVersions {
     /** The SAE's cfg.json. */
     public static SaeConfig config(Path dir) throws IOException {
         Path f = dir.resolve(SaeFiles.CFG);
-        if (!Files.isRegularFile(f)) throw new java.nio.file.NoSuchFileException(f + ": not an SAE directory (SAELens cfg.json missing)");
+        if (!Files.isRegularFile(f)) throw new NoSuchFileException(f + ": not an SAE directory (SAELens cfg.json missing)");
         return SaeConfig.fromJson(Files.readString(f), f.toString());
     }
 
