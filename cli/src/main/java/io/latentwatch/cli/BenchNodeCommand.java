@@ -1,9 +1,9 @@
 package io.latentwatch.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.latentwatch.cli.node.InferenceNode;
-import io.latentwatch.cli.node.ModelLocator;
-import io.latentwatch.cli.node.NodeOverheadBench;
+import io.latentwatch.node.InferenceNode;
+import io.latentwatch.node.ModelLocator;
+import io.latentwatch.node.NodeOverheadBench;
 import io.latentwatch.interp.model.HookedTransformer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,6 +1,6 @@
 package io.latentwatch.cli;
 
-import io.latentwatch.cli.node.InferenceNode;
+import io.latentwatch.node.InferenceNode;
 import io.latentwatch.monitor.MonitorApp;
 import io.latentwatch.monitor.MonitorConfig;
 import io.latentwatch.monitor.MonitorService;

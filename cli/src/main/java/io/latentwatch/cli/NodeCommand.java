@@ -1,24 +1,13 @@
 package io.latentwatch.cli;
 
-import io.latentwatch.cli.node.InferenceNode;
-import io.latentwatch.cli.node.ModelLocator;
-import io.latentwatch.cli.node.NodeHttpServer;
-import io.latentwatch.interp.model.HookedTransformer;
-import io.latentwatch.publisher.ActivationEncoder;
-import io.latentwatch.publisher.HiddenStatePublisher;
-import io.latentwatch.common.KafkaConfig;
-import io.latentwatch.publisher.SamplingPolicy;
-import io.latentwatch.schema.HiddenStateSample;
-import io.latentwatch.serde.LatentwatchSerdes;
-import io.latentwatch.serde.Topics;
+import io.latentwatch.node.NodeService;
+import io.latentwatch.publisher.SampleKey;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.net.InetAddress;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -81,48 +70,39 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the sampling decisions (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--sample-key", defaultValue = "model-request", description = "Key of the published samples: model-request "
+            + "(modelId|requestId: one model's traffic spreads over every partition and monitor instance; a request's samples stay "
+            + "together) or model (all of a model's samples in one partition) (default: ${DEFAULT-VALUE})")
+    String sampleKey;
+
     @Override
     public Integer call() throws Exception {
         CliSupport.offline();
-        ModelLocator.Located loc = model != null ? new ModelLocator.Located(model, tokenizer) : ModelLocator.locateDefault();
-        try (HookedTransformer m = HookedTransformer.load(loc.model(), tokenizer != null ? tokenizer : loc.tokenizer())) {
-            String id = modelId != null ? modelId : InferenceNode.modelIdOf(loc.model());
-            List<String> hookList = hooks == null || hooks.isEmpty() ? List.of(InferenceNode.defaultHook(m)) : new ArrayList<>(new LinkedHashSet<>(hooks));
-            SamplingPolicy policy = sampleRate <= 0 ? null : policy(sampleRate, hookList, positions, k, seed);
-            HiddenStatePublisher publisher = null;
-            if (policy != null) {
-                LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry(KafkaConfig.registry(registry));
-                Map<String, Object> cfg = KafkaConfig.withEnvironment(HiddenStatePublisher.producerDefaults(KafkaConfig.bootstrapServers(bootstrap)));
-                publisher = HiddenStatePublisher.create(cfg, serdes.serializer(HiddenStateSample.class),
-                        Topics.fromEnvironment().hiddenStates(), queueCapacity);
-            }
-            String node = nodeId != null ? nodeId : "node-" + hostName();
-            CountDownLatch stop = new CountDownLatch(1);
-            CountDownLatch closed = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                stop.countDown();
-                try { closed.await(); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
-            }));
-            try (InferenceNode n = new InferenceNode(m, id, policy, hookList, publisher, new ActivationEncoder(), node, tokenText);
-                 NodeHttpServer server = new NodeHttpServer(n, host, port, threads)) {
-                System.out.printf("latentwatch node: %s (%d layers, d_model %d) on %s/v1/completions; sampling %s; Ctrl-C to stop%n",
-                        id, m.config().nLayers(), m.config().dModel(), server.baseUrl(), policy == null ? "off" : policy);
-                stop.await();
-            } finally {
-                closed.countDown();
-            }
+        NodeService.Settings settings = new NodeService.Settings(model, tokenizer, modelId, host, port, threads, sampleRate, hooks,
+                positions, k, tokenText, nodeId != null ? nodeId : "node-" + hostName(), queueCapacity, bootstrap, registry,
+                SampleKey.parse(sampleKey), seed);
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        // SIGTERM / Ctrl-C: stop serving, flush the samples in the queue, then let the JVM exit.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try { closed.await(); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+        }));
+        try (NodeService service = NodeService.start(settings)) {
+            var m = service.model().config();
+            System.out.printf("latentwatch node: %s (%d layers, d_model %d) on %s/v1/completions; sampling %s; Ctrl-C to stop%n",
+                    service.node().modelId(), m.nLayers(), m.dModel(), service.server().baseUrl(),
+                    service.node().policy() == null ? "off" : service.node().policy());
+            stop.await();
+        } finally {
+            closed.countDown();
         }
         return 0;
     }
 
-    static SamplingPolicy policy(double rate, List<String> hooks, String positions, int k, long seed) {
-        if (rate > 1) throw new IllegalArgumentException("--sample-rate must be in (0, 1], got " + rate);
-        return new SamplingPolicy(rate, new LinkedHashSet<>(hooks), SamplingPolicy.Positions.parse(positions), k, seed);
-    }
-
     private static String hostName() {
         try {
-            return java.net.InetAddress.getLocalHost().getHostName();
+            return InetAddress.getLocalHost().getHostName();
         } catch (Exception e) {
             return "local";
         }

@@ -30,7 +30,7 @@ class MainTest {
         assertTrue(root.contains("Watches the inside of deployed language models"), root);
         Map<String, CommandLine> subs = Main.commandLine().getSubcommands();
         assertTrue(subs.keySet().containsAll(java.util.List.of("demo", "kafka", "monitor", "node", "traffic", "audit", "generate", "inspect", "models", "zoo",
-                "train", "lens", "patchscope", "patchscope-eval", "path-patch", "successor-heads", "bench", "help")), subs.keySet().toString());
+                "train", "lens", "patchscope", "patchscope-eval", "path-patch", "successor-heads", "bench", "trainer", "sae", "help")), subs.keySet().toString());
         for (Map.Entry<String, CommandLine> e : subs.entrySet()) {
             if (e.getKey().equals("help")) continue;
             String help = run(0, e.getKey(), "--help");
@@ -49,6 +49,12 @@ class MainTest {
             for (CommandLine.Model.OptionSpec o : e.getValue().getCommandSpec().options()) {
                 assertTrue(o.description().length > 0 && !o.description()[0].isBlank(), "bench " + e.getKey() + " " + o.longestName());
             }
+        }
+        String publish = run(0, "sae", "publish", "--help");
+        assertTrue(publish.contains("Usage: latentwatch sae publish") && publish.contains("--prompts"), publish);
+        String trainer = run(0, "trainer", "--help");
+        for (String key : new String[]{"--circuit-task", "--reannounce", "--health-port", "LATENTWATCH_BOOTSTRAP_SERVERS", "LATENTWATCH_KAFKA_"}) {
+            assertTrue(trainer.contains(key), "trainer --help lacks " + key);
         }
         assertTrue(subs.get("bench").getSubcommands().keySet().containsAll(java.util.List.of("monitor", "node", "sae-train", "model", "lens")));
     }

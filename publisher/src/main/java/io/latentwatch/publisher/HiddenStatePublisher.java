@@ -29,8 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * latency. Serialization (F16 bytes to Avro) also happens on the sender thread.
  *
  * <p>The producer is idempotent with {@code acks=all} (no duplicates or reordering from retries)
- * and compresses with zstd. Records are keyed by model id, so all samples of a model land in one
- * partition and the monitor's per-model baselines see them in order.
+ * and compresses with zstd. Records are keyed as {@link SampleKey} says: by model id unless told
+ * otherwise (nodes use {@link SampleKey#MODEL_REQUEST}, which spreads one model over partitions).
  */
 public final class HiddenStatePublisher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HiddenStatePublisher.class);
@@ -38,6 +38,7 @@ public final class HiddenStatePublisher implements AutoCloseable {
 
     private final Producer<String, HiddenStateSample> producer;
     private final String topic;
+    private final SampleKey key;
     private final BlockingQueue<HiddenStateSample> queue;
     private final Thread sender;
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -70,16 +71,28 @@ public final class HiddenStatePublisher implements AutoCloseable {
      */
     public static HiddenStatePublisher create(Map<String, Object> config, Serializer<HiddenStateSample> serializer,
                                               String topic, int queueCapacity) {
+        return create(config, serializer, topic, queueCapacity, SampleKey.MODEL);
+    }
+
+    /** As {@link #create(Map, Serializer, String, int)}, with records keyed by {@code key}. */
+    public static HiddenStatePublisher create(Map<String, Object> config, Serializer<HiddenStateSample> serializer,
+                                              String topic, int queueCapacity, SampleKey key) {
         Map<String, Object> p = new LinkedHashMap<>(config);
         // Idempotence needs these; refuse silently weaker settings rather than quietly losing it.
         if (!"true".equals(String.valueOf(p.getOrDefault(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")))) {
             LOG.warn("enable.idempotence was overridden to false: retries may duplicate samples");
         }
-        return new HiddenStatePublisher(new KafkaProducer<>(p, new StringSerializer(), serializer), topic, queueCapacity);
+        return new HiddenStatePublisher(new KafkaProducer<>(p, new StringSerializer(), serializer), topic, queueCapacity, key);
     }
 
-    /** A publisher over any producer (tests pass a MockProducer). */
+    /** A publisher over any producer (tests pass a MockProducer), keyed by model id. */
     public HiddenStatePublisher(Producer<String, HiddenStateSample> producer, String topic, int queueCapacity) {
+        this(producer, topic, queueCapacity, SampleKey.MODEL);
+    }
+
+    /** A publisher over any producer, with records keyed by {@code key}. */
+    public HiddenStatePublisher(Producer<String, HiddenStateSample> producer, String topic, int queueCapacity, SampleKey key) {
+        this.key = Objects.requireNonNull(key, "key");
         if (queueCapacity <= 0) throw new IllegalArgumentException("queue capacity must be positive, got " + queueCapacity);
         this.producer = Objects.requireNonNull(producer, "producer");
         this.topic = Objects.requireNonNull(topic, "topic");
@@ -126,7 +139,7 @@ public final class HiddenStatePublisher implements AutoCloseable {
     private void send(HiddenStateSample s) {
         inFlight.incrementAndGet();
         try {
-            producer.send(new ProducerRecord<>(topic, null, s.getTimestampMs().toEpochMilli(), s.getModelId(), s), (meta, ex) -> {
+            producer.send(new ProducerRecord<>(topic, null, s.getTimestampMs().toEpochMilli(), key.of(s), s), (meta, ex) -> {
                 if (ex == null) published.incrementAndGet();
                 else {
                     failed.incrementAndGet();

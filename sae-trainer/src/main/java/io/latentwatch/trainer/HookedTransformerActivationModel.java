@@ -9,41 +9,64 @@ import io.latentwatch.interp.sae.LogitLens;
 import io.latentwatch.interp.sae.SparseAutoencoder;
 import io.latentwatch.interp.tensor.Tensor;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@link ActivationModel} over the interp runtime's {@link HookedTransformer}: activations from
  * runWithCache, text from the KV-cache generator, CE with the SAE spliced in by a replacing hook,
  * and the logit lens of a direction through W_U (the decoder direction's direct effect on the
  * logits, without the final norm: Neuronpedia's "top logits").
+ *
+ * <p>Every forward pass holds {@code lock}: a trainer sharing a model with an inference node (the demo: one copy of
+ * the weights) passes the node's generation lock, so the two never compete for the cores mid-forward.
  */
 public final class HookedTransformerActivationModel implements ActivationModel {
     private final HookedTransformer model;
+    private final String modelId;
+    private final Lock lock;
     private final boolean owned;
 
     public HookedTransformerActivationModel(HookedTransformer model, boolean owned) {
+        this(model, model.modelId(), new ReentrantLock(), owned);
+    }
+
+    /**
+     * @param modelId the id versions are published under (e.g. the node's model id)
+     * @param lock    held during every forward pass
+     * @param owned   whether {@link #close()} closes the model
+     */
+    public HookedTransformerActivationModel(HookedTransformer model, String modelId, Lock lock, boolean owned) {
         this.model = model;
+        this.modelId = modelId;
+        this.lock = lock;
         this.owned = owned;
     }
 
-    public static HookedTransformerActivationModel load(Path model, Path tokenizer) throws java.io.IOException {
+    public static HookedTransformerActivationModel load(Path model, Path tokenizer) throws IOException {
         return new HookedTransformerActivationModel(HookedTransformer.load(model, tokenizer), true);
     }
+
+    /** The lock every forward pass holds. */
+    public Lock lock() { return lock; }
 
     public HookedTransformer model() { return model; }
 
     /** Registered in META-INF/services/io.latentwatch.trainer.ActivationModelProvider. */
     public static final class Provider implements ActivationModelProvider {
         @Override
-        public ActivationModel open(Path model, Path tokenizer) throws java.io.IOException {
+        public ActivationModel open(Path model, Path tokenizer) throws IOException {
             return load(model, tokenizer);
         }
     }
 
     @Override
-    public String modelId() { return model.modelId(); }
+    public String modelId() { return modelId; }
 
     @Override
     public String versionHash() { return model.versionHash(); }
@@ -55,11 +78,17 @@ public final class HookedTransformerActivationModel implements ActivationModel {
     public PromptActivations run(String prompt, String hook) {
         int[] toks = model.toTokens(prompt);
         int n = Math.min(toks.length, model.config().nCtx());
-        if (n < toks.length) toks = java.util.Arrays.copyOf(toks, n);
-        Tensor t = model.runWithCache(toks, List.of(hook)).cache().get(hook);
+        if (n < toks.length) toks = Arrays.copyOf(toks, n);
+        Tensor t;
+        lock.lock();
+        try {
+            t = model.runWithCache(toks, List.of(hook)).cache().get(hook);
+        } finally {
+            lock.unlock();
+        }
         int d = t.dim(-1);
         if (t.rank() != 2) {
-            throw new IllegalArgumentException("hook " + hook + " has shape " + java.util.Arrays.toString(t.shape())
+            throw new IllegalArgumentException("hook " + hook + " has shape " + Arrays.toString(t.shape())
                     + "; SAE training needs a [pos, d] hook (reshape per-head hooks first)");
         }
         String[] strs = new String[toks.length];
@@ -70,7 +99,13 @@ public final class HookedTransformerActivationModel implements ActivationModel {
     @Override
     public String generate(String prompt, int maxNewTokens, float temperature, long seed) {
         int[] toks = model.toTokens(prompt);
-        return Generator.generate(model, toks, GenerationConfig.sampling(maxNewTokens, temperature, 0, 1f, seed)).text();
+        lock.lock();
+        try {
+            String continuation = Generator.generate(model, toks, GenerationConfig.sampling(maxNewTokens, temperature, 0, 1f, seed)).text();
+            return prompt + (continuation == null ? "" : continuation);
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
@@ -80,7 +115,7 @@ public final class HookedTransformerActivationModel implements ActivationModel {
         int vocab = model.config().vocabSize();
         for (String p : prompts) {
             int[] toks = model.toTokens(p);
-            if (toks.length > model.config().nCtx()) toks = java.util.Arrays.copyOf(toks, model.config().nCtx());
+            if (toks.length > model.config().nCtx()) toks = Arrays.copyOf(toks, model.config().nCtx());
             if (toks.length < 2) continue;
             Hooks h = Hooks.create();
             if (sae != null) {
@@ -89,7 +124,13 @@ public final class HookedTransformerActivationModel implements ActivationModel {
                     return sae.reconstruct(flat).reshape(act.getShape());
                 });
             }
-            float[] logits = model.runWithHooks(toks, h).data();
+            float[] logits;
+            lock.lock();
+            try {
+                logits = model.runWithHooks(toks, h).data();
+            } finally {
+                lock.unlock();
+            }
             for (int i = 0; i + 1 < toks.length; i++) {
                 double max = Double.NEGATIVE_INFINITY;
                 for (int v = 0; v < vocab; v++) max = Math.max(max, logits[i * vocab + v]);
@@ -116,7 +157,7 @@ public final class HookedTransformerActivationModel implements ActivationModel {
             }
             Integer[] idx = new Integer[vocab];
             for (int v = 0; v < vocab; v++) idx[v] = v;
-            java.util.Arrays.sort(idx, (a, b) -> Float.compare(score[b], score[a]));
+            Arrays.sort(idx, (a, b) -> Float.compare(score[b], score[a]));
             List<String> out = new ArrayList<>(n);
             for (int i = 0; i < Math.min(n, vocab); i++) out.add(model.tokenizer().tokenString(idx[i]));
             return out;

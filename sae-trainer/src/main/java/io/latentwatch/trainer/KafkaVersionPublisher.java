@@ -1,25 +1,17 @@
 package io.latentwatch.trainer;
 
 import io.latentwatch.schema.SaeVersion;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
 
-import java.io.ByteArrayOutputStream;
 import java.util.HashMap;
 import java.util.Map;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.Properties;
 import java.util.function.Function;
 
 /**
@@ -27,8 +19,8 @@ import java.util.function.Function;
  * {@code latentwatch.sae-versions} topic, waiting for the broker's acknowledgement. The default
  * ({@link #create}) is what the monitor reads: an idempotent producer (acks=all) whose values are
  * in the Confluent wire format (magic byte 0, 4-byte schema id, Avro binary) through
- * {@link LatentwatchSerdes}. The value encoding stays pluggable ({@code encode}): e.g.
- * {@link #avroBinary} writes bare Avro binary for tools without a registry.
+ * {@link LatentwatchSerdes}. The value encoding stays pluggable ({@code encode}) for producers whose
+ * serializer takes another type.
  */
 public final class KafkaVersionPublisher<V> implements VersionPublisher {
     private final Producer<String, V> producer;
@@ -60,28 +52,6 @@ public final class KafkaVersionPublisher<V> implements VersionPublisher {
     /** The topic records go to. */
     public String topic() {
         return topic;
-    }
-
-    /** An idempotent producer (acks=all) with bare Avro binary values (no registry, no wire-format header). */
-    public static KafkaVersionPublisher<byte[]> avroBinary(Properties base) {
-        Properties p = new Properties();
-        p.putAll(base);
-        p.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
-        return new KafkaVersionPublisher<>(new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer()),
-                KafkaVersionPublisher::avroBytes, TOPIC);
-    }
-
-    public static byte[] avroBytes(SaeVersion v) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
-            new SpecificDatumWriter<>(SaeVersion.class).write(v, enc);
-            enc.flush();
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Override

@@ -2,11 +2,9 @@ package io.latentwatch.trainer;
 
 import io.latentwatch.schema.SaeVersion;
 
-/** Announces a new SAE version to the monitors (the compacted latentwatch.sae-versions topic). */
+/** Announces a new SAE version to the monitors (the compacted sae-versions topic, {@code Topics#saeVersions()}). */
 @FunctionalInterface
 public interface VersionPublisher extends AutoCloseable {
-    String TOPIC = "latentwatch.sae-versions";
-
     /** Publishes and waits for the acknowledgement; throws if it was not written. */
     void publish(SaeVersion version) throws Exception;
 

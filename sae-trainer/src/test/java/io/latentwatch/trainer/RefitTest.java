@@ -10,12 +10,12 @@ import io.latentwatch.interp.sae.SaeFiles;
 import io.latentwatch.interp.sae.SaeTrainingOptions;
 import io.latentwatch.interp.sae.SparseAutoencoder;
 import io.latentwatch.schema.SaeVersion;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.kafka.clients.producer.MockProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import io.latentwatch.serde.LatentwatchSerdes;
+import io.latentwatch.serde.Topics;
+import java.util.function.Function;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -98,17 +98,19 @@ class RefitTest {
     @Test
     void refitPublishesOnlyWhenTheCandidateBeatsTheCurrentVersion() throws Exception {
         ArtifactStore store = new ArtifactStore(tmp.resolve("store"));
-        MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
-        KafkaVersionPublisher<byte[]> pub = new KafkaVersionPublisher<>(producer, KafkaVersionPublisher::avroBytes, VersionPublisher.TOPIC);
+        Topics topics = Topics.defaults();
+        MockProducer<String, SaeVersion> producer = new MockProducer<>(true, null, new StringSerializer(),
+                LatentwatchSerdes.forRegistry(LatentwatchSerdes.EMBEDDED).serializer(SaeVersion.class));
+        KafkaVersionPublisher<SaeVersion> pub = new KafkaVersionPublisher<>(producer, Function.identity(), topics.saeVersions());
         QualityGates gates = new QualityGates(0.5, 1, 64, 0.9, 1, 0.0, 0.02);
 
         SaeRefit.Result first = new SaeRefit("synthetic", job(3, 300), store, gates, pub).call();
         assertTrue(first.published(), first.reasons().toString());
         assertEquals(1, producer.history().size());
         var rec = producer.history().get(0);
-        assertEquals(VersionPublisher.TOPIC, rec.topic());
+        assertEquals(topics.saeVersions(), rec.topic());
         assertEquals("synthetic|blocks.1.hook_resid_post", rec.key());
-        SaeVersion v = new SpecificDatumReader<>(SaeVersion.class).read(null, DecoderFactory.get().binaryDecoder(rec.value(), null));
+        SaeVersion v = rec.value();
         assertEquals(first.version(), v.getVersion());
         assertNull(v.getPreviousVersion());
         Path dir = ArtifactStore.verify(java.net.URI.create(v.getArtifactUri()), v.getSha256());

@@ -1,6 +1,7 @@
 package io.latentwatch.cli.demo;
 
 import io.latentwatch.cli.traffic.PromptMix;
+import io.latentwatch.trainer.ActivationModel;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,7 @@ public final class DemoCorpus {
      * @param maxTokens   continuation length (the traffic's max_tokens)
      * @param temperature sampling temperature of the continuations (the traffic's)
      */
-    public static List<String> reference(HookedActivationModel am, PromptMix mix, int n, int maxTokens, float temperature, long seed) {
+    public static List<String> reference(ActivationModel am, PromptMix mix, int n, int maxTokens, float temperature, long seed) {
         List<String> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             if (i % 4 == 3) {

@@ -1,6 +1,6 @@
 package io.latentwatch.cli.demo;
 
-import io.latentwatch.cli.node.InferenceNode;
+import io.latentwatch.node.InferenceNode;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.monitor.explain.RepresentationSource;

@@ -12,6 +12,7 @@ import io.latentwatch.interp.sae.SaeTrainingOptions;
 import io.latentwatch.interp.sae.SparseAutoencoder;
 import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.monitor.detect.ReconErrorDetector;
+import io.latentwatch.trainer.HookedTransformerActivationModel;
 import io.latentwatch.trainer.SaeTrainJob;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,9 +49,9 @@ class ReconErrorPositionTest {
         System.setProperty("ai.djl.offline", "true");
         try (HookedTransformer m = HookedTransformer.load(DIR, DIR.resolve("tokenizer.json"))) {
             ReentrantLock lock = new ReentrantLock();
-            HookedActivationModel am = new HookedActivationModel(m, "zoo-small", lock);
+            HookedTransformerActivationModel am = new HookedTransformerActivationModel(m, "zoo-small", lock, false);
             int d = m.config().dModel();
-            // The demo's residual SAE (DemoCommand.refit): top-k, 8 x d_model latents, k = d/8, 200 steps of 256 rows.
+            // The demo's residual SAE (DemoTrainer.refitSae): top-k, 8 x d_model latents, k = d/8, 200 steps of 256 rows.
             SaeConfig cfg = SaeConfig.topk(d, 8 * d, Math.max(4, d / 8), HOOK, "zoo-small");
             SaeTrainingOptions opt = SaeTrainingOptions.defaults().withSteps(200).withBatchSize(256).withSeed(42)
                     .withEvalEvery(40).withProgressBar(false);

@@ -1,11 +1,12 @@
-package io.latentwatch.cli.demo;
+package io.latentwatch.trainer;
 
+import io.latentwatch.common.ArtifactStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.latentwatch.cli.node.HeadOutputs;
 import io.latentwatch.interp.circuits.CircuitDiscovery;
 import io.latentwatch.interp.circuits.CircuitPrompts;
 import io.latentwatch.interp.circuits.HeadCodeSignature;
+import io.latentwatch.interp.circuits.HeadOutputs;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.sae.SaeBaseline;
 import io.latentwatch.interp.sae.SaeEvaluation;
@@ -15,9 +16,6 @@ import io.latentwatch.interp.sae.SparseAutoencoder;
 import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.schema.CircuitSignature;
 import io.latentwatch.schema.SaeVersion;
-import io.latentwatch.common.ArtifactStore;
-import io.latentwatch.trainer.CircuitSignatures;
-import io.latentwatch.trainer.VersionPublisher;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,38 +23,78 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.Lock;
 
 /**
- * The demo trainer's circuit step: SAE circuit identification (O'Neill & Bui 2024) for one task of
- * the zoo's {@code circuits.json} from its positive and negative example prompts, published as the
- * SaeVersion of {@code blocks.L.attn.hook_result} (per-head outputs z_h W_O[h]) through the same ArtifactStore and version publisher as
- * the residual SAE. The artifact is the circuit SAE (over per-head outputs z_h W_O[h], d_in = d_model)
- * with a baseline measured on in-domain prompts at their last position, which is what the node
- * publishes for that hook ({@link HeadOutputs}); the record carries the task's signature restricted
- * to layer L's heads, since only that layer's codes reach the monitor.
+ * One circuit refit: SAE circuit identification (O'Neill & Bui 2024) for one task from its positive and negative
+ * example prompts, judged by the quality gates and published as the SaeVersion of {@code blocks.L.attn.hook_result}
+ * (per-head outputs z_h W_O[h]) through the same {@link ArtifactStore} and {@link VersionPublisher} as an SAE refit.
+ * The artifact is the circuit SAE (over per-head outputs, d_in = d_model) with a baseline measured on reference
+ * prompts at their last position, which is what the node publishes for that hook ({@link HeadOutputs}); the record
+ * carries the task's signature restricted to layer L's heads, since only that layer's codes reach the monitor.
+ *
+ * <p>Gates: the signature must keep a head in layer L, and the circuit SAE must pass {@link #DEFAULT_GATES}
+ * (absolute gates only: a new signature is not "better" than the one in force, it describes new examples).
  */
-public final class CircuitSetup {
-    public record Published(String hook, String version, CircuitSignature signature, Map<String, Double> metrics, double seconds) {}
+public final class CircuitRefit {
+    /**
+     * Absolute gates of a circuit SAE: a small ReLU+L1 SAE fitted on a few dozen prompts' head outputs, read by the
+     * monitor through each head's argmax latent (its code), so it is a code book rather than a faithful reconstruction;
+     * on reference traffic its FVU is typically 0.5-0.7 (zoo-small). It is refused when it explains almost nothing
+     * (FVU above 0.9), when no latent fires (L0 below 0.5) or when nearly every latent is dead.
+     */
+    public static final QualityGates DEFAULT_GATES = new QualityGates(0.9, 0.5, 512, 0.98, Double.POSITIVE_INFINITY, 0, 0);
 
-    private CircuitSetup() {}
+    /**
+     * What to discover.
+     *
+     * @param layer     the attention layer whose heads the node samples (hook_z)
+     * @param baseline  reference prompts (normal traffic) for the SAE's latent frequencies
+     */
+    public record Spec(String modelId, String task, int layer, List<String> positives, List<String> negatives,
+                       List<String> baseline, long seed) {
+        public String hook() {
+            return "blocks." + layer + ".attn.hook_result";
+        }
+    }
 
-    public static Published run(HookedTransformer m, String modelId, Path circuitsJson, String task, int layer, List<String> baselinePrompts,
-                                Lock lock, ArtifactStore store, VersionPublisher versions, long seed) throws Exception {
-        long t0 = System.nanoTime();
+    /** The refit's result (as an SAE refit's) and, when published, the hook, signature and seconds taken. */
+    public record Outcome(SaeRefit.Result result, String hook, CircuitSignature signature, double seconds) {}
+
+    private final HookedTransformer model;
+    private final Lock lock;
+    private final ArtifactStore store;
+    private final VersionPublisher versions;
+    private final QualityGates gates;
+
+    /** {@code lock} is held during forward passes (the demo passes the node's generation lock). */
+    public CircuitRefit(HookedTransformer model, Lock lock, ArtifactStore store, VersionPublisher versions, QualityGates gates) {
+        this.model = model;
+        this.lock = lock;
+        this.store = store;
+        this.versions = versions;
+        this.gates = gates;
+    }
+
+    /** Positive and negative prompts of {@code task} from a model's {@code circuits.json} (the zoo's format). */
+    public static Spec fromCircuitsJson(Path circuitsJson, String modelId, String task, int layer, List<String> baseline, long seed)
+            throws IOException {
         JsonNode t = new ObjectMapper().readTree(circuitsJson.toFile()).path("tasks").path(task);
         if (t.isMissingNode()) throw new IllegalArgumentException(circuitsJson + " has no task '" + task + "'");
-        List<String> posText = strings(t.path("positive_examples"), circuitsJson, task + ".positive_examples");
-        List<String> negText = strings(t.path("negative_examples"), circuitsJson, task + ".negative_examples");
-        List<int[]> pos = CircuitPrompts.tokenize(m, posText);
-        List<int[]> neg = CircuitPrompts.tokenize(m, negText);
-        // The SAE encodes per-head outputs z_h W_O[h], which TransformerLens calls hook_result.
-        String hook = "blocks." + layer + ".attn.hook_result";
-        HeadOutputs heads = new HeadOutputs(m);
+        return new Spec(modelId, task, layer, strings(t.path("positive_examples"), circuitsJson, task + ".positive_examples"),
+                strings(t.path("negative_examples"), circuitsJson, task + ".negative_examples"), baseline, seed);
+    }
+
+    public Outcome run(Spec spec) throws Exception {
+        long t0 = System.nanoTime();
+        List<int[]> pos = CircuitPrompts.tokenize(model, spec.positives());
+        List<int[]> neg = CircuitPrompts.tokenize(model, spec.negatives());
+        int layer = spec.layer();
+        String hook = spec.hook();
+        HeadOutputs heads = new HeadOutputs(model);
         Path staging = Files.createTempDirectory(store.root(), ".circuit-");
         try {
             HeadCodeSignature sig;
@@ -67,31 +105,32 @@ public final class CircuitSetup {
             CircuitDiscovery.Result r;
             lock.lock();
             try {
-                r = CircuitDiscovery.run(m, task, pos, neg, CircuitDiscovery.Options.defaults().withSeed(seed));
+                r = CircuitDiscovery.run(model, spec.task(), pos, neg, CircuitDiscovery.Options.defaults().withSeed(spec.seed()));
             } finally {
                 lock.unlock();
             }
             try (r) {
                 SparseAutoencoder sae = r.coder().sae();
                 SaeFiles.save(sae, staging);
-                // Reference data: what the node publishes for this hook, the prompt's last position, of the in-domain
+                SaeVersions.stampConfig(staging, spec.modelId(), hook);
+                // Reference data: what the node publishes for this hook, the prompt's last position, of the reference
                 // prompts and of the task's own examples, so that the SAE's latents have a firing frequency to compare
                 // with (the rare-latent, recon-error and latent-drift detectors also read this hook; a baseline over
                 // every position made latent-drift fire on every window of normal traffic); tokens as in discovery,
                 // so without circuits.json's [BOS] marker.
                 List<int[]> ref = new ArrayList<>();
-                for (String b : baselinePrompts) ref.add(m.toTokens(b));
+                for (String b : spec.baseline()) ref.add(model.toTokens(b));
                 ref.addAll(pos);
                 ref.addAll(neg);
                 List<Integer> positions = new ArrayList<>();
-                float[] rows = headRows(m, heads, "blocks." + layer + ".attn.hook_z", layer, ref, lock, true, positions);
+                float[] rows = headRows(model, heads, "blocks." + layer + ".attn.hook_z", layer, ref, lock, true, positions);
                 ev = SaeEvaluation.of(sae, rows, 2048, SaeTrainingOptions.defaults().denseThreshold());
                 baseline = SaeBaseline.of(ev, positions.stream().mapToInt(Integer::intValue).toArray());
                 baseline.write(staging);
-                sig = restrict(r.signature(), layer);
                 dIn = sae.config().dIn();
                 dSae = sae.config().dSae();
                 arch = sae.config().isTopK() ? "topk" : "relu";
+                sig = r.signature();
             }
             Map<String, Double> metrics = new LinkedHashMap<>();
             metrics.put("fvu", ev.fvu());
@@ -99,12 +138,20 @@ public final class CircuitSetup {
             metrics.put("l0", ev.l0());
             metrics.put("dead_fraction", ev.deadFraction());
             metrics.put("dense_fraction", ev.denseFraction());
-            ArtifactStore.Current cur = store.current(modelId, hook);
-            String version = store.nextVersion(modelId, hook);
-            ArtifactStore.Artifact a = store.publish(staging, modelId, hook, version);
-            CircuitSignature avro = CircuitSignatures.toAvro(sig);
+            List<String> reasons = new ArrayList<>(gates.judge(metrics, null).reasons());
+            HeadCodeSignature kept = restrict(sig, layer);
+            if (kept == null) reasons.add("circuit '" + sig.name() + "' has no signature head in layer " + layer + " (heads "
+                    + sig.heads().stream().map(h -> h.head().toString()).toList() + ")");
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (!reasons.isEmpty()) return new Outcome(new SaeRefit.Result(false, null, List.copyOf(reasons), metrics), hook, null, seconds);
+            CircuitSignature avro = CircuitSignatures.toAvro(kept);
+            // Beside the SAE files, so that the version can be re-announced from the store alone (SaeVersions.fromArtifact).
+            Files.writeString(staging.resolve(CircuitTrainJob.SIGNATURE), CircuitTrainJob.avroJson(avro));
+            ArtifactStore.Current cur = store.current(spec.modelId(), hook);
+            String version = store.nextVersion(spec.modelId(), hook);
+            ArtifactStore.Artifact a = store.publish(staging, spec.modelId(), hook, version);
             SaeVersion v = SaeVersion.newBuilder()
-                    .setModelId(modelId).setHook(hook).setVersion(version)
+                    .setModelId(spec.modelId()).setHook(hook).setVersion(version)
                     .setArtifactUri(a.uri().toString()).setSha256(a.sha256()).setCreatedMs(Instant.now())
                     .setDIn(dIn).setDSae(dSae).setArchitecture(arch)
                     .setMetrics(metrics).setBaseline(baseline.summary())
@@ -112,21 +159,18 @@ public final class CircuitSetup {
                     .setPreviousVersion(cur == null ? null : cur.version())
                     .build();
             versions.publish(v);
-            store.promote(modelId, hook, version, a, metrics);
-            return new Published(hook, version, avro, metrics, (System.nanoTime() - t0) / 1e9);
+            store.promote(spec.modelId(), hook, version, a, metrics);
+            return new Outcome(new SaeRefit.Result(true, version, List.of(), metrics), hook, avro, (System.nanoTime() - t0) / 1e9);
         } finally {
-            delete(staging);
+            ArtifactStore.deleteTree(staging);
         }
     }
 
-    /** The signature's heads of {@code layer} only; the match threshold is capped at what is left. */
+    /** The signature's heads of {@code layer} only (null when none is left); the match threshold is capped at what is left. */
     static HeadCodeSignature restrict(HeadCodeSignature s, int layer) {
         List<HeadCodeSignature.HeadCodes> kept = new ArrayList<>();
         for (HeadCodeSignature.HeadCodes h : s.heads()) if (h.head().layer() == layer) kept.add(h);
-        if (kept.isEmpty()) {
-            throw new IllegalStateException("circuit '" + s.name() + "' has no signature head in layer " + layer + " (heads "
-                    + s.heads().stream().map(h -> h.head().toString()).toList() + ")");
-        }
+        if (kept.isEmpty()) return null;
         return new HeadCodeSignature(s.name(), kept, Math.max(1, Math.min(s.minMatchedHeads(), kept.size())));
     }
 
@@ -174,12 +218,5 @@ public final class CircuitSetup {
         List<String> out = new ArrayList<>();
         arr.forEach(x -> out.add(x.asText()));
         return out;
-    }
-
-    private static void delete(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
     }
 }

@@ -1,4 +1,4 @@
-package io.latentwatch.cli.node;
+package io.latentwatch.node;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;

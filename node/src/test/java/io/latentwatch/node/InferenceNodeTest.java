@@ -1,8 +1,7 @@
-package io.latentwatch.cli.node;
+package io.latentwatch.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.latentwatch.cli.traffic.TrafficGenerator;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.publisher.ActivationEncoder;
@@ -136,7 +135,7 @@ class InferenceNodeTest {
     void allAndRandomKPublishTheRightPositions() throws Exception {
         Rig all = rig(SamplingPolicy.Positions.ALL, 1);
         try (InferenceNode n1 = all.node()) {
-            var c = all.node().complete(new io.latentwatch.cli.node.CompletionRequest(null, List.of("The cat"), 6, 0f, 1f, 0, null,
+            var c = all.node().complete(new io.latentwatch.node.CompletionRequest(null, List.of("The cat"), 6, 0f, 1f, 0, null,
                     List.of(), false), "all-1", null).get(0);
             HiddenStateSample s = published(all, 1).get(0);
             int len = c.promptTokens() + c.completionTokens();
@@ -204,25 +203,5 @@ class InferenceNodeTest {
             assertEquals(0, node.stats().sampled());
             assertEquals(2, node.stats().requests());
         }
-    }
-
-    @Test
-    void trafficGeneratorLabelsEveryRequestAndTheNodeTagsSamplesWithItsIds() throws Exception {
-        Rig r = rig(SamplingPolicy.Positions.LAST, 1);
-        try (InferenceNode n0 = r.node(); NodeHttpServer server = new NodeHttpServer(r.node(), "127.0.0.1", 0, 2)) {
-            var opts = new TrafficGenerator.Options(URI.create(server.baseUrl()), TrafficGenerator.Scenario.MIXED, 50,
-                    Duration.ofSeconds(20), 12, 0.5, 4, 9, 2);
-            TrafficGenerator.Report rep = new TrafficGenerator(opts).run(null);
-            assertEquals(12, rep.requests().size());
-            assertTrue(rep.requests().stream().allMatch(x -> x.status() == 200), rep.summary().toString());
-            assertTrue(rep.requests().stream().anyMatch(TrafficGenerator.RequestRecord::injected), rep.summary().toString());
-            assertTrue(rep.requests().stream().anyMatch(x -> !x.injected()), rep.summary().toString());
-            Set<String> sent = rep.requests().stream().map(TrafficGenerator.RequestRecord::requestId).collect(Collectors.toSet());
-            Set<String> sampled = published(r, 12).stream().map(HiddenStateSample::getRequestId).collect(Collectors.toSet());
-            assertEquals(sent, sampled);
-            assertTrue(published(r, 12).stream().allMatch(s -> "mixed".equals(s.getSampling().getScenario())));
-        }
-        assertThrows(IllegalArgumentException.class, () -> new TrafficGenerator.Options(URI.create("http://10.1.2.3:8000"),
-                TrafficGenerator.Scenario.NORMAL, 1, Duration.ofSeconds(1), 1, 0, 4, 1, 1));
     }
 }

@@ -1,4 +1,4 @@
-package io.latentwatch.cli.node;
+package io.latentwatch.interp.circuits;
 
 import io.latentwatch.interp.model.HookedTransformer;
 

@@ -1,4 +1,4 @@
-package io.latentwatch.cli.node;
+package io.latentwatch.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
 

@@ -12,6 +12,7 @@ import io.latentwatch.monitor.detect.CircuitMatcher;
 import io.latentwatch.schema.HeadCode;
 import io.latentwatch.schema.SaeVersion;
 import io.latentwatch.common.ArtifactStore;
+import io.latentwatch.trainer.CircuitRefit;
 import io.latentwatch.trainer.VersionPublisher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The demo trainer's circuit step on zoo-small for its default task (succession, {@code DemoCommand
+ * The trainer's circuit refit ({@link CircuitRefit}) on zoo-small for its default task (succession, {@code DemoCommand
  * --circuit-task}): the signature it publishes must name only heads that circuits.json's mean ablation
  * confirmed for that task, and the monitor's matching (codes of the node's hook_z at the prompt's last
  * position, {@link CircuitMatcher}) must fire on the demo's successor triggers and not on normal prompts.
@@ -42,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * triggers and 15 of 33 induction triggers for seed 42. Succession gave [L1H1] (ground truth: L1H0, L1H1)
  * for all three seeds.
  */
-class CircuitSetupTest {
+class CircuitRefitZooTest {
     static final Path DIR = Path.of("../models/zoo-small");
     static final String TASK = "succession";
     static HookedTransformer model;
@@ -69,8 +70,9 @@ class CircuitSetupTest {
                 @Override public void publish(SaeVersion v) { published.add(v); }
                 @Override public void close() {}
             };
-            CircuitSetup.Published p = CircuitSetup.run(model, "zoo-small", DIR.resolve("circuits.json"), TASK, 1, baseline, lock,
-                    new ArtifactStore(tmp.resolve("store-" + seed)), versions, seed);
+            CircuitRefit.Outcome p = new CircuitRefit(model, lock, new ArtifactStore(tmp.resolve("store-" + seed)), versions,
+                    CircuitRefit.DEFAULT_GATES).run(CircuitRefit.fromCircuitsJson(DIR.resolve("circuits.json"), "zoo-small", TASK, 1, baseline, seed));
+            assertTrue(p.result().published(), "seed " + seed + ": " + p.result().reasons());
             assertEquals(1, published.size());
             assertEquals(List.of(p.signature()), published.get(0).getCircuits());
             assertFalse(p.signature().getHeads().isEmpty());

@@ -1,4 +1,4 @@
-package io.latentwatch.cli.node;
+package io.latentwatch.node;
 
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.publisher.ActivationEncoder;

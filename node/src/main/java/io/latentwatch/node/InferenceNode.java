@@ -1,5 +1,6 @@
-package io.latentwatch.cli.node;
+package io.latentwatch.node;
 
+import io.latentwatch.interp.circuits.HeadOutputs;
 import io.latentwatch.interp.generate.GenerationConfig;
 import io.latentwatch.interp.generate.GenerationResult;
 import io.latentwatch.interp.generate.Generator;

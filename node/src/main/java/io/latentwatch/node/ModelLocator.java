@@ -1,4 +1,4 @@
-package io.latentwatch.cli.node;
+package io.latentwatch.node;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
