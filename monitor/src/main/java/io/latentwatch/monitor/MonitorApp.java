@@ -228,7 +228,8 @@ public final class MonitorApp implements AutoCloseable {
             this.worker = null;
         }
         MonitorTopology topology = new MonitorTopology(topics, serdes.deserializer(HiddenStateSample.class),
-                serdes.serde(Alert.class), detector, metrics, sae);
+                serdes.serde(Alert.class), detector, metrics, sae)
+                .withInputLimits((monitorConfig == null ? MonitorConfig.defaults() : monitorConfig).inputLimits());
         Map<String, Object> cfg = new LinkedHashMap<>(streamsConfig);
         org.apache.kafka.streams.state.HostInfo httpHost = null;
         if (monitorConfig != null && monitorConfig.integer(MonitorConfig.HTTP_PORT) >= 0) {

@@ -1,5 +1,8 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.monitor.audit.Redaction;
+import io.latentwatch.monitor.validate.InputLimits;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -43,6 +46,12 @@ public final class MonitorConfig {
     /** Prefix of per-model keys {@code monitor.tuned-lens.dir.<modelId>} = directory of a tuned lens (config.json + safetensors). */
     public static final String TUNED_LENS_DIR_PREFIX = "monitor.tuned-lens.dir.";
     public static final String ENV_PREFIX = "LATENTWATCH_";
+    /** Hidden-state records longer than this are dead-lettered undecoded; also Avro's length cap (see {@link InputLimits}). */
+    public static final String INPUT_MAX_RECORD_BYTES = "monitor.input.max.record.bytes";
+    /** Distinct (model, hook) series one stream task keeps state for; further ones are dead-lettered. */
+    public static final String INPUT_MAX_SERIES = "monitor.input.max.series";
+    /** Comma-separated Java regular expressions whose matches are replaced by [REDACTED] in explanations before they are written. */
+    public static final String EXPLAIN_REDACT_PATTERNS = "monitor.explain.redact.patterns";
 
     private static final Map<String, String> DEFAULTS = new TreeMap<>(Map.ofEntries(
             Map.entry(BATCH_MAX_RECORDS, "256"),
@@ -67,7 +76,10 @@ public final class MonitorConfig {
             Map.entry(HTTP_HOST, "127.0.0.1"),
             Map.entry(LENS_WARMUP, "200"),
             Map.entry(LENS_QUANTILE, "0.99"),
-            Map.entry(LENS_MARGIN, "1.5")));
+            Map.entry(LENS_MARGIN, "1.5"),
+            Map.entry(INPUT_MAX_RECORD_BYTES, Integer.toString(InputLimits.DEFAULT_MAX_RECORD_BYTES)),
+            Map.entry(INPUT_MAX_SERIES, Integer.toString(InputLimits.DEFAULT_MAX_SERIES)),
+            Map.entry(EXPLAIN_REDACT_PATTERNS, "")));
 
     private final Map<String, String> values;
 
@@ -130,6 +142,8 @@ public final class MonitorConfig {
         double lq = dbl(LENS_QUANTILE);
         if (!(lq > 0 && lq < 1)) throw new IllegalArgumentException(LENS_QUANTILE + " must be in (0, 1), got " + lq);
         if (!(dbl(LENS_MARGIN) > 0)) throw new IllegalArgumentException(LENS_MARGIN + " must be > 0, got " + dbl(LENS_MARGIN));
+        inputLimits();
+        redaction();
         positive(BATCH_MAX_RECORDS);
         positive(BATCH_MAX_MS);
         positive(BATCH_BACKLOG_MS);
@@ -169,6 +183,12 @@ public final class MonitorConfig {
     }
 
     public boolean bool(String key) { return Boolean.parseBoolean(str(key)); }
+
+    /** The input limits ({@code monitor.input.*}). */
+    public InputLimits inputLimits() { return new InputLimits(integer(INPUT_MAX_RECORD_BYTES), integer(INPUT_MAX_SERIES)); }
+
+    /** The redaction applied to explanations before they are written ({@code monitor.explain.redact.patterns}). */
+    public Redaction redaction() { return Redaction.parse(str(EXPLAIN_REDACT_PATTERNS)); }
 
     public Map<String, String> asMap() { return new TreeMap<>(values); }
 
