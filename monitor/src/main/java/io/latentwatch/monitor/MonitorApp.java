@@ -177,7 +177,8 @@ public final class MonitorApp implements AutoCloseable {
             this.worker = null;
         }
         MonitorTopology topology = new MonitorTopology(b.topics, b.serdes.deserializer(HiddenStateSample.class),
-                b.serdes.serde(Alert.class), b.normDetector, metrics, sae);
+                b.serdes.serde(Alert.class), b.normDetector, metrics, sae)
+                .withInputLimits((monitorConfig == null ? MonitorConfig.defaults() : monitorConfig).inputLimits());
         Map<String, Object> cfg = new LinkedHashMap<>(b.streamsConfig);
         HostInfo httpHost = null;
         if (monitorConfig != null && monitorConfig.integer(MonitorConfig.HTTP_PORT) >= 0) {

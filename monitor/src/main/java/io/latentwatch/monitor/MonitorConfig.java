@@ -1,5 +1,7 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.monitor.audit.Redaction;
+import io.latentwatch.monitor.validate.InputLimits;
 import io.latentwatch.schema.Severity;
 import io.latentwatch.serde.Topics;
 
@@ -61,6 +63,12 @@ public final class MonitorConfig {
     public static final String EXPLAIN_DECODE_TOKENS = "monitor.explain.decode.tokens";
     public static final String SHUTDOWN_GRACE_MS = "monitor.shutdown.grace.ms";
     public static final String ENV_PREFIX = "LATENTWATCH_";
+    /** Hidden-state records longer than this are dead-lettered undecoded; also Avro's length cap (see {@link InputLimits}). */
+    public static final String INPUT_MAX_RECORD_BYTES = "monitor.input.max.record.bytes";
+    /** Distinct (model, hook) series one stream task keeps state for; further ones are dead-lettered. */
+    public static final String INPUT_MAX_SERIES = "monitor.input.max.series";
+    /** Comma-separated Java regular expressions whose matches are replaced by [REDACTED] in explanations before they are written. */
+    public static final String EXPLAIN_REDACT_PATTERNS = "monitor.explain.redact.patterns";
 
     private static final Map<String, String> DEFAULTS = new TreeMap<>(Map.ofEntries(
             Map.entry(BATCH_MAX_RECORDS, "256"),
@@ -96,7 +104,11 @@ public final class MonitorConfig {
             Map.entry(LENS_TRAJECTORY, "false"),
             Map.entry(EXPLAIN_TOP_TOKENS, "5"),
             Map.entry(EXPLAIN_DECODE_TOKENS, "4"),
-            Map.entry(SHUTDOWN_GRACE_MS, "30000")));
+            Map.entry(SHUTDOWN_GRACE_MS, "30000"),
+            Map.entry(INPUT_MAX_RECORD_BYTES, Integer.toString(InputLimits.DEFAULT_MAX_RECORD_BYTES)),
+            Map.entry(INPUT_MAX_SERIES, Integer.toString(InputLimits.DEFAULT_MAX_SERIES)),
+            Map.entry(EXPLAIN_REDACT_PATTERNS, "")));
+
 
     /** What each setting does, for {@code latentwatch monitor --help} and the module README. */
     private static final Map<String, String> DESCRIPTIONS = new TreeMap<>(Map.ofEntries(
@@ -133,7 +145,10 @@ public final class MonitorConfig {
             Map.entry(NORM_WARMUP, "observations per (model, hook) before the activation-norm detector scores"),
             Map.entry(NORM_THRESHOLD, "|z| of the activation norm above which a WARNING is raised"),
             Map.entry(NORM_CRITICAL, "|z| above which the activation-norm alert is CRITICAL"),
-            Map.entry(SHUTDOWN_GRACE_MS, "longest a clean stop (SIGTERM) may take before the process exits anyway")));
+            Map.entry(SHUTDOWN_GRACE_MS, "longest a clean stop (SIGTERM) may take before the process exits anyway"),
+            Map.entry(INPUT_MAX_RECORD_BYTES, "hidden-state records longer than this are dead-lettered undecoded (also Avro's length cap)"),
+            Map.entry(INPUT_MAX_SERIES, "distinct (model, hook) series one stream task keeps state for; further ones are dead-lettered"),
+            Map.entry(EXPLAIN_REDACT_PATTERNS, "comma-separated regular expressions replaced by [REDACTED] in explanations before they are written")));
 
     /**
      * One line per setting: key, default, environment variable and what it does, plus the per-model
@@ -222,6 +237,8 @@ public final class MonitorConfig {
         double lq = dbl(LENS_QUANTILE);
         if (!(lq > 0 && lq < 1)) throw new IllegalArgumentException(LENS_QUANTILE + " must be in (0, 1), got " + lq);
         if (!(dbl(LENS_MARGIN) > 0)) throw new IllegalArgumentException(LENS_MARGIN + " must be > 0, got " + dbl(LENS_MARGIN));
+        inputLimits();
+        redaction();
         positive(BATCH_MAX_RECORDS);
         positive(BATCH_MAX_MS);
         positive(BATCH_BACKLOG_MS);
@@ -268,6 +285,12 @@ public final class MonitorConfig {
     }
 
     public boolean bool(String key) { return Boolean.parseBoolean(str(key)); }
+
+    /** The input limits ({@code monitor.input.*}). */
+    public InputLimits inputLimits() { return new InputLimits(integer(INPUT_MAX_RECORD_BYTES), integer(INPUT_MAX_SERIES)); }
+
+    /** The redaction applied to explanations before they are written ({@code monitor.explain.redact.patterns}). */
+    public Redaction redaction() { return Redaction.parse(str(EXPLAIN_REDACT_PATTERNS)); }
 
     public Map<String, String> asMap() { return new TreeMap<>(values); }
 

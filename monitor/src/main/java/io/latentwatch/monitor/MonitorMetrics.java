@@ -27,6 +27,7 @@ public final class MonitorMetrics {
     private final Set<String> models = ConcurrentHashMap.newKeySet();
     private final Set<String> hooks = ConcurrentHashMap.newKeySet();
     private final PrometheusRegistry registry;
+    private final int maxLabelValues;
     private final Counter processed;
     private final Counter deadLettered;
     private final Counter alerts;
@@ -40,11 +41,17 @@ public final class MonitorMetrics {
     private final Counter versionsSwapped;
     private final Counter versionsRejected;
     private final Counter explanations;
+    private final Counter labelOverflow;
 
     public MonitorMetrics() { this(new PrometheusRegistry()); }
 
-    public MonitorMetrics(PrometheusRegistry registry) {
+    public MonitorMetrics(PrometheusRegistry registry) { this(registry, MAX_LABEL_VALUES); }
+
+    /** With a cap of {@code maxLabelValues} distinct model (and hook) values instead of {@value #MAX_LABEL_VALUES}. */
+    public MonitorMetrics(PrometheusRegistry registry, int maxLabelValues) {
+        if (maxLabelValues < 1) throw new IllegalArgumentException("maxLabelValues must be >= 1, got " + maxLabelValues);
         this.registry = registry;
+        this.maxLabelValues = maxLabelValues;
         this.processed = Counter.builder()
                 .name("latentwatch_records_processed_total")
                 .help("Hidden-state samples that passed validation and went through the detectors")
@@ -106,11 +113,16 @@ public final class MonitorMetrics {
                 .name("latentwatch_explanations_total")
                 .help("Explanations appended to the compliance log, by Patchscope status")
                 .labelNames("status").register(registry);
+        this.labelOverflow = Counter.builder()
+                .name("latentwatch_metric_label_overflow_total")
+                .help("Observations whose model or hook label was folded into \"" + OTHER + "\" because " + maxLabelValues
+                        + " distinct values were already in use (a broken or hostile producer inventing ids)")
+                .labelNames("label").register(registry);
     }
 
-    public void projected(String model, String hook) { projected.labelValues(bounded(models, model), bounded(hooks, hook)).inc(); }
+    public void projected(String model, String hook) { projected.labelValues(bounded(models, "model", model), bounded(hooks, "hook", hook)).inc(); }
 
-    public void noSae(String model, String hook) { noSae.labelValues(bounded(models, model), bounded(hooks, hook)).inc(); }
+    public void noSae(String model, String hook) { noSae.labelValues(bounded(models, "model", model), bounded(hooks, "hook", hook)).inc(); }
 
     public void batch(int rows) { batchSize.observe(rows); }
 
@@ -118,11 +130,11 @@ public final class MonitorMetrics {
 
     public void score(String detector, double score) { scores.labelValues(detector).observe(score); }
 
-    public void circuitRate(String model, String circuit, double r) { circuitRate.labelValues(bounded(models, model), circuit).set(r); }
+    public void circuitRate(String model, String circuit, double r) { circuitRate.labelValues(bounded(models, "model", model), circuit).set(r); }
 
-    public void versionSwapped(String model, String hook) { versionsSwapped.labelValues(bounded(models, model), bounded(hooks, hook)).inc(); }
+    public void versionSwapped(String model, String hook) { versionsSwapped.labelValues(bounded(models, "model", model), bounded(hooks, "hook", hook)).inc(); }
 
-    public void versionRejected(String model, String hook) { versionsRejected.labelValues(bounded(models, model), bounded(hooks, hook)).inc(); }
+    public void versionRejected(String model, String hook) { versionsRejected.labelValues(bounded(models, "model", model), bounded(hooks, "hook", hook)).inc(); }
 
     public void explanation(String status) { explanations.labelValues(status).inc(); }
 
@@ -138,22 +150,31 @@ public final class MonitorMetrics {
 
     public PrometheusRegistry registry() { return registry; }
 
-    public void processed(String model) { processed.labelValues(bounded(models, model)).inc(); }
+    public void processed(String model) { processed.labelValues(bounded(models, "model", model)).inc(); }
 
     public void deadLettered(String reason) { deadLettered.labelValues(reason).inc(); }
 
     public void alert(String detector, String model, String hook) {
-        alerts.labelValues(detector, bounded(models, model), bounded(hooks, hook)).inc();
+        alerts.labelValues(detector, bounded(models, "model", model), bounded(hooks, "hook", hook)).inc();
     }
 
-    private static String bounded(Set<String> seen, String value) {
+    private String bounded(Set<String> seen, String label, String value) {
         String v = value == null ? "" : value;
         if (seen.contains(v)) return v;
         synchronized (seen) {
-            if (seen.size() < MAX_LABEL_VALUES) { seen.add(v); return v; }
+            if (seen.size() < maxLabelValues) { seen.add(v); return v; }
         }
+        labelOverflow.labelValues(label).inc();
         return OTHER;
     }
+
+    /** Observations folded into {@value #OTHER}, by label (model, hook). */
+    public Map<String, Long> labelOverflowByLabel() { return byLabel(labelOverflow.collect(), "label"); }
+
+    /** Distinct values of {@code label} (model or hook) in use across all metrics, {@value #OTHER} not counted. */
+    public int maxLabelValues() { return maxLabelValues; }
+
+    public int labelValuesInUse(String label) { return "model".equals(label) ? models.size() : hooks.size(); }
 
     public void latencySeconds(double seconds) { latency.observe(seconds); }
 

@@ -2,6 +2,7 @@ package io.latentwatch.monitor;
 
 import io.latentwatch.monitor.detect.ActivationNormDetector;
 import io.latentwatch.monitor.detect.WelfordStatsSerde;
+import io.latentwatch.monitor.validate.InputLimits;
 import io.latentwatch.schema.Alert;
 import io.latentwatch.schema.Explanation;
 import io.latentwatch.schema.HiddenStateSample;
@@ -50,6 +51,9 @@ public final class MonitorTopology {
     private final Sae sae;
     private io.latentwatch.monitor.detect.LensTrajectoryScorer lensScorer;
     private io.latentwatch.monitor.detect.LensTrajectoryDetector lensDetector;
+    private InputLimits inputLimits = InputLimits.defaults();
+    /** The (model, hook) series each task admits (see {@link SeriesBudget}). */
+    public static final String ADMITTED_SERIES = "admitted-series";
 
     public static final String PROJECTION_BUFFER = "projection-buffer";
     public static final String NO_SAE_ANNOUNCED = "no-sae-announced";
@@ -94,6 +98,12 @@ public final class MonitorTopology {
         return this;
     }
 
+    /** Replaces the default input limits (record size, series per task). */
+    public MonitorTopology withInputLimits(InputLimits limits) {
+        this.inputLimits = java.util.Objects.requireNonNull(limits, "limits");
+        return this;
+    }
+
     public Topology build() {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -104,8 +114,11 @@ public final class MonitorTopology {
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("hidden-states"));
 
         // 2. Decode and validate each record.
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ADMITTED_SERIES),
+                Serdes.String(), Serdes.Long()).withCachingEnabled());
+        InputLimits limits = inputLimits;
         KStream<String, CheckedSample> checked = raw.processValues(
-                () -> new ValidateSample(sampleDeserializer), Named.as("validate"));
+                () -> new ValidateSample(sampleDeserializer, limits, ADMITTED_SERIES), Named.as("validate"), ADMITTED_SERIES);
 
         Map<String, KStream<String, CheckedSample>> byValidity = checked.split(Named.as("sample-"))
                 .branch((key, sample) -> sample.valid(), Branched.as("valid"))

@@ -4,6 +4,8 @@ package io.latentwatch.monitor.validate;
 public enum DeadLetterReason {
     /** The bytes are not a HiddenStateSample in the Confluent wire format (or the value is null). */
     UNDECODABLE("undecodable"),
+    /** An empty model id, or one longer than {@link SampleValidator#MAX_MODEL_ID} characters. */
+    BAD_MODEL_ID("bad-model-id"),
     /** The sample carries no activations. */
     NO_ACTIVATIONS("no-activations"),
     /** A hook name that is not a TransformerLens hook name. */
@@ -13,7 +15,18 @@ public enum DeadLetterReason {
     /** A shape with no or non-positive dimensions, or whose size does not match the data. */
     SHAPE_MISMATCH("shape-mismatch"),
     /** A NaN or infinite value. */
-    NON_FINITE("non-finite");
+    NON_FINITE("non-finite"),
+    /** A negative token position. */
+    BAD_POSITION("bad-position"),
+    /** The same (hook, position) twice in one sample: it would count twice in every baseline. */
+    DUPLICATE_ACTIVATION("duplicate-activation"),
+    /** More bytes than {@code monitor.input.max.record.bytes}: refused before decoding. */
+    OVERSIZED("oversized"),
+    /**
+     * A (model, hook) series beyond {@code monitor.input.max.series} in this task: a flood of new model ids or
+     * hook names must not grow the per-series state without bound.
+     */
+    SERIES_LIMIT("series-limit");
 
     private final String label;
 
