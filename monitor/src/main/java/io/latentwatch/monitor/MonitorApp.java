@@ -246,6 +246,10 @@ public final class MonitorApp implements AutoCloseable {
             topology.withLensTrajectory(lensScorer, lensDetector != null ? lensDetector
                     : lensDetector(monitorConfig == null ? MonitorConfig.defaults() : monitorConfig));
         }
+        // Incidents: every alert grouped per request or per (model, hook, detector) on the incidents topic.
+        topology.withIncidents(new io.latentwatch.monitor.incident.IncidentTopology(serdes.serde(Alert.class),
+                serdes.serde(io.latentwatch.schema.Incident.class),
+                (monitorConfig == null ? MonitorConfig.defaults() : monitorConfig).incidents(), metrics::incident));
         this.streams = new KafkaStreams(topology.build(), KafkaConfig.toProperties(cfg));
         // Poison records are dead-lettered in the topology; anything else is a bug or an outage:
         // log it and replace the thread so the monitor keeps watching.

@@ -1,9 +1,12 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.monitor.incident.IncidentGrouper;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -42,6 +45,13 @@ public final class MonitorConfig {
     public static final String LENS_MARGIN = "monitor.lens.margin";
     /** Prefix of per-model keys {@code monitor.tuned-lens.dir.<modelId>} = directory of a tuned lens (config.json + safetensors). */
     public static final String TUNED_LENS_DIR_PREFIX = "monitor.tuned-lens.dir.";
+    /** Incidents: an open incident resolves after this long without a new alert. */
+    public static final String INCIDENT_QUIET_MS = "monitor.incident.quiet.ms";
+    /** Incidents: alerts within this long after a resolve re-open the incident instead of paging anew. */
+    public static final String INCIDENT_COOLDOWN_MS = "monitor.incident.cooldown.ms";
+    public static final String INCIDENT_MAX_ALERTS = "monitor.incident.max.alerts";
+    /** How long the incident page can look up an explanation by alert id. */
+    public static final String INCIDENT_EXPLANATION_RETENTION_MS = "monitor.incident.explanation.retention.ms";
     public static final String ENV_PREFIX = "LATENTWATCH_";
 
     private static final Map<String, String> DEFAULTS = new TreeMap<>(Map.ofEntries(
@@ -67,7 +77,11 @@ public final class MonitorConfig {
             Map.entry(HTTP_HOST, "127.0.0.1"),
             Map.entry(LENS_WARMUP, "200"),
             Map.entry(LENS_QUANTILE, "0.99"),
-            Map.entry(LENS_MARGIN, "1.5")));
+            Map.entry(LENS_MARGIN, "1.5"),
+            Map.entry(INCIDENT_QUIET_MS, "30000"),
+            Map.entry(INCIDENT_COOLDOWN_MS, "300000"),
+            Map.entry(INCIDENT_MAX_ALERTS, "200"),
+            Map.entry(INCIDENT_EXPLANATION_RETENTION_MS, "86400000")));
 
     private final Map<String, String> values;
 
@@ -169,6 +183,12 @@ public final class MonitorConfig {
     }
 
     public boolean bool(String key) { return Boolean.parseBoolean(str(key)); }
+
+    /** The incident grouping settings ({@code monitor.incident.*}). */
+    public IncidentGrouper.Config incidents() {
+        return new IncidentGrouper.Config(Duration.ofMillis(lng(INCIDENT_QUIET_MS)), Duration.ofMillis(lng(INCIDENT_COOLDOWN_MS)),
+                integer(INCIDENT_MAX_ALERTS));
+    }
 
     public Map<String, String> asMap() { return new TreeMap<>(values); }
 

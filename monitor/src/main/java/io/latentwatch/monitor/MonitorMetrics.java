@@ -40,6 +40,7 @@ public final class MonitorMetrics {
     private final Counter versionsSwapped;
     private final Counter versionsRejected;
     private final Counter explanations;
+    private final Counter incidents;
 
     public MonitorMetrics() { this(new PrometheusRegistry()); }
 
@@ -106,7 +107,19 @@ public final class MonitorMetrics {
                 .name("latentwatch_explanations_total")
                 .help("Explanations appended to the compliance log, by Patchscope status")
                 .labelNames("status").register(registry);
+        this.incidents = Counter.builder()
+                .name("latentwatch_incidents_total")
+                .help("Incident records published, by status (OPEN counts incidents opened or re-opened), model and severity")
+                .labelNames("status", "model", "severity").register(registry);
     }
+
+    /** An incident record was published (open, update, resolve). */
+    public void incident(io.latentwatch.schema.Incident i) {
+        incidents.labelValues(i.getStatus().name(), bounded(models, i.getModelId()), i.getSeverity().name()).inc();
+    }
+
+    /** Incident records published, by status. */
+    public Map<String, Long> incidentsByStatus() { return byLabel(incidents.collect(), "status"); }
 
     public void projected(String model, String hook) { projected.labelValues(bounded(models, model), bounded(hooks, hook)).inc(); }
 

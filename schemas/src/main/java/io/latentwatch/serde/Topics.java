@@ -25,6 +25,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
  *       version per key is the one in force</li>
  *   <li>{@link #alerts()} — {@code Alert}, key modelId|hook</li>
  *   <li>{@link #explanations()} — {@code Explanation}, key alertId</li>
+ *   <li>{@link #incidents()} — {@code Incident}, key incidentId, <b>compacted</b>: the latest state of
+ *       each incident (alerts grouped per request or per model, hook and detector)</li>
  *   <li>{@link #dlq()} — dead letters: the original bytes, the reason in headers</li>
  * </ul>
  */
@@ -40,6 +42,7 @@ public final class Topics {
     public static final String ALERTS = "alerts";
     public static final String EXPLANATIONS = "explanations";
     public static final String DLQ = "dlq";
+    public static final String INCIDENTS = "incidents";
 
     private final String prefix;
 
@@ -92,16 +95,20 @@ public final class Topics {
         return prefix + EXPLANATIONS;
     }
 
+    public String incidents() {
+        return prefix + INCIDENTS;
+    }
+
     public String dlq() {
         return prefix + DLQ;
     }
 
-    /** All six names, in the order listed in the class comment. */
+    /** All seven names, in the order listed in the class comment. */
     public List<String> all() {
-        return List.of(hiddenStates(), examples(), saeVersions(), alerts(), explanations(), dlq());
+        return List.of(hiddenStates(), examples(), saeVersions(), alerts(), explanations(), incidents(), dlq());
     }
 
-    /** The topics with their configuration: sae-versions is compacted, the others are deleted by retention. */
+    /** The topics with their configuration: sae-versions and incidents are compacted, the others are deleted by retention. */
     public List<NewTopic> newTopics(int partitions, short replicationFactor) {
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
@@ -112,7 +119,7 @@ public final class Topics {
         List<NewTopic> topics = new ArrayList<>();
         for (String name : all()) {
             NewTopic t = new NewTopic(name, partitions, replicationFactor);
-            if (name.equals(saeVersions())) {
+            if (name.equals(saeVersions()) || name.equals(incidents())) {
                 t.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
             }
             topics.add(t);
