@@ -41,6 +41,7 @@ public final class MonitorMetrics {
     private final Counter versionsRejected;
     private final Counter explanations;
     private final Counter incidents;
+    private final Counter incidentsOpened;
 
     public MonitorMetrics() { this(new PrometheusRegistry()); }
 
@@ -111,12 +112,23 @@ public final class MonitorMetrics {
                 .name("latentwatch_incidents_total")
                 .help("Incident records published, by status (OPEN counts incidents opened or re-opened), model and severity")
                 .labelNames("status", "model", "severity").register(registry);
+        this.incidentsOpened = Counter.builder()
+                .name("latentwatch_incidents_opened_total")
+                .help("Incidents opened (first record of an incident; re-opens inside the cooldown not counted), by scope and severity")
+                .labelNames("model", "scope", "severity").register(registry);
     }
 
     /** An incident record was published (open, update, resolve). */
     public void incident(io.latentwatch.schema.Incident i) {
         incidents.labelValues(i.getStatus().name(), bounded(models, i.getModelId()), i.getSeverity().name()).inc();
+        if (i.getRevision() == 0) {
+            incidentsOpened.labelValues(bounded(models, i.getModelId()), i.getScope().name().toLowerCase(java.util.Locale.ROOT),
+                    i.getSeverity().name()).inc();
+        }
     }
+
+    /** Incidents opened, by scope (request, window). */
+    public Map<String, Long> incidentsOpenedByScope() { return byLabel(incidentsOpened.collect(), "scope"); }
 
     /** Incident records published, by status. */
     public Map<String, Long> incidentsByStatus() { return byLabel(incidents.collect(), "status"); }
