@@ -46,7 +46,7 @@ abstract class BrokerContract extends AbstractKafkaIT {
     }
 
     @Test
-    void createsTheSixTopicsWithSaeVersionsCompacted() throws Exception {
+    void createsTheTopicsWithSaeVersionsAndIncidentsCompacted() throws Exception {
         Topics topics = uniqueTopics();
         try (Admin admin = admin()) {
             assertEquals(topics.all(), topics.create(admin, 2, (short) 1));
@@ -56,7 +56,7 @@ abstract class BrokerContract extends AbstractKafkaIT {
             for (String t : topics.all()) {
                 ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, t);
                 Config c = admin.describeConfigs(List.of(r)).all().get(30, TimeUnit.SECONDS).get(r);
-                assertEquals(t.equals(topics.saeVersions()) ? "compact" : "delete", c.get("cleanup.policy").value(), t);
+                assertEquals(t.equals(topics.saeVersions()) || t.equals(topics.incidents()) ? "compact" : "delete", c.get("cleanup.policy").value(), t);
                 assertEquals(2, admin.describeTopics(List.of(t)).allTopicNames().get(30, TimeUnit.SECONDS).get(t).partitions().size());
             }
         }

@@ -13,7 +13,9 @@ import io.latentwatch.monitor.health.KafkaClientMetrics;
 import io.latentwatch.monitor.health.StreamsHealth;
 import io.latentwatch.monitor.http.MonitorHttp;
 import io.latentwatch.monitor.sae.SaeRegistry;
+import io.latentwatch.monitor.incident.IncidentTopology;
 import io.latentwatch.schema.Alert;
+import io.latentwatch.schema.Incident;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
@@ -194,6 +196,9 @@ public final class MonitorApp implements AutoCloseable {
                     cfg.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         }
         if (b.lensScorer != null) topology.withLensTrajectory(b.lensScorer, b.lensDetector);
+        // Incidents: every alert grouped per request or per (model, hook, detector) on the incidents topic.
+        topology.withIncidents(new IncidentTopology(b.serdes.serde(Alert.class), b.serdes.serde(Incident.class),
+                (monitorConfig == null ? MonitorConfig.defaults() : monitorConfig).incidents(), metrics::incident));
         this.streams = new KafkaStreams(topology.build(), KafkaConfig.toProperties(cfg));
         // Poison records are dead-lettered in the topology; anything else is a bug or an outage:
         // log it and replace the thread so the monitor keeps watching.

@@ -4,11 +4,13 @@ import io.latentwatch.monitor.audit.Redaction;
 import io.latentwatch.monitor.validate.InputLimits;
 import io.latentwatch.schema.Severity;
 import io.latentwatch.serde.Topics;
+import io.latentwatch.monitor.incident.IncidentGrouper;
 
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -62,6 +64,13 @@ public final class MonitorConfig {
     public static final String EXPLAIN_TOP_TOKENS = "monitor.explain.top.tokens";
     public static final String EXPLAIN_DECODE_TOKENS = "monitor.explain.decode.tokens";
     public static final String SHUTDOWN_GRACE_MS = "monitor.shutdown.grace.ms";
+    /** Incidents: an open incident resolves after this long without a new alert. */
+    public static final String INCIDENT_QUIET_MS = "monitor.incident.quiet.ms";
+    /** Incidents: alerts within this long after a resolve re-open the incident instead of paging anew. */
+    public static final String INCIDENT_COOLDOWN_MS = "monitor.incident.cooldown.ms";
+    public static final String INCIDENT_MAX_ALERTS = "monitor.incident.max.alerts";
+    /** How long the incident page can look up an explanation by alert id. */
+    public static final String INCIDENT_EXPLANATION_RETENTION_MS = "monitor.incident.explanation.retention.ms";
     public static final String ENV_PREFIX = "LATENTWATCH_";
     /** Hidden-state records longer than this are dead-lettered undecoded; also Avro's length cap (see {@link InputLimits}). */
     public static final String INPUT_MAX_RECORD_BYTES = "monitor.input.max.record.bytes";
@@ -107,7 +116,11 @@ public final class MonitorConfig {
             Map.entry(SHUTDOWN_GRACE_MS, "30000"),
             Map.entry(INPUT_MAX_RECORD_BYTES, Integer.toString(InputLimits.DEFAULT_MAX_RECORD_BYTES)),
             Map.entry(INPUT_MAX_SERIES, Integer.toString(InputLimits.DEFAULT_MAX_SERIES)),
-            Map.entry(EXPLAIN_REDACT_PATTERNS, "")));
+            Map.entry(EXPLAIN_REDACT_PATTERNS, ""),
+            Map.entry(INCIDENT_QUIET_MS, "30000"),
+            Map.entry(INCIDENT_COOLDOWN_MS, "300000"),
+            Map.entry(INCIDENT_MAX_ALERTS, "200"),
+            Map.entry(INCIDENT_EXPLANATION_RETENTION_MS, "86400000")));
 
 
     /** What each setting does, for {@code latentwatch monitor --help} and the module README. */
@@ -146,6 +159,10 @@ public final class MonitorConfig {
             Map.entry(NORM_THRESHOLD, "|z| of the activation norm above which a WARNING is raised"),
             Map.entry(NORM_CRITICAL, "|z| above which the activation-norm alert is CRITICAL"),
             Map.entry(SHUTDOWN_GRACE_MS, "longest a clean stop (SIGTERM) may take before the process exits anyway"),
+            Map.entry(INCIDENT_QUIET_MS, "an open incident resolves after this long (ms) without a new alert"),
+            Map.entry(INCIDENT_COOLDOWN_MS, "alerts within this long (ms) after a resolve re-open the incident instead of paging anew"),
+            Map.entry(INCIDENT_MAX_ALERTS, "alerts an incident lists at most (the count goes on)"),
+            Map.entry(INCIDENT_EXPLANATION_RETENTION_MS, "how long (ms) the incident page can look up an explanation by alert id"),
             Map.entry(INPUT_MAX_RECORD_BYTES, "hidden-state records longer than this are dead-lettered undecoded (also Avro's length cap)"),
             Map.entry(INPUT_MAX_SERIES, "distinct (model, hook) series one stream task keeps state for; further ones are dead-lettered"),
             Map.entry(EXPLAIN_REDACT_PATTERNS, "comma-separated regular expressions replaced by [REDACTED] in explanations before they are written")));
@@ -291,6 +308,11 @@ public final class MonitorConfig {
 
     /** The redaction applied to explanations before they are written ({@code monitor.explain.redact.patterns}). */
     public Redaction redaction() { return Redaction.parse(str(EXPLAIN_REDACT_PATTERNS)); }
+    /** The incident grouping settings ({@code monitor.incident.*}). */
+    public IncidentGrouper.Config incidents() {
+        return new IncidentGrouper.Config(Duration.ofMillis(lng(INCIDENT_QUIET_MS)), Duration.ofMillis(lng(INCIDENT_COOLDOWN_MS)),
+                integer(INCIDENT_MAX_ALERTS));
+    }
 
     public Map<String, String> asMap() { return new TreeMap<>(values); }
 

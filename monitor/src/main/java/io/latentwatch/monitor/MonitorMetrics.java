@@ -42,6 +42,8 @@ public final class MonitorMetrics {
     private final Counter versionsRejected;
     private final Counter explanations;
     private final Counter labelOverflow;
+    private final Counter incidents;
+    private final Counter incidentsOpened;
 
     public MonitorMetrics() { this(new PrometheusRegistry()); }
 
@@ -118,7 +120,31 @@ public final class MonitorMetrics {
                 .help("Observations whose model or hook label was folded into \"" + OTHER + "\" because " + maxLabelValues
                         + " distinct values were already in use (a broken or hostile producer inventing ids)")
                 .labelNames("label").register(registry);
+        this.incidents = Counter.builder()
+                .name("latentwatch_incidents_total")
+                .help("Incident records published, by status (OPEN counts incidents opened or re-opened), model and severity")
+                .labelNames("status", "model", "severity").register(registry);
+        this.incidentsOpened = Counter.builder()
+                .name("latentwatch_incidents_opened_total")
+                .help("Incidents opened (first record of an incident; re-opens inside the cooldown not counted), by scope and severity")
+                .labelNames("model", "scope", "severity").register(registry);
     }
+
+    /** An incident record was published (open, update, resolve). */
+    public void incident(io.latentwatch.schema.Incident i) {
+        incidents.labelValues(i.getStatus().name(), bounded(models, "model", i.getModelId()), i.getSeverity().name()).inc();
+        if (i.getRevision() == 0) {
+            incidentsOpened.labelValues(bounded(models, "model", i.getModelId()), i.getScope().name().toLowerCase(java.util.Locale.ROOT),
+                    i.getSeverity().name()).inc();
+        }
+    }
+
+    /** Incidents opened, by scope (request, window). */
+    public Map<String, Long> incidentsOpenedByScope() { return byLabel(incidentsOpened.collect(), "scope"); }
+
+    /** Incident records published, by status. */
+    public Map<String, Long> incidentsByStatus() { return byLabel(incidents.collect(), "status"); }
+
 
     public void projected(String model, String hook) { projected.labelValues(bounded(models, "model", model), bounded(hooks, "hook", hook)).inc(); }
 

@@ -1,6 +1,7 @@
 package io.latentwatch.monitor;
 
 import io.latentwatch.monitor.detect.ActivationNormDetector;
+import io.latentwatch.monitor.incident.IncidentTopology;
 import io.latentwatch.monitor.detect.WelfordStatsSerde;
 import io.latentwatch.monitor.validate.InputLimits;
 import io.latentwatch.schema.Alert;
@@ -54,6 +55,7 @@ public final class MonitorTopology {
     private InputLimits inputLimits = InputLimits.defaults();
     /** The (model, hook) series each task admits (see {@link SeriesBudget}). */
     public static final String ADMITTED_SERIES = "admitted-series";
+    private IncidentTopology incidents;
 
     public static final String PROJECTION_BUFFER = "projection-buffer";
     public static final String NO_SAE_ANNOUNCED = "no-sae-announced";
@@ -104,6 +106,12 @@ public final class MonitorTopology {
         return this;
     }
 
+    /** Groups every alert into incidents on the incidents topic (see {@link IncidentTopology}). */
+    public MonitorTopology withIncidents(IncidentTopology incidents) {
+        this.incidents = java.util.Objects.requireNonNull(incidents, "incidents");
+        return this;
+    }
+
     public Topology build() {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -146,6 +154,7 @@ public final class MonitorTopology {
         }
         if (sae == null) {
             normAlerts.to(topics.alerts(), Produced.with(Serdes.String(), alertSerde).withName("alerts"));
+            if (incidents != null) incidents.addTo(builder, normAlerts, topics.incidents());
             return builder.build();
         }
 
@@ -191,6 +200,7 @@ public final class MonitorTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RECENT_ALERTS),
                 Serdes.String(), Serdes.String()));
         alerts.process(() -> new RecentAlertsProcessor(RECENT_ALERTS), Named.as("recent-alerts"), RECENT_ALERTS);
+        if (incidents != null) incidents.addTo(builder, alerts, topics.incidents());
 
         // 8. Explanations: built next to the alert, then hash-chained per explanations partition.
         Serde<Explanation> explanationSerde = sae.serdes().serde(Explanation.class);
@@ -199,13 +209,17 @@ public final class MonitorTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CHAIN_HEADS),
                 Serdes.String(), Serdes.String()));
         KeyHashPartitioner<Explanation> partitioner = new KeyHashPartitioner<>();
-        alerts.process(() -> new ExplainProcessor(sae.registry(), sae.worker(), metrics, sae.config(), PENDING_EXPLANATIONS),
-                        Named.as("explain"), PENDING_EXPLANATIONS)
+        KStream<String, Explanation> chained = alerts.process(() -> new ExplainProcessor(sae.registry(), sae.worker(), metrics,
+                        sae.config(), PENDING_EXPLANATIONS), Named.as("explain"), PENDING_EXPLANATIONS)
                 .repartition(Repartitioned.with(Serdes.String(), explanationSerde).withName(EXPLANATION_CHAIN)
                         .withNumberOfPartitions(sae.explanationPartitions()).withStreamPartitioner(partitioner))
-                .process(() -> new ChainProcessor(CHAIN_HEADS), Named.as("hash-chain"), CHAIN_HEADS)
-                .to(topics.explanations(), Produced.with(Serdes.String(), explanationSerde).withStreamPartitioner(partitioner)
-                        .withName("explanations"));
+                .process(() -> new ChainProcessor(CHAIN_HEADS), Named.as("hash-chain"), CHAIN_HEADS);
+        chained.to(topics.explanations(), Produced.with(Serdes.String(), explanationSerde).withStreamPartitioner(partitioner)
+                .withName("explanations"));
+        if (incidents != null) {
+            incidents.indexExplanations(builder, chained, explanationSerde,
+                    java.time.Duration.ofMillis(sae.config().lng(MonitorConfig.INCIDENT_EXPLANATION_RETENTION_MS)));
+        }
         return builder.build();
     }
 }

@@ -26,6 +26,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
  *   <li>{@link #alerts()} — {@code Alert}, key modelId|hook</li>
  *   <li>{@link #explanations()} — {@code Explanation}, key alertId, the compliance log: kept
  *       forever unless a retention period is configured ({@link TopicSettings})</li>
+ *   <li>{@link #incidents()} — {@code Incident}, key incidentId, <b>compacted</b>: the latest state of
+ *       each incident (alerts grouped per request or per model, hook and detector)</li>
  *   <li>{@link #dlq()} — dead letters: the original bytes, the reason in headers</li>
  * </ul>
  */
@@ -41,6 +43,7 @@ public final class Topics {
     public static final String ALERTS = "alerts";
     public static final String EXPLANATIONS = "explanations";
     public static final String DLQ = "dlq";
+    public static final String INCIDENTS = "incidents";
 
     private final String prefix;
 
@@ -93,13 +96,17 @@ public final class Topics {
         return prefix + EXPLANATIONS;
     }
 
+    public String incidents() {
+        return prefix + INCIDENTS;
+    }
+
     public String dlq() {
         return prefix + DLQ;
     }
 
-    /** All six names, in the order listed in the class comment. */
+    /** All seven names, in the order listed in the class comment. */
     public List<String> all() {
-        return List.of(hiddenStates(), examples(), saeVersions(), alerts(), explanations(), dlq());
+        return List.of(hiddenStates(), examples(), saeVersions(), alerts(), explanations(), incidents(), dlq());
     }
 
     /** {@link #newTopics(TopicSettings)} with explanations kept forever. */
@@ -124,7 +131,7 @@ public final class Topics {
 
     /** The topic configuration latentwatch sets on {@code name} (empty for the broker's defaults). */
     public Map<String, String> configs(String name, TopicSettings settings) {
-        if (name.equals(saeVersions())) {
+        if (name.equals(saeVersions()) || name.equals(incidents())) {
             return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
         }
         if (name.equals(explanations())) {

@@ -16,7 +16,7 @@ class TopicsTest {
     void defaultNamesCarryTheLatentwatchPrefix() {
         Topics t = Topics.defaults();
         assertEquals(List.of("latentwatch.hidden-states", "latentwatch.examples", "latentwatch.sae-versions",
-                "latentwatch.alerts", "latentwatch.explanations", "latentwatch.dlq"), t.all());
+                "latentwatch.alerts", "latentwatch.explanations", "latentwatch.incidents", "latentwatch.dlq"), t.all());
     }
 
     @Test
@@ -26,11 +26,11 @@ class TopicsTest {
     }
 
     @Test
-    void onlySaeVersionsIsCompacted() {
+    void onlySaeVersionsAndIncidentsAreCompacted() {
         for (NewTopic t : Topics.defaults().newTopics(3, (short) 1)) {
             assertEquals(3, t.numPartitions());
             Map<String, String> configs = t.configs() == null ? Map.of() : t.configs();
-            String want = t.name().endsWith("sae-versions") ? "compact" : t.name().endsWith("explanations") ? "delete" : null;
+            String want = t.name().endsWith("sae-versions") || t.name().endsWith("incidents") ? "compact" : t.name().endsWith("explanations") ? "delete" : null;
             assertEquals(want, configs.get("cleanup.policy"), t.name());
         }
         assertThrows(IllegalArgumentException.class, () -> Topics.defaults().newTopics(0, (short) 1));

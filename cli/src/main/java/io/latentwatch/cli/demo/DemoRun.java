@@ -118,7 +118,8 @@ public final class DemoRun implements Callable<Integer> {
                 Map<String, Object> streamsCfg = KafkaConfig.withEnvironment(MonitorApp.streamsDefaults(bootstrap, work.resolve("streams")));
                 streamsCfg.put("bootstrap.servers", bootstrap);
                 MonitorConfig mc = MonitorConfig.of(Map.of(MonitorConfig.EXPLANATIONS_PARTITIONS, "3",
-                        MonitorConfig.DRIFT_WINDOW, "200", MonitorConfig.BATCH_MAX_MS, "20"));
+                        MonitorConfig.DRIFT_WINDOW, "200", MonitorConfig.BATCH_MAX_MS, "20",
+                        MonitorConfig.HTTP_PORT, "0")); // the incident page (any free port)
                 ActivationNormDetector norm = new ActivationNormDetector(50, 4.0, 8.0);
                 TunedLens readerLens = lens == null ? null : lens.lens();
                 MonitorApp.Builder mb = MonitorApp.builder(streamsCfg, topics, serdes).normDetector(norm).metricsPort(o.metricsPort())
@@ -138,6 +139,7 @@ public final class DemoRun implements Callable<Integer> {
                     }
                     try (NodeHttpServer server = new NodeHttpServer(node, "127.0.0.1", 0, 4)) {
                         out.printf("  monitor RUNNING (exactly_once_v2), metrics on %s; node on %s/v1/completions%n", metricsUrl, server.baseUrl());
+                        out.printf("  incident page on http://127.0.0.1:%d/incidents%n", monitor.httpPort());
                         out.printf("  sending ~%.1f requests/s for %ss (%.0f%% injected anomalies and circuit triggers), positions %s%n%n",
                                 o.rate(), o.duration().toMillis() / 1000.0, 100 * o.injectShare(), o.positions());
                         return traffic(kafka, node, monitor, server, metricsUrl, trainer, h, t0);

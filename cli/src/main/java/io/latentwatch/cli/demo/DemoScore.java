@@ -96,6 +96,30 @@ public final class DemoScore {
         return out;
     }
 
+    /**
+     * How much grouping saves on-call: incidents opened (by scope) against the requests of the traffic that
+     * at least one per-request alert flagged. One incident per flagged request is the ideal; window-level
+     * incidents (drift, operational events) come on top.
+     */
+    public static Map<String, Object> incidents(Map<String, Long> openedByScope, List<TrafficGenerator.RequestRecord> requests, List<Alert> alerts) {
+        Set<String> sent = new HashSet<>();
+        for (TrafficGenerator.RequestRecord r : requests) if (r.status() == 200) sent.add(r.requestId());
+        Set<String> flagged = new HashSet<>();
+        for (Alert a : alerts) {
+            if (!LatentDriftDetector.NAME.equals(a.getDetector()) && a.getRequestId() != null && sent.contains(a.getRequestId())) {
+                flagged.add(a.getRequestId());
+            }
+        }
+        long opened = openedByScope.values().stream().mapToLong(Long::longValue).sum();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("incidents", opened);
+        m.put("incidents_by_scope", new TreeMap<>(openedByScope));
+        m.put("flagged_requests", flagged.size());
+        m.put("incidents_per_flagged_request", flagged.isEmpty() ? null : round(opened / (double) flagged.size()));
+        m.put("alerts_per_incident", opened == 0 ? null : round(alerts.size() / (double) opened));
+        return m;
+    }
+
     /** The traffic generator's subtype ({@code PromptMix.circuit()}) of a circuits.json task's triggers. */
     static String triggerOf(String task) {
         return switch (task) {

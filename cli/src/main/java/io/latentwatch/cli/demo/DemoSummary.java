@@ -99,6 +99,8 @@ public final class DemoSummary {
         if (circuitWatched) expected.add("circuit");
         if (lensSetup != null) expected.add(LensTrajectoryDetector.NAME);
         s.put("detectors", DemoScore.score(traffic.requests(), alerts, expected, circuitWatched ? o.circuitTask() : null));
+        // Incidents: the alerts grouped per request / per window finding, as on-call would be paged.
+        s.putAll(DemoScore.incidents(m.incidentsOpenedByScope(), traffic.requests(), alerts));
         if (lensSetup != null) {
             Map<String, Object> lt = lensSummary(traffic, alerts, lensOnlyNoSae);
             Explanation lx = console.lensExample.get();

@@ -55,4 +55,18 @@ class DemoScoreTest {
         assertEquals(List.of("ioi", "induction", "successor", "greater-than"),
                 List.of("ioi", "induction", "succession", "greater_than").stream().map(DemoScore::triggerOf).toList());
     }
+
+    @Test
+    void incidentsAreCountedPerFlaggedRequest() {
+        List<TrafficGenerator.RequestRecord> reqs = List.of(req("a0", "anomaly", "code"), req("a1", "anomaly", "code"), req("n0", "normal", "story"));
+        // Six alerts on two requests (and a drift alert closing on a third): two request incidents and one window incident.
+        List<Alert> alerts = List.of(alert("recon-error", "a0"), alert("activation-norm", "a0"), alert("rare-latent", "a0"),
+                alert("recon-error", "a1"), alert("activation-norm", "a1"), alert("latent-drift", "n0"));
+        Map<String, Object> m = DemoScore.incidents(Map.of("request", 2L, "window", 1L), reqs, alerts);
+        assertEquals(3L, m.get("incidents"));
+        assertEquals(2, m.get("flagged_requests"), "the drift alert does not flag the request that closed its window");
+        assertEquals(1.5, m.get("incidents_per_flagged_request"));
+        assertEquals(2.0, m.get("alerts_per_incident"));
+        assertEquals(null, DemoScore.incidents(Map.of(), reqs, List.of()).get("incidents_per_flagged_request"));
+    }
 }

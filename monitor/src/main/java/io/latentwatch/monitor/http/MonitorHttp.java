@@ -47,7 +47,9 @@ import java.util.concurrent.Executors;
  *   <li>{@code GET /latents?model=M&hook=H} — the current drift window of (M, H): samples so far and
  *       each firing latent's frequency next to its baseline frequency;</li>
  *   <li>{@code GET /alerts?model=M} — the last alerts of every hook of M;</li>
- *   <li>{@code GET /sae-versions} — the SAE versions in force (global: any instance answers).</li>
+ *   <li>{@code GET /sae-versions} — the SAE versions in force (global: any instance answers);</li>
+ *   <li>{@code GET /incidents}, {@code /incidents/<id>}, {@code /explanations/<alertId>} — the live incident page
+ *       ({@link IncidentPage}).</li>
  * </ul>
  */
 public final class MonitorHttp implements AutoCloseable {
@@ -71,6 +73,10 @@ public final class MonitorHttp implements AutoCloseable {
         server.createContext("/latents", ex -> handle(ex, this::latents));
         server.createContext("/alerts", ex -> handle(ex, this::alerts));
         server.createContext("/sae-versions", ex -> handle(ex, q -> versions()));
+        // The live incident page, from the incident stores of every instance.
+        StreamsIncidentSource incidents = new StreamsIncidentSource(streams, registry, self);
+        incidents.registerInternal(server);
+        new IncidentPage(incidents).register(server);
         server.start();
     }
 

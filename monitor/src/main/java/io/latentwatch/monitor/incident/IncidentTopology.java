@@ -1,0 +1,66 @@
+package io.latentwatch.monitor.incident;
+
+import io.latentwatch.schema.Alert;
+import io.latentwatch.schema.Explanation;
+import io.latentwatch.schema.Incident;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+import java.time.Duration;
+
+/**
+ * The incident part of the monitor's topology:
+ *
+ * <pre>
+ *   alerts (key modelId|hook) -> re-key by group key -> {@value #REPARTITION} (internal topic)
+ *     -> incidents processor ({@value #STATE} store) -> incidents topic (key incidentId, compacted)
+ *   explanations (hash-chained) -> {@value #EXPLANATIONS} window store (for the incident page)
+ * </pre>
+ *
+ * Alerts of one request arrive under several keys (one per hook), so they are re-keyed through an
+ * internal topic: every group then lives in exactly one task.
+ */
+public final class IncidentTopology {
+    public static final String STATE = "incident-state";
+    public static final String REPARTITION = "incident-alerts";
+    public static final String EXPLANATIONS = "explanations-by-alert";
+
+    private final Serde<Alert> alertSerde;
+    private final Serde<Incident> incidentSerde;
+    private final IncidentGrouper.Config config;
+    private final IncidentMetrics metrics;
+
+    public IncidentTopology(Serde<Alert> alertSerde, Serde<Incident> incidentSerde, IncidentGrouper.Config config, IncidentMetrics metrics) {
+        this.alertSerde = alertSerde;
+        this.incidentSerde = incidentSerde;
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    /** Groups {@code alerts} into incidents written to {@code incidentsTopic}. */
+    public void addTo(StreamsBuilder builder, KStream<String, Alert> alerts, String incidentsTopic) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE), Serdes.String(), incidentSerde));
+        IncidentGrouper grouper = new IncidentGrouper(config);
+        alerts.selectKey((k, a) -> IncidentGrouper.groupKey(a), Named.as("incident-group-key"))
+                .repartition(Repartitioned.with(Serdes.String(), alertSerde).withName(REPARTITION))
+                .process(() -> new IncidentProcessor(grouper, STATE, metrics), Named.as("incidents"), STATE)
+                .to(incidentsTopic, Produced.with(Serdes.String(), incidentSerde).withName("incidents-out"));
+    }
+
+    /** Indexes the hash-chained explanations by alert id for {@code retention}. */
+    public void indexExplanations(StreamsBuilder builder, KStream<String, Explanation> chained, Serde<Explanation> serde, Duration retention) {
+        builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(EXPLANATIONS, retention, retention, false),
+                Serdes.String(), serde));
+        chained.process(() -> new ExplanationIndexProcessor(EXPLANATIONS), Named.as("explanation-index"), EXPLANATIONS);
+    }
+
+    public IncidentGrouper.Config config() {
+        return config;
+    }
+}
