@@ -2,6 +2,7 @@ package io.latentwatch.cli;
 
 import io.latentwatch.cli.demo.DemoOptions;
 import io.latentwatch.cli.demo.DemoRun;
+import io.latentwatch.interp.sae.TrainingMethod;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -68,6 +69,11 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--sae-steps", defaultValue = "200", description = "Training steps of each SAE fit. Default: ${DEFAULT-VALUE}.")
     int saeSteps;
 
+    @Option(names = "--sae-architecture", defaultValue = "topk",
+            description = "How the residual SAE is trained: topk, batchtopk (saved as JumpReLU with the learned threshold, as SAELens "
+                    + "does) or jumprelu (straight-through estimator); the quality gates judge each the same way. Default: ${DEFAULT-VALUE}.")
+    String saeArchitecture;
+
     @Option(names = "--circuit-task", defaultValue = "succession",
             description = "Task of the model's circuits.json whose circuit is discovered before traffic and watched by the circuit detector "
                     + "(SaeVersion of blocks.1.attn.hook_result; block 0 on a one-layer model). On zoo-small the discovery finds the "
@@ -112,7 +118,7 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CliSupport.offline();
         DemoOptions o = new DemoOptions(duration, summaryJson, model, tokenizer, hook, positions, rate, injectShare, maxTokens,
-                malformedRate, saeSteps, circuitTask, noCircuits, noRefit, noLensTrajectory, lensHook, tunedLensDir, lensSteps,
+                malformedRate, saeSteps, TrainingMethod.of(saeArchitecture), circuitTask, noCircuits, noRefit, noLensTrajectory, lensHook, tunedLensDir, lensSteps,
                 metricsPort, seed, quiet);
         return new DemoRun(o, System.out).call();
     }

@@ -11,6 +11,7 @@ import io.latentwatch.trainer.HookedTransformerActivationModel;
 import io.latentwatch.trainer.QualityGates;
 import io.latentwatch.trainer.SaeRefit;
 import io.latentwatch.trainer.SaeTrainJob;
+import io.latentwatch.interp.sae.TrainingMethod;
 import io.latentwatch.trainer.VersionPublisher;
 
 import java.nio.file.Path;
@@ -25,6 +26,8 @@ import java.util.List;
 public final class DemoTrainer {
     /** Looser than the defaults: a few hundred steps on a tiny model; a refit must still not be worse than what is in force. */
     static final QualityGates GATES = new QualityGates(0.5, 1, 64, 0.9, 0.5, -0.05, 0.02);
+    /** L0 coefficient of --sae-architecture jumprelu: `train sae`'s default, on inputs normalised to E||x|| = sqrt(d_in). */
+    static final float JUMPRELU_L0 = 0.05f;
 
     private final DemoOptions o;
     private final HookedTransformer model;
@@ -50,13 +53,17 @@ public final class DemoTrainer {
     /** One SAE fit for {@code hook} on fresh in-domain prompts, judged by the quality gates, published as an SaeVersion. */
     public SaeRefit.Result refitSae(String hook, long seed) throws Exception {
         int d = am.dModel();
-        SaeConfig cfg = SaeConfig.topk(d, Math.min(4096, 8 * d), Math.max(4, Math.min(32, d / 8)), hook, am.modelId());
+        int dSae = Math.min(4096, 8 * d);
+        // BatchTopK trains with the TopK config (k per row on average) and is saved as JumpReLU; JumpReLU learns its thresholds.
+        SaeConfig cfg = o.saeMethod() == TrainingMethod.JUMPRELU ? SaeConfig.jumpRelu(d, dSae, hook, am.modelId())
+                : SaeConfig.topk(d, dSae, Math.max(4, Math.min(32, d / 8)), hook, am.modelId());
         SaeTrainingOptions opt = SaeTrainingOptions.defaults().withSteps(o.saeSteps()).withBatchSize(256).withSeed(seed)
                 .withEvalEvery(Math.max(1, o.saeSteps() / 5)).withProgressBar(false);
+        if (o.saeMethod() == TrainingMethod.JUMPRELU) opt = opt.withL1(JUMPRELU_L0);
         // Texts shaped like the node's normal traffic (DemoCorpus says why); a quarter held out for the baseline.
         List<String> prompts = DemoCorpus.reference(am, new PromptMix(domain, seed * 7919), 1000, o.maxTokens(), 0.8f, seed);
         BatchedActivations acts = BatchedActivations.compute(model, hook, prompts, 64, node.modelLock());
-        SaeTrainJob job = SaeTrainJob.of(cfg, opt, acts::source)
+        SaeTrainJob job = SaeTrainJob.of(cfg, opt, acts::source).withMethod(o.saeMethod())
                 .withBuffers(4_096, 1_024, 512).withValidation(DemoCorpus.VALIDATION_SHARE, 8_192).withLogitLens(am.logitLens());
         return new SaeRefit(am.modelId(), job, store, GATES, versions).call();
     }
