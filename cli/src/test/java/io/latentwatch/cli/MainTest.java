@@ -80,8 +80,9 @@ class MainTest {
 
     @Test
     void aMisusedOptionIsOneLineWithExitCodeTwoNotAStackTrace() {
-        String out = run(2, "monitor", "--model", "models/zoo-small", "--bootstrap-servers", "127.0.0.1:1");
-        assertTrue(out.contains("latentwatch monitor: --model and --tuned-lens are for --lens-trajectory"), out);
+        // --model now also serves explanations (not only --lens-trajectory): the misuse is a checkpoint that is not there.
+        String out = run(2, "monitor", "--model", "no/such/model.bin", "--bootstrap-servers", "127.0.0.1:1");
+        assertTrue(out.contains("latentwatch monitor: no such file: model model not found: no/such/model.bin"), out);
         assertTrue(out.contains("--help"), out);
         assertTrue(!out.contains("\tat io.latentwatch"), "no stack trace: " + out);
     }

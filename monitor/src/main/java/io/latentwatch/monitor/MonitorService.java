@@ -16,6 +16,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -153,7 +154,7 @@ public final class MonitorService implements AutoCloseable {
         Map<String, Path> tokenizers = c.tokenizerPaths();
         try {
             for (Map.Entry<String, Path> e : c.modelPaths().entrySet()) {
-                if (!Files.exists(e.getValue())) throw new IOException("model " + e.getKey() + " not found: " + e.getValue()
+                if (!Files.exists(e.getValue())) throw new NoSuchFileException("model " + e.getKey() + " not found: " + e.getValue()
                         + " (" + MonitorConfig.MODEL_PREFIX + e.getKey() + ")");
                 HookedTransformer m = HookedTransformer.load(e.getValue(), tokenizers.get(e.getKey()));
                 out.put(e.getKey(), m);

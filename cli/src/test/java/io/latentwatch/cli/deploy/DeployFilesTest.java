@@ -60,7 +60,7 @@ class DeployFilesTest {
                 uses.add(new Use("compose.yaml " + e.getKey(), strings(s.get("command")), env(s.get("environment"))));
             }
         });
-        assertEquals(5, uses.size(), "compose: topics, trainer, two monitors and a node expected: " + uses);
+        assertEquals(6, uses.size(), "compose: topics, trainer, two monitors, a node and the alert router expected: " + uses);
         try (Stream<Path> files = Files.list(ROOT.resolve("deploy/k8s"))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
                 try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(f.toFile())) {
