@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class LensCommandsTest {
     static Path shared(String rel) {
-        for (String base : new String[]{"../../shared", "../shared", "/work/shared"}) {
+        for (String base : new String[]{"../../shared", "../shared"}) {
             Path p = Path.of(base).resolve(rel);
             if (Files.exists(p)) return p;
         }

@@ -116,7 +116,7 @@ class MonitorSaeIT extends AbstractKafkaIT {
 
         // model-a's residual is 64 wide like stories260K's: explanations read it with that real model
         // (logit lens + token-identity Patchscope) on the bounded worker.
-        Path storiesDir = Path.of("/work/shared/models/stories260K");
+        Path storiesDir = Path.of("../../shared/models/stories260K");
         Path shared = Path.of(System.getenv().getOrDefault("LATENTWATCH_SHARED", "../../shared"), "models/stories260K");
         if (Files.exists(shared)) storiesDir = shared;
         HookedTransformer stories = HookedTransformer.load(storiesDir.resolve("stories260K.bin"), storiesDir.resolve("tok512.bin"));

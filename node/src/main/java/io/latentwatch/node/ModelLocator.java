@@ -35,7 +35,6 @@ public final class ModelLocator {
             stories.add(root.resolve("../shared/models/stories260K"));
             stories.add(root.resolve("../../shared/models/stories260K"));
         }
-        stories.add(Path.of("/work/shared/models/stories260K"));
         String cache = System.getenv("LATENTWATCH_CACHE");
         stories.add(cache != null && !cache.isBlank() ? Path.of(cache, "stories260K")
                 : Path.of(System.getProperty("user.home"), ".cache", "latentwatch", "stories260K"));
@@ -67,14 +66,18 @@ public final class ModelLocator {
         return null;
     }
 
-    /** cli/target/latentwatch.jar -> the repository root, when running from the built jar. */
+    /**
+     * The repository root when running from a build (cli/target/latentwatch.jar, cli/target/lib/*.jar,
+     * node/target/classes, ...): the nearest directory above this class's code source that holds
+     * the Maven wrapper and models/. Null when running from elsewhere.
+     */
     private static Path repoRootOfJar() {
         try {
-            Path p = Path.of(ModelLocator.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            // .../cli/target/latentwatch.jar or .../cli/target/classes
-            Path target = p.getParent();
-            if (target == null || target.getParent() == null || target.getParent().getParent() == null) return null;
-            return target.getParent().getParent();
+            Path p = Path.of(ModelLocator.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
+            for (Path d = p.getParent(); d != null; d = d.getParent()) {
+                if (Files.isRegularFile(d.resolve("mvnw")) && Files.isDirectory(d.resolve("models"))) return d;
+            }
+            return null;
         } catch (Exception e) {
             return null;
         }

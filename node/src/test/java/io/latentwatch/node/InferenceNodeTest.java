@@ -43,7 +43,7 @@ class InferenceNodeTest {
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     static Path shared(String rel) {
-        for (String base : new String[]{"../../shared", "../shared", "/work/shared"}) {
+        for (String base : new String[]{"../../shared", "../shared"}) {
             Path p = Path.of(base).resolve(rel);
             if (Files.exists(p)) return p;
         }

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.latentwatch.monitor.MonitorMetrics;
+import io.latentwatch.schema.Incident;
+import io.latentwatch.schema.IncidentScope;
+import io.latentwatch.schema.IncidentStatus;
+import io.latentwatch.schema.Severity;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import org.junit.jupiter.api.Test;
@@ -200,6 +205,12 @@ class ObservabilityIT {
         m.versionSwapped(model, hook);
         m.versionRejected(model, hook);
         m.explanation("done");
+        m.incident(Incident.newBuilder().setIncidentId("i-1").setGroupKey("request|" + model + "|r-1").setScope(IncidentScope.REQUEST)
+                .setStatus(IncidentStatus.OPEN).setModelId(model).setModelVersion("v").setHook(hook).setDetector("recon-error")
+                .setSeverity(Severity.WARNING).setRequestId("r-1").setOpenedMs(Instant.EPOCH).setUpdatedMs(Instant.EPOCH)
+                .setLastAlertMs(Instant.EPOCH).setAlertCount(1).setRevision(0).setSummary("recon-error on r-1").build());
+        // A producer inventing hook names: past the cap, labels fold into "_other" and the overflow is counted.
+        for (int i = 0; i <= MonitorMetrics.MAX_LABEL_VALUES; i++) m.noSae(model, "blocks.0.hook_invented_" + i);
     }
 
     private static int freePort() throws IOException {

@@ -17,7 +17,7 @@ public final class LensFixtures {
     private LensFixtures() {}
 
     public static Path shared(String rel) {
-        for (String base : new String[]{"../../shared", "../shared", "/work/shared"}) {
+        for (String base : new String[]{"../../shared", "../shared"}) {
             Path p = Path.of(base).resolve(rel);
             if (Files.exists(p)) return p;
         }

@@ -11,7 +11,7 @@ final class TestModels {
     private TestModels() {}
 
     static Path shared(String rel) {
-        for (String base : new String[]{"../../shared", "../shared", "/work/shared"}) {
+        for (String base : new String[]{"../../shared", "../shared"}) {
             Path p = Path.of(base).resolve(rel);
             if (Files.exists(p)) return p;
         }

@@ -16,7 +16,7 @@ class Llama2cTokenizerTest {
     static Llama2cTokenizer tok;
 
     static Path shared(String rel) {
-        for (String base : new String[]{"../../shared", "../shared", "/work/shared"}) {
+        for (String base : new String[]{"../../shared", "../shared"}) {
             Path p = Path.of(base).resolve(rel);
             if (Files.exists(p)) return p;
         }

@@ -32,7 +32,7 @@ class ModelRepresentationReaderTest {
      */
     @Test
     void logitLensOfTheFinalResidualIsTheModelsOwnPrediction() throws Exception {
-        Path dir = Files.exists(MODEL) ? MODEL : Path.of("/work/shared/models/stories260K");
+        Path dir = Files.exists(MODEL) ? MODEL : Path.of("../../shared/models/stories260K");
         Assumptions.assumeTrue(Files.exists(dir.resolve("stories260K.bin")), "stories260K not found at " + dir);
         try (HookedTransformer m = HookedTransformer.load(dir.resolve("stories260K.bin"), dir.resolve("tok512.bin"));
              SaeRegistry reg = new SaeRegistry(Watchlist.empty())) {
@@ -65,7 +65,7 @@ class ModelRepresentationReaderTest {
      */
     @Test
     void aPerHeadOutputAlertIsReadWithTheLogitLensOfItsReconstruction(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
-        Path dir = Files.exists(MODEL) ? MODEL : Path.of("/work/shared/models/stories260K");
+        Path dir = Files.exists(MODEL) ? MODEL : Path.of("../../shared/models/stories260K");
         Assumptions.assumeTrue(Files.exists(dir.resolve("stories260K.bin")), "stories260K not found at " + dir);
         String hook = "blocks.2.attn.hook_result";
         try (HookedTransformer m = HookedTransformer.load(dir.resolve("stories260K.bin"), dir.resolve("tok512.bin"));
