@@ -56,9 +56,10 @@ public final class TopicsCommand implements Runnable {
                             + "(monitor, trainer, node) create missing topics the same way on start, from "
                             + "$" + TopicSettings.PARTITIONS_ENV + ", $" + TopicSettings.REPLICATION_ENV + " and $"
                             + TopicSettings.EXPLANATIONS_RETENTION_ENV + ".",
-                    "The monitor's internal topics (repartition, changelog) are created by Kafka Streams itself with "
-                            + "the partitions they need; keep the broker's auto.create.topics.enable off so that no "
-                            + "client creates them first with the wrong count.",
+                    "The monitor's internal topics (repartition, changelog) are created by Kafka Streams; the monitor "
+                            + "fixes the repartition topics' partition counts at start (an existing topic's count is kept, "
+                            + "so one auto-created by a stray client does not stop it). Keep the broker's "
+                            + "auto.create.topics.enable off all the same: auto-created topics get the broker's defaults.",
                     "Example: latentwatch topics create --partitions 6 --explanations-retention P3650D"})
     static final class Create implements Callable<Integer> {
         @CommandLine.Mixin

@@ -167,20 +167,22 @@ public final class MonitorApp implements AutoCloseable {
         this.metrics = new MonitorMetrics();
         MonitorTopology.Sae sae = null;
         MonitorConfig monitorConfig = b.saeConfig;
+        MonitorConfig settings = monitorConfig == null ? MonitorConfig.defaults() : monitorConfig;
+        // Internal topics with fixed partition counts, decided from the broker before Kafka Streams starts.
+        InternalTopics.Plan internal = InternalTopics.resolve(b.streamsConfig, b.topics, settings.integer(MonitorConfig.INTERNAL_PARTITIONS),
+                settings.integer(MonitorConfig.EXPLANATIONS_PARTITIONS), monitorConfig != null);
         if (monitorConfig != null) {
             this.registry = new SaeRegistry(b.watchlist == null ? Watchlist.empty() : b.watchlist, b.artifactsDir);
             this.worker = b.readerFactory == null ? null : new ExplanationWorker(b.readerFactory.apply(registry),
                     monitorConfig.integer(MonitorConfig.EXPLAIN_WORKERS), monitorConfig.integer(MonitorConfig.EXPLAIN_QUEUE));
-            int parts = monitorConfig.integer(MonitorConfig.EXPLANATIONS_PARTITIONS);
-            if (parts <= 0) parts = partitionsOf(b.streamsConfig, b.topics.explanations());
-            sae = new MonitorTopology.Sae(registry, monitorConfig, b.serdes, worker, parts);
+            sae = new MonitorTopology.Sae(registry, monitorConfig, b.serdes, worker, internal.explanationPartitions());
         } else {
             this.registry = null;
             this.worker = null;
         }
         MonitorTopology topology = new MonitorTopology(b.topics, b.serdes.deserializer(HiddenStateSample.class),
                 b.serdes.serde(Alert.class), b.normDetector, metrics, sae)
-                .withInputLimits((monitorConfig == null ? MonitorConfig.defaults() : monitorConfig).inputLimits());
+                .withInputLimits(settings.inputLimits()).withRepartitionCounts(internal.repartitions());
         Map<String, Object> cfg = new LinkedHashMap<>(b.streamsConfig);
         HostInfo httpHost = null;
         if (monitorConfig != null && monitorConfig.integer(MonitorConfig.HTTP_PORT) >= 0) {
@@ -198,7 +200,7 @@ public final class MonitorApp implements AutoCloseable {
         if (b.lensScorer != null) topology.withLensTrajectory(b.lensScorer, b.lensDetector);
         // Incidents: every alert grouped per request or per (model, hook, detector) on the incidents topic.
         topology.withIncidents(new IncidentTopology(b.serdes.serde(Alert.class), b.serdes.serde(Incident.class),
-                (monitorConfig == null ? MonitorConfig.defaults() : monitorConfig).incidents(), metrics::incident));
+                settings.incidents(), metrics::incident));
         this.streams = new KafkaStreams(topology.build(), KafkaConfig.toProperties(cfg));
         // Poison records are dead-lettered in the topology; anything else is a bug or an outage:
         // log it and replace the thread so the monitor keeps watching.
@@ -241,18 +243,6 @@ public final class MonitorApp implements AutoCloseable {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Partitions of an existing topic, asked of the cluster (the explanation chain needs the exact count). */
-    static int partitionsOf(Map<String, Object> streamsConfig, String topic) {
-        Map<String, Object> adminCfg = new LinkedHashMap<>();
-        adminCfg.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, streamsConfig.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
-        try (Admin admin = Admin.create(adminCfg)) {
-            return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read the partition count of " + topic + " (create it first, or set "
-                    + MonitorConfig.EXPLANATIONS_PARTITIONS + "): " + e.getMessage(), e);
         }
     }
 

@@ -3,6 +3,7 @@ package io.latentwatch.monitor;
 import io.latentwatch.monitor.audit.Redaction;
 import io.latentwatch.monitor.validate.InputLimits;
 import io.latentwatch.schema.Severity;
+import io.latentwatch.serde.TopicSettings;
 import io.latentwatch.serde.Topics;
 import io.latentwatch.monitor.incident.IncidentGrouper;
 
@@ -42,6 +43,14 @@ public final class MonitorConfig {
     public static final String EXPLAIN_TIMEOUT_MS = "monitor.explain.timeout.ms";
     public static final String EXPLAIN_PROMPT_TEXT = "monitor.explain.prompt.text";
     public static final String EXPLANATIONS_PARTITIONS = "monitor.explanations.partitions";
+    /** Create the missing topics at start ({@link Topics#createMissing}) with the three settings below. */
+    public static final String TOPICS_CREATE = "monitor.topics.create";
+    public static final String TOPICS_PARTITIONS = "monitor.topics.partitions";
+    public static final String TOPICS_REPLICATION = "monitor.topics.replication.factor";
+    /** The compliance period of the explanations topic, an ISO-8601 duration or {@code forever}. */
+    public static final String EXPLANATIONS_RETENTION = "monitor.explanations.retention";
+    /** Partitions of the repartition topics (see {@link InternalTopics}); 0: the existing topic's, else the hidden-states topic's. */
+    public static final String INTERNAL_PARTITIONS = "monitor.internal.partitions";
     public static final String HTTP_PORT = "monitor.http.port";
     public static final String HTTP_HOST = "monitor.http.host";
     public static final String LENS_WARMUP = "monitor.lens.warmup.samples";
@@ -98,6 +107,11 @@ public final class MonitorConfig {
             Map.entry(EXPLAIN_TIMEOUT_MS, "5000"),
             Map.entry(EXPLAIN_PROMPT_TEXT, "false"),
             Map.entry(EXPLANATIONS_PARTITIONS, "0"),
+            Map.entry(TOPICS_CREATE, "true"),
+            Map.entry(TOPICS_PARTITIONS, "3"),
+            Map.entry(TOPICS_REPLICATION, "1"),
+            Map.entry(EXPLANATIONS_RETENTION, TopicSettings.FOREVER),
+            Map.entry(INTERNAL_PARTITIONS, "0"),
             Map.entry(HTTP_PORT, "-1"),
             Map.entry(HTTP_HOST, "127.0.0.1"),
             Map.entry(LENS_WARMUP, "200"),
@@ -145,6 +159,14 @@ public final class MonitorConfig {
             Map.entry(EXPLAIN_TOP_TOKENS, "lens tokens per explanation"),
             Map.entry(EXPLAIN_DECODE_TOKENS, "tokens the token-identity Patchscope decodes"),
             Map.entry(EXPLANATIONS_PARTITIONS, "partitions of the explanations topic (0: ask the cluster)"),
+            Map.entry(TOPICS_CREATE, "create the missing topics at start (sae-versions and incidents compacted, explanations "
+                    + "kept for the retention below); existing topics are left as they are"),
+            Map.entry(TOPICS_PARTITIONS, "partitions of each topic created at start; also $" + TopicSettings.PARTITIONS_ENV),
+            Map.entry(TOPICS_REPLICATION, "replication factor of each topic created at start; also $" + TopicSettings.REPLICATION_ENV),
+            Map.entry(EXPLANATIONS_RETENTION, "how long the explanations topic keeps records when created here: ISO-8601 (P3650D) "
+                    + "or forever; also $" + TopicSettings.EXPLANATIONS_RETENTION_ENV),
+            Map.entry(INTERNAL_PARTITIONS, "partitions of the monitor's repartition topics (0: an existing topic's count, "
+                    + "else the hidden-states topic's); an existing topic's count is always kept"),
             Map.entry(HTTP_PORT, "port of the query endpoints /latents, /alerts, /sae-versions (-1: off, 0: any free port)"),
             Map.entry(HTTP_HOST, "address the query endpoints bind to; advertised to other instances unless application.server is set"),
             Map.entry(LENS_TRAJECTORY, "run the lens-trajectory detector on the configured models"),
@@ -268,6 +290,8 @@ public final class MonitorConfig {
         positive(EXPLAIN_TOP_TOKENS);
         positive(EXPLAIN_DECODE_TOKENS);
         positive(SHUTDOWN_GRACE_MS);
+        topicSettings();
+        if (integer(INTERNAL_PARTITIONS) < 0) throw new IllegalArgumentException(INTERNAL_PARTITIONS + " must be >= 0, got " + str(INTERNAL_PARTITIONS));
         lng(NORM_WARMUP);
         dbl(NORM_THRESHOLD);
         dbl(NORM_CRITICAL);
@@ -302,6 +326,16 @@ public final class MonitorConfig {
     }
 
     public boolean bool(String key) { return Boolean.parseBoolean(str(key)); }
+
+    /** How the topics missing at start are created ({@code monitor.topics.*}, {@code monitor.explanations.retention}). */
+    public TopicSettings topicSettings() {
+        try {
+            return new TopicSettings(integer(TOPICS_PARTITIONS), Short.parseShort(str(TOPICS_REPLICATION)),
+                    TopicSettings.parseRetention(str(EXPLANATIONS_RETENTION)));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(TOPICS_REPLICATION + " must be a small integer, got '" + str(TOPICS_REPLICATION) + "'");
+        }
+    }
 
     /** The input limits ({@code monitor.input.*}). */
     public InputLimits inputLimits() { return new InputLimits(integer(INPUT_MAX_RECORD_BYTES), integer(INPUT_MAX_SERIES)); }

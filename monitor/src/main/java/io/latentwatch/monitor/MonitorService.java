@@ -10,8 +10,11 @@ import io.latentwatch.monitor.explain.RepresentationReader;
 import io.latentwatch.monitor.health.StreamsHealth;
 import io.latentwatch.monitor.sae.SaeRegistry;
 import io.latentwatch.serde.LatentwatchSerdes;
+import io.latentwatch.serde.TopicSettings;
 import io.latentwatch.serde.Topics;
 import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -20,6 +23,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -41,9 +45,13 @@ import java.util.function.Function;
  * the artifact store ({@code monitor.artifacts.dir}); every detector, with the watchlist of
  * {@code monitor.watchlist.file}; explanations read with the models of {@code monitor.model.<id>}
  * (logit lens, tuned lens, token-identity Patchscope), or without a model from the SAE's latent
- * labels alone; the query endpoints ({@code monitor.http.port}); /metrics and /health/*.
+ * labels alone; the query endpoints ({@code monitor.http.port}); /metrics and /health/*. Topics missing at start are
+ * created first ({@code monitor.topics.create}, with {@code monitor.topics.partitions}, {@code .replication.factor} and
+ * {@code monitor.explanations.retention}, or {@code LATENTWATCH_TOPIC_PARTITIONS}, {@code _REPLICATION_FACTOR} and
+ * {@code LATENTWATCH_EXPLANATIONS_RETENTION}), and the repartition topics get fixed counts ({@link InternalTopics}).
  */
 public final class MonitorService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MonitorService.class);
     /** Environment variable of the Kafka Streams state directory (wins over {@code state.dir} in the file). */
     public static final String STATE_DIR_ENV = "LATENTWATCH_STATE_DIR";
     /** The state directory when none is configured: persistent, never a fresh temporary one. */
@@ -78,6 +86,9 @@ public final class MonitorService implements AutoCloseable {
         Map<String, String> envOver = new TreeMap<>();
         putIfSet(envOver, MonitorConfig.REGISTRY_URL, env.get(KafkaConfig.REGISTRY_ENV));
         putIfSet(envOver, MonitorConfig.TOPIC_PREFIX, env.get(Topics.PREFIX_ENV));
+        putIfSet(envOver, MonitorConfig.TOPICS_PARTITIONS, env.get(TopicSettings.PARTITIONS_ENV));
+        putIfSet(envOver, MonitorConfig.TOPICS_REPLICATION, env.get(TopicSettings.REPLICATION_ENV));
+        putIfSet(envOver, MonitorConfig.EXPLANATIONS_RETENTION, env.get(TopicSettings.EXPLANATIONS_RETENTION_ENV));
         Map<String, String> monitorEnv = new TreeMap<>(env);
         envOver.forEach((k, v) -> monitorEnv.putIfAbsent(MonitorConfig.envName(k), v));
         Map<String, String> monitorFlags = new TreeMap<>(), streamsFlags = new LinkedHashMap<>();
@@ -126,6 +137,11 @@ public final class MonitorService implements AutoCloseable {
             } else if (!c.tunedLensDirs().isEmpty()) {
                 throw new IllegalArgumentException(MonitorConfig.TUNED_LENS_DIR_PREFIX + "<id> needs the model: set "
                         + MonitorConfig.MODEL_PREFIX + "<id> (or --model ID=PATH) too");
+            }
+            if (c.bool(MonitorConfig.TOPICS_CREATE)) {
+                // Before the app is built: it reads the partition counts of the topics (InternalTopics).
+                List<String> created = s.topics().createMissing(s.streams(), c.topicSettings());
+                if (!created.isEmpty()) LOG.info("created topics {} ({})", created, c.topicSettings());
             }
             MonitorApp.Builder b = MonitorApp.builder(s.streams(), s.topics(), LatentwatchSerdes.forRegistry(s.registryUrl()))
                     .normDetector(new ActivationNormDetector(c.lng(MonitorConfig.NORM_WARMUP), c.dbl(MonitorConfig.NORM_THRESHOLD),

@@ -56,6 +56,7 @@ public final class MonitorTopology {
     /** The (model, hook) series each task admits (see {@link SeriesBudget}). */
     public static final String ADMITTED_SERIES = "admitted-series";
     private IncidentTopology incidents;
+    private Map<String, Integer> repartitionCounts = Map.of();
 
     public static final String PROJECTION_BUFFER = "projection-buffer";
     public static final String NO_SAE_ANNOUNCED = "no-sae-announced";
@@ -106,6 +107,21 @@ public final class MonitorTopology {
         return this;
     }
 
+    /**
+     * Fixes the partition count of the repartition topics named in {@code counts} (by their {@code Repartitioned}
+     * names, {@link #PROJECTIONS} and {@link IncidentTopology#REPARTITION}); a missing or 0 count is left to Kafka
+     * Streams, which derives it from the upstream topics (see {@link InternalTopics}).
+     */
+    public MonitorTopology withRepartitionCounts(Map<String, Integer> counts) {
+        this.repartitionCounts = Map.copyOf(counts);
+        return this;
+    }
+
+    private <V> Repartitioned<String, V> counted(Repartitioned<String, V> r, String name) {
+        int n = repartitionCounts.getOrDefault(name, 0);
+        return n > 0 ? r.withNumberOfPartitions(n) : r;
+    }
+
     /** Groups every alert into incidents on the incidents topic (see {@link IncidentTopology}). */
     public MonitorTopology withIncidents(IncidentTopology incidents) {
         this.incidents = java.util.Objects.requireNonNull(incidents, "incidents");
@@ -154,7 +170,7 @@ public final class MonitorTopology {
         }
         if (sae == null) {
             normAlerts.to(topics.alerts(), Produced.with(Serdes.String(), alertSerde).withName("alerts"));
-            if (incidents != null) incidents.addTo(builder, normAlerts, topics.incidents());
+            if (incidents != null) incidents.addTo(builder, normAlerts, topics.incidents(), repartitionCounts.getOrDefault(IncidentTopology.REPARTITION, 0));
             return builder.build();
         }
 
@@ -188,7 +204,8 @@ public final class MonitorTopology {
         // 7. Projections re-keyed by model|hook through an internal topic: statistics scale by partition.
         KStream<String, LatentProjection> projections = outs.get("projected-latents")
                 .mapValues(ProjectionOutput::projection, Named.as("projection-records"))
-                .repartition(Repartitioned.with(Serdes.String(), sae.serdes().serde(LatentProjection.class)).withName(PROJECTIONS));
+                .repartition(counted(Repartitioned.with(Serdes.String(), sae.serdes().serde(LatentProjection.class)).withName(PROJECTIONS),
+                        PROJECTIONS));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DRIFT_WINDOWS),
                 Serdes.String(), io.latentwatch.monitor.detect.DriftWindow.serde()).withCachingEnabled());
         KStream<String, Alert> detectorAlerts = projections.process(
@@ -200,7 +217,7 @@ public final class MonitorTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RECENT_ALERTS),
                 Serdes.String(), Serdes.String()));
         alerts.process(() -> new RecentAlertsProcessor(RECENT_ALERTS), Named.as("recent-alerts"), RECENT_ALERTS);
-        if (incidents != null) incidents.addTo(builder, alerts, topics.incidents());
+        if (incidents != null) incidents.addTo(builder, alerts, topics.incidents(), repartitionCounts.getOrDefault(IncidentTopology.REPARTITION, 0));
 
         // 8. Explanations: built next to the alert, then hash-chained per explanations partition.
         Serde<Explanation> explanationSerde = sae.serdes().serde(Explanation.class);

@@ -8,7 +8,10 @@ import io.latentwatch.publisher.SampleKey;
 import io.latentwatch.publisher.SamplingPolicy;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.serde.LatentwatchSerdes;
+import io.latentwatch.serde.TopicSettings;
 import io.latentwatch.serde.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,9 +22,11 @@ import java.util.Map;
 
 /**
  * The inference node as a service: loads the checkpoint, opens the sample publisher (when sampling is on) and
- * serves {@link NodeHttpServer} until closed. {@code latentwatch node} builds one from its flags.
+ * serves {@link NodeHttpServer} until closed. {@code latentwatch node} builds one from its flags. With sampling on, the
+ * topics missing on the cluster are created first ({@link TopicSettings#fromEnvironment}).
  */
 public final class NodeService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeService.class);
     /**
      * What a node needs.
      *
@@ -57,8 +62,17 @@ public final class NodeService implements AutoCloseable {
                 LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry(KafkaConfig.registry(s.registry()));
                 Map<String, Object> cfg = KafkaConfig.withEnvironment(
                         HiddenStatePublisher.producerDefaults(KafkaConfig.bootstrapServers(s.bootstrapServers())));
+                Topics topics = Topics.fromEnvironment();
+                // The node may be the first service up: the topics get latentwatch's settings, not the broker's defaults.
+                TopicSettings topicSettings = TopicSettings.fromEnvironment(System.getenv());
+                try {
+                    List<String> created = topics.createMissing(cfg, topicSettings);
+                    if (!created.isEmpty()) LOG.info("created topics {} ({})", created, topicSettings);
+                } catch (IllegalStateException e) { // serving goes on; the publisher's queue drops and counts while Kafka is away
+                    LOG.warn("could not create the missing topics ({}); serving anyway", e.getMessage());
+                }
                 publisher = HiddenStatePublisher.create(cfg, serdes.serializer(HiddenStateSample.class),
-                        Topics.fromEnvironment().hiddenStates(), s.queueCapacity(), s.sampleKey());
+                        topics.hiddenStates(), s.queueCapacity(), s.sampleKey());
             }
             n = new InferenceNode(m, id, policy, hooks, publisher, new ActivationEncoder(), s.nodeId(), s.tokenText());
             return new NodeService(m, n, new NodeHttpServer(n, s.host(), s.port(), s.threads()));

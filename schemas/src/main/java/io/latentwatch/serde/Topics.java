@@ -1,6 +1,7 @@
 package io.latentwatch.serde;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -10,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -191,9 +193,22 @@ public final class Topics {
      * from {@code clientConfig} (bootstrap servers and security settings of the service).
      */
     public List<String> createMissing(Map<String, Object> clientConfig, TopicSettings settings) {
-        try (Admin admin = Admin.create(clientConfig)) {
+        try (Admin admin = Admin.create(adminConfig(clientConfig))) {
             return create(admin, settings);
         }
+    }
+
+    /**
+     * The entries of a service's client configuration (producer, consumer or Kafka Streams properties) that an
+     * admin client understands: bootstrap servers, security and timeouts, without the others' keys.
+     */
+    public static Map<String, Object> adminConfig(Map<String, ?> clientConfig) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        Set<String> known = AdminClientConfig.configNames();
+        clientConfig.forEach((k, v) -> {
+            if (known.contains(k)) out.put(k, v);
+        });
+        return out;
     }
 
     @Override

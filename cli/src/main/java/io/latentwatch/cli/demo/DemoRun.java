@@ -27,12 +27,12 @@ import io.latentwatch.schema.Alert;
 import io.latentwatch.schema.Explanation;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.serde.LatentwatchSerdes;
+import io.latentwatch.serde.TopicSettings;
 import io.latentwatch.serde.Topics;
 import io.latentwatch.common.ArtifactStore;
 import io.latentwatch.trainer.CircuitRefit;
 import io.latentwatch.trainer.KafkaVersionPublisher;
 import io.latentwatch.trainer.SaeRefit;
-import org.apache.kafka.clients.admin.Admin;
 
 import java.io.PrintStream;
 import java.net.URI;
@@ -86,9 +86,8 @@ public final class DemoRun implements Callable<Integer> {
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
              HookedTransformer m = HookedTransformer.load(loc.model(), o.tokenizer() != null ? o.tokenizer() : loc.tokenizer())) {
             String bootstrap = kafka.bootstrapServers();
-            try (Admin admin = Admin.create(kafka.clientConfig())) {
-                topics.create(admin, PARTITIONS, (short) 1);
-            }
+            // What every service does at start (MonitorService, TrainerService, NodeService): create the missing topics.
+            topics.createMissing(kafka.clientConfig(), TopicSettings.of(PARTITIONS));
             String modelId = InferenceNode.modelIdOf(loc.model());
             String h = o.hook() != null ? o.hook() : InferenceNode.defaultHook(m);
             out.printf("  broker %s, registry %s; model %s (%d layers, d_model %d) from %s%n", bootstrap, serdes.registryUrl(),

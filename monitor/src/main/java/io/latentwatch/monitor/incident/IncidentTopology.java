@@ -43,12 +43,16 @@ public final class IncidentTopology {
         this.metrics = metrics;
     }
 
-    /** Groups {@code alerts} into incidents written to {@code incidentsTopic}. */
-    public void addTo(StreamsBuilder builder, KStream<String, Alert> alerts, String incidentsTopic) {
+    /**
+     * Groups {@code alerts} into incidents written to {@code incidentsTopic}; {@code partitions} fixes the re-keying
+     * topic's count (0: Kafka Streams derives it from the upstream topics).
+     */
+    public void addTo(StreamsBuilder builder, KStream<String, Alert> alerts, String incidentsTopic, int partitions) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE), Serdes.String(), incidentSerde));
         IncidentGrouper grouper = new IncidentGrouper(config);
         alerts.selectKey((k, a) -> IncidentGrouper.groupKey(a), Named.as("incident-group-key"))
-                .repartition(Repartitioned.with(Serdes.String(), alertSerde).withName(REPARTITION))
+                .repartition(partitions > 0 ? Repartitioned.with(Serdes.String(), alertSerde).withName(REPARTITION).withNumberOfPartitions(partitions)
+                        : Repartitioned.with(Serdes.String(), alertSerde).withName(REPARTITION))
                 .process(() -> new IncidentProcessor(grouper, STATE, metrics), Named.as("incidents"), STATE)
                 .to(incidentsTopic, Produced.with(Serdes.String(), incidentSerde).withName("incidents-out"));
     }

@@ -4,6 +4,7 @@ import io.latentwatch.interp.sae.SaeConfig;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.schema.LabeledExample;
 import io.latentwatch.schema.SaeVersion;
+import io.latentwatch.serde.TopicSettings;
 import io.latentwatch.trainer.ActivationSource;
 import io.latentwatch.common.ArtifactStore;
 import io.latentwatch.trainer.CircuitRefit;
@@ -57,8 +58,15 @@ public final class TrainerService implements AutoCloseable {
         this.health = s.healthPort() < 0 ? null : TrainerHealth.start(s.healthHost(), s.healthPort(), schedulers, reannounced.size());
     }
 
-    /** Loads the model, re-announces what the topic lacks, starts the schedulers (first check now) and /health. */
+    /**
+     * Creates the topics missing on the cluster (settings from {@code LATENTWATCH_TOPIC_PARTITIONS},
+     * {@code _REPLICATION_FACTOR} and {@code LATENTWATCH_EXPLANATIONS_RETENTION}: {@link TopicSettings}), loads the model,
+     * re-announces what the topic lacks, starts the schedulers (first check now) and /health.
+     */
     public static TrainerService start(TrainerSettings s) throws Exception {
+        TopicSettings topicSettings = TopicSettings.fromEnvironment(System.getenv());
+        List<String> created = s.topics().createMissing(s.kafka(), topicSettings);
+        if (!created.isEmpty()) LOG.info("created topics {} ({})", created, topicSettings);
         HookedTransformerActivationModel m = HookedTransformerActivationModel.load(s.model(), s.tokenizer());
         VersionPublisher versions = null;
         try {
