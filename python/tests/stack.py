@@ -125,6 +125,17 @@ class Stack:
     def java(self, name: str, args: list[str], heap: str = "768m") -> None:
         self.start(name, ["java", f"-Xmx{heap}", "-Dai.djl.offline=true", "-jar", str(CLI_JAR), *args])
 
+    def run_java(self, name: str, args: list[str], timeout: float = 180, heap: str = "768m") -> None:
+        """Runs a one-shot command of the CLI to completion; its log is kept like a service's."""
+        p = self.start(name, ["java", f"-Xmx{heap}", "-Dai.djl.offline=true", "-jar", str(CLI_JAR), *args])
+        try:
+            rc = p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            raise TimeoutError(f"{name} did not finish in {timeout:.0f} s:\n{self.log(name)}") from None
+        if rc != 0:
+            raise RuntimeError(f"{name} exited with {rc}:\n{self.log(name)}")
+
     def close(self) -> None:
         for _, p, _ in reversed(self.procs):
             if p.poll() is None:

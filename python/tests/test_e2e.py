@@ -2,18 +2,27 @@
 Java node serving the llama2.c stories260K checkpoint and the Java monitor; this package converts
 the same checkpoint to a Hugging Face directory, generates with transformers and publishes.
 
+Before the node and the monitor start, the Java trainer trains an SAE for stories260K's
+``blocks.1.hook_resid_post`` (``latentwatch train sae`` on text stories260K generated) and announces
+it (``latentwatch sae publish``); the monitor loads it from the compacted sae-versions topic and the
+shared artifact store, and reads alerts with the stories260K checkpoint (logit lens, Patchscope).
+
 Checks: (1) Java-written samples are read here through the Confluent-compatible API (Confluent's
 AvroDeserializer), and the Java serdes took that same /apis/ccompat/v7 URL; (2) the activations
 Python publishes for the same tokens equal the Java runtime's within F16 precision (transformers'
-Llama vs latentwatch's runtime); (3) the monitor reads the Python samples: after its warm-up an
-anomalous Python sample raises an alert naming that request; (4) a record with an unknown schema
-id is dead-lettered with "schema id N not found"; (5) both sides use the same schema id.
+Llama vs latentwatch's runtime); (3) the monitor projects the Python samples through the
+Java-trained SAE (its /metrics count them) and an off-manifold Python sample raises a recon-error
+alert naming that request, with an explanation carrying the SAE's top latents and logit-lens
+tokens; after its warm-up an anomalous-norm Python sample raises an alert naming that request;
+(4) a record with an unknown schema id is dead-lettered with "schema id N not found"; (5) both
+sides use the same schema id.
 """
 
 from __future__ import annotations
 
 import struct
 import time
+import urllib.request
 import uuid
 
 import numpy as np
@@ -35,6 +44,8 @@ from latentwatch.hf import Watcher  # noqa: E402
 pytestmark = pytest.mark.e2e
 HOOK = "blocks.1.hook_resid_post"
 WARMUP = 5
+# Text stories260K generated itself: the normal traffic its SAE is trained and baselined on.
+SAE_PROMPTS = "sae-trainer/src/test/resources/stories260K-generated.txt"
 
 
 def consume(bootstrap: str, registry: SchemaRegistryClient | None, topic: str, want, timeout: float = 60):  # type: ignore[no-untyped-def]
@@ -81,7 +92,19 @@ def live():  # type: ignore[no-untyped-def]
         s.await_kafka()
         s.await_http("registry", base + "/health/ready")
         node_port = stack.free_port()
+        metrics_port = stack.free_port()
         common = ["--bootstrap-servers", bootstrap, "--registry", ccompat]
+        model = ["--model", str(stack.STORIES / "stories260K.bin"), "--tokenizer", str(stack.STORIES / "tok512.bin")]
+        # The Java trainer: an SAE on stories260K's own text, announced as the version in force.
+        sae_dir, store = s.dir / "sae", s.dir / "artifacts"
+        train = [
+            *["train", "sae", *model, "--hook", HOOK, "--prompts", str(stack.REPO / SAE_PROMPTS)],
+            *["--d-sae", "256", "--k", "8", "--steps", "300", "--validation-share", "0.2", "--ce-prompts", "0"],
+            *["--out", str(sae_dir), "--no-progress"],
+        ]
+        s.run_java("train-sae", train, timeout=300)
+        publish = ["sae", "publish", str(sae_dir), "--model-id", "stories260K", "--store", str(store), *common]
+        s.run_java("sae-publish", publish)
         s.java(
             "node",
             [
@@ -101,12 +124,20 @@ def live():  # type: ignore[no-untyped-def]
                 *common,
             ],
         )
-        s.java(
-            "monitor",
-            ["monitor", "--warmup", str(WARMUP), "--metrics-port", "0", "--state-dir", str(s.dir / "state"), *common],
-        )
+        monitor = ["monitor", "--warmup", str(WARMUP), "--metrics-port", str(metrics_port)]
+        monitor += ["--artifacts-dir", str(store)]
+        monitor += ["--state-dir", str(s.dir / "state"), "--model", f"stories260K={stack.STORIES / 'stories260K.bin'}"]
+        s.java("monitor", [*monitor, "--tokenizer", f"stories260K={stack.STORIES / 'tok512.bin'}", *common])
         s.await_http("node", f"http://127.0.0.1:{node_port}/health", 90)
-        yield dict(stack=s, bootstrap=bootstrap, base=base, ccompat=ccompat, node=f"http://127.0.0.1:{node_port}")
+        s.await_http("monitor", f"http://127.0.0.1:{metrics_port}/health/ready", 120)
+        yield dict(
+            stack=s,
+            bootstrap=bootstrap,
+            base=base,
+            ccompat=ccompat,
+            node=f"http://127.0.0.1:{node_port}",
+            metrics=f"http://127.0.0.1:{metrics_port}/metrics",
+        )
     finally:
         s.close()
 
@@ -150,6 +181,14 @@ def test_python_and_java_publish_the_same_activations_and_the_monitor_alerts_on_
             ],
         )
         assert pub.publish(cap_sample)
+        # Off the SAE's manifold: each row replaced by a random direction of the same norm (recon-error).
+        rng = np.random.default_rng(7)
+        off = []
+        for a in py_sample["activations"]:
+            v = decode(a["data"], "F16").astype(np.float32)
+            r = rng.standard_normal(v.shape).astype(np.float32)
+            off.append(dict(a, data=(r * (np.linalg.norm(v) / np.linalg.norm(r))).astype("<f2").tobytes()))
+        assert pub.publish(dict(py_sample, requestId="py-random", activations=off))
         assert pub.flush(30), pub.stats()
         assert pub.stats().failed == 0 and pub.stats().dropped == 0
 
@@ -184,3 +223,35 @@ def test_python_and_java_publish_the_same_activations_and_the_monitor_alerts_on_
     found = consume(bootstrap, registry, alerts, lambda rs: any(v["requestId"] == "py-anomaly" for v, _, _ in rs), 60)
     alert = next(v for v, _, _ in found if v["requestId"] == "py-anomaly")
     assert alert["modelId"] == "stories260K" and alert["hook"] == HOOK and alert["nodeId"] == "py-node"
+
+    # Projected through the SAE the Java trainer trained: a recon-error alert naming the Python request ...
+    found = consume(
+        bootstrap,
+        registry,
+        alerts,
+        lambda rs: any(v["requestId"] == "py-random" and v["detector"] == "recon-error" for v, _, _ in rs),
+        90,
+    )
+    recon = next(v for v, _, _ in found if v["requestId"] == "py-random" and v["detector"] == "recon-error")
+    assert recon["modelId"] == "stories260K" and recon["hook"] == HOOK and recon["saeVersion"], recon
+    # ... explained with the SAE's latents and the model's logit lens.
+    expl = consume(
+        bootstrap,
+        registry,
+        "latentwatch.explanations",
+        lambda rs: any(v["alertId"] == recon["alertId"] for v, _, _ in rs),
+        90,
+    )
+    e = next(v for v, _, _ in expl if v["alertId"] == recon["alertId"])
+    assert e["topLatents"] and e["logitLensTokens"], e
+    # The monitor's own count of activations projected for the Python model.
+    with urllib.request.urlopen(live["metrics"], timeout=10) as r:
+        metrics = r.read().decode()
+    projected = [
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith("latentwatch_activations_projected_total{")
+        and 'model="stories260K"' in line
+        and HOOK in line
+    ]
+    assert projected and projected[0] > 0, "no activation of stories260K projected"
