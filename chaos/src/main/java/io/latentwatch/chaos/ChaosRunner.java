@@ -29,10 +29,11 @@ public final class ChaosRunner {
     /**
      * @param requests   requests per run (at {@code rate} per second); the broker-unreachable scenario runs at least 90 s
      * @param seed       seed of the traffic (the same in both runs)
+     * @param injectShare share of anomalies and circuit triggers in the mixed traffic (high enough for circuit alerts)
      * @param faultAfter time into the fault run when the fault is injected
      */
-    public record Options(int requests, double rate, long seed, Duration faultAfter, Duration drainTimeout) {
-        public static Options defaults() { return new Options(120, 4, 7, Duration.ofSeconds(8), Duration.ofMinutes(4)); }
+    public record Options(int requests, double rate, long seed, double injectShare, Duration faultAfter, Duration drainTimeout) {
+        public static Options defaults() { return new Options(120, 4, 7, 0.4, Duration.ofSeconds(8), Duration.ofMinutes(4)); }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -83,6 +84,7 @@ public final class ChaosRunner {
         int n = requests(s);
         double seconds = n / o.rate();
         List<String> cmd = new ArrayList<>(List.of("traffic", "--url", stack.nodeUrl(), "--scenario", "mixed", "--rate", Double.toString(o.rate()),
+                "--inject-share", Double.toString(o.injectShare()),
                 "--max-requests", Integer.toString(n), "--duration", (long) Math.ceil(seconds * 1.5 + 10) + "s",
                 "--seed", Long.toString(o.seed()), "--ground-truth", truthFile.toString(), "--json", "-q"));
         Process traffic = stack.latentwatchProcess(cmd, truthFile.resolveSibling(truthFile.getFileName() + ".log"));

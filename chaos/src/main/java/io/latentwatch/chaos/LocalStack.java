@@ -97,7 +97,14 @@ public final class LocalStack {
     /** kill -9 of a service: no shutdown hook, no flush, no goodbye to the group or the transaction coordinator. */
     public void kill9(String service) throws IOException, InterruptedException {
         ProcessHandle h = process(service).orElseThrow(() -> new IllegalStateException(service + " is not running"));
+        // The recorded pid may be the stack's supervisor of the service: it goes first, so it cannot restart the JVM.
+        List<ProcessHandle> below = h.descendants().toList();
         h.destroyForcibly();
+        below.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle d : below) {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (d.isAlive() && System.nanoTime() < until) Thread.sleep(50);
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (h.isAlive() && System.nanoTime() < deadline) Thread.sleep(50);
         if (h.isAlive()) throw new IllegalStateException(service + " (pid " + h.pid() + ") survived SIGKILL for 30 s");

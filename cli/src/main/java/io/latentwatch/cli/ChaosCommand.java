@@ -50,6 +50,10 @@ public final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "Seed of the traffic, the same in both runs (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--inject-share", defaultValue = "0.4", description = "Share of anomalies and circuit triggers in the mixed "
+            + "traffic (default: ${DEFAULT-VALUE})")
+    double injectShare;
+
     @Option(names = "--fault-after", converter = DurationConverter.class, defaultValue = "8s",
             description = "When the fault is injected into the fault run (default: ${DEFAULT-VALUE})")
     Duration faultAfter;
@@ -72,7 +76,7 @@ public final class ChaosCommand implements Callable<Integer> {
         Path s = script != null ? script : LocalStack.locateScript(j);
         LocalStack stack = new LocalStack(s, dir, j, basePort, observability ? List.of() : List.of("--without-observability"));
         List<Scenario> todo = scenario.equals("all") ? List.of(Scenario.values()) : List.of(Scenario.parse(scenario));
-        ChaosRunner runner = new ChaosRunner(stack, new ChaosRunner.Options(requests, rate, seed, faultAfter, Duration.ofMinutes(4)),
+        ChaosRunner runner = new ChaosRunner(stack, new ChaosRunner.Options(requests, rate, seed, injectShare, faultAfter, Duration.ofMinutes(4)),
                 line -> System.err.println("chaos: " + line));
         List<ChaosReport> reports = new ArrayList<>();
         boolean ok = true;
