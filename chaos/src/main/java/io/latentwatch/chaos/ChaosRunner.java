@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentwatch.serde.Topics;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -62,7 +63,7 @@ public final class ChaosRunner {
         faults.restore();
         LocalStack.Result audit = stack.latentwatch(Duration.ofMinutes(3), "audit", "verify", "--timeout", "60s");
         List<TopicRecords.Decoded> decoded = new ArrayList<>();
-        if (s == Scenario.BROKER_RESTART || s == Scenario.REGISTRY_DOWN) {
+        if (s == Scenario.BROKER_RESTART || s == Scenario.BROKER_KILL || s == Scenario.REGISTRY_DOWN) {
             TopicRecords tr = records();
             for (String t : topics.all()) decoded.add(tr.decodeAll(t));
         }
@@ -193,7 +194,7 @@ public final class ChaosRunner {
         return after.path(field).asLong() - before.path(field).asLong();
     }
 
-    private TopicRecords records() throws java.io.IOException {
+    private TopicRecords records() throws IOException {
         return new TopicRecords(stack.bootstrap(), stack.registry());
     }
 }

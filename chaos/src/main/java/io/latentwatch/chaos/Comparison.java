@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Alerts or explanations of a fault run against the reference run, by key (detector, request, hook, position, head:
@@ -23,7 +24,7 @@ public record Comparison(Map<String, Counts> byDetector) {
     public static Comparison of(List<TopicRecords.Item> reference, List<TopicRecords.Item> fault) {
         Map<String, Map<String, Integer>> ref = count(reference), got = count(fault);
         Map<String, Counts> out = new TreeMap<>();
-        Set<String> detectors = new java.util.TreeSet<>(ref.keySet());
+        Set<String> detectors = new TreeSet<>(ref.keySet());
         detectors.addAll(got.keySet());
         for (String d : detectors) {
             Map<String, Integer> r = ref.getOrDefault(d, Map.of()), g = got.getOrDefault(d, Map.of());

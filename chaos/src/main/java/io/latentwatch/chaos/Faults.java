@@ -41,6 +41,10 @@ final class Faults {
                 stack.start("monitor-1");
             }
             case BROKER_RESTART -> {
+                stack.stop("kafka");
+                stack.start("kafka");
+            }
+            case BROKER_KILL -> {
                 stack.kill9("kafka");
                 stack.start("kafka");
             }

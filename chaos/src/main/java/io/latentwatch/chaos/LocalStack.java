@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -188,6 +189,6 @@ public final class LocalStack {
 
     static String tail(String s, int lines) {
         String[] l = s.split("\n");
-        return String.join("\n", java.util.Arrays.copyOfRange(l, Math.max(0, l.length - lines), l.length));
+        return String.join("\n", Arrays.copyOfRange(l, Math.max(0, l.length - lines), l.length));
     }
 }

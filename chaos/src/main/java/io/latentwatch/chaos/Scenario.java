@@ -12,8 +12,15 @@ public enum Scenario {
     MONITOR_KILL_ONLY("monitor-kill-only", true),
     /** kill -9 of the only monitor, restarted on a wiped state directory (state restored from the changelogs). */
     MONITOR_KILL_ONLY_WIPED("monitor-kill-only-wiped", true),
-    /** kill -9 of the broker, restarted on its data directory. */
+    /** The broker stopped (SIGTERM, a clean shutdown) and restarted on its data directory, mid-traffic. */
     BROKER_RESTART("broker-restart", true),
+    /**
+     * kill -9 of the broker, restarted on its data directory. Known to fail on Kafka 4.3.1's single in-process broker:
+     * after the unclean restart the group coordinator reports its state machine out of sync with __consumer_offsets and
+     * keeps the transactional offsets of the transaction in flight at the kill unstable, so no monitor can start its
+     * tasks until the broker is restarted once more, cleanly (see docs/reliability.md).
+     */
+    BROKER_KILL("broker-kill", false),
     /** kill -9 of the registry, down 30 s, then restarted (its KafkaSQL journal on the broker keeps every id). */
     REGISTRY_DOWN("registry-down", false),
     /** kill -9 of the trainer while it writes a new SAE version; no half-written artifact may come into force. */

@@ -2,10 +2,12 @@ package io.latentwatch.chaos;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ComparisonTest {
@@ -33,7 +35,7 @@ class ComparisonTest {
 
     @Test
     void groundTruthP99IsTheNearestRankOverTheWindow() {
-        List<GroundTruth.Request> rs = new java.util.ArrayList<>();
+        List<GroundTruth.Request> rs = new ArrayList<>();
         for (int i = 1; i <= 100; i++) rs.add(new GroundTruth.Request("q" + i, 200, i, 1000L + i));
         GroundTruth t = new GroundTruth(rs);
         assertEquals(99, t.p99Ms(0, Long.MAX_VALUE));
@@ -44,7 +46,7 @@ class ComparisonTest {
     @Test
     void scenariosParseByTheirNames() {
         for (Scenario s : Scenario.values()) assertEquals(s, Scenario.parse(s.wire()));
-        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Scenario.parse("nope"))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Scenario.parse("nope"))
                 .getMessage().contains("monitor-kill-one"));
     }
 }

@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
                 + "registry faults whether every record of every topic still decodes. Exit status 0 when the scenario passed.",
                 "Scenarios: monitor-kill-one (kill -9 of one of two monitors), monitor-kill-only (kill -9 of the only monitor, "
                         + "restarted on its state directory), monitor-kill-only-wiped (restarted on a wiped one), broker-restart "
-                        + "(kill -9, restart on its data), registry-down (kill -9, 30 s down, restart), trainer-kill-publishing (kill -9 "
+                        + "(SIGTERM, restart on its data), broker-kill (kill -9, restart on its data; fails on Kafka 4.3.1, see "
+                        + "docs/reliability.md), registry-down (kill -9, 30 s down, restart), trainer-kill-publishing (kill -9 "
                         + "while it writes a new SAE version), broker-unreachable (broker paused 60 s; the node keeps answering).",
                 "Example: latentwatch chaos monitor-kill-one --dir var/chaos --json report.json"})
 public final class ChaosCommand implements Callable<Integer> {
