@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
                 "Start with 'latentwatch demo' (everything in one process, no setup)."},
         subcommands = {
                 DemoCommand.class, NodeCommand.class, TrafficCommand.class, MonitorCommand.class, AuditCommand.class,
-                KafkaCommand.class, RegistryCommand.class, TopicsCommand.class, ConsumeCommand.class, TrainerCommand.class,
+                KafkaCommand.class, RegistryCommand.class, TopicsCommand.class, ConsumeCommand.class, TrainerCommand.class, ExamplesCommand.class, ChaosCommand.class,
                 AlertRouterCommand.class,
                 GenerateCommand.class, InspectCommand.class, ModelsCommand.class, ZooCommand.class,
                 TrainCommand.class, LensCommand.class, PatchscopeCommand.class, PatchscopeExperimentsCommand.class,

@@ -41,7 +41,7 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--sample-rate", defaultValue = "1.0", description = "Share of requests whose hidden states are published, in (0, 1]; 0 turns sampling off (default: ${DEFAULT-VALUE})")
     double sampleRate;
 
-    @Option(names = "--hooks", split = ",", description = "Hooks to capture, comma-separated (default: blocks.1.hook_resid_post)")
+    @Option(names = "--hooks", split = ",", description = "Hooks to capture, comma-separated; a blocks.L.attn.hook_z hook is published as per-head outputs blocks.L.attn.hook_result at the last position, for the circuit detector (default: blocks.1.hook_resid_post)")
     List<String> hooks;
 
     @Option(names = "--positions", defaultValue = "last", description = "Token positions to publish: last, all or random-k (default: ${DEFAULT-VALUE})")

@@ -10,6 +10,7 @@ import io.latentwatch.monitor.explain.ExplanationWorker;
 import io.latentwatch.monitor.explain.RepresentationReader;
 import io.latentwatch.monitor.health.HealthHandler;
 import io.latentwatch.monitor.health.KafkaClientMetrics;
+import io.latentwatch.monitor.health.RebalanceWatchdog;
 import io.latentwatch.monitor.health.StreamsHealth;
 import io.latentwatch.monitor.http.MonitorHttp;
 import io.latentwatch.monitor.sae.SaeRegistry;
@@ -64,6 +65,7 @@ public final class MonitorApp implements AutoCloseable {
     private final ExplanationWorker worker;
     private final MonitorHttp http;
     private volatile boolean closing;
+    private final RebalanceWatchdog watchdog;
 
     /** Streams properties latentwatch uses, before environment overrides. */
     public static Map<String, Object> streamsDefaults(String bootstrapServers, Path stateDir) {
@@ -107,6 +109,7 @@ public final class MonitorApp implements AutoCloseable {
         private LensTrajectoryScorer lensScorer;
         private LensTrajectoryDetector lensDetector;
         private Consumer<StreamsHealth> onFatal = h -> { };
+        private Duration maxRebalance;
 
         private Builder(Map<String, Object> streamsConfig, Topics topics, LatentwatchSerdes serdes) {
             this.streamsConfig = Objects.requireNonNull(streamsConfig, "streamsConfig");
@@ -160,6 +163,12 @@ public final class MonitorApp implements AutoCloseable {
          */
         public Builder onFatal(Consumer<StreamsHealth> onFatal) { this.onFatal = Objects.requireNonNull(onFatal); return this; }
 
+        /** REBALANCING longer than this counts as fatal too ({@link RebalanceWatchdog}); null or zero: no limit. */
+        public Builder maxRebalance(Duration limit) {
+            this.maxRebalance = limit == null || limit.isZero() ? null : limit;
+            return this;
+        }
+
         public MonitorApp build() { return new MonitorApp(this); }
     }
 
@@ -209,7 +218,9 @@ public final class MonitorApp implements AutoCloseable {
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         Consumer<StreamsHealth> onFatal = b.onFatal;
+        this.watchdog = b.maxRebalance == null ? null : new RebalanceWatchdog(b.maxRebalance, () -> closing, onFatal);
         streams.setStateListener((now, before) -> {
+            if (watchdog != null) watchdog.transition(now);
             if (StreamsHealth.fatal(now) && !StreamsHealth.fatal(before) && !closing) {
                 StreamsHealth h = health();
                 LOG.error("Kafka Streams went from {} to {}: {}", before, now, h.reason());
@@ -296,6 +307,7 @@ public final class MonitorApp implements AutoCloseable {
     /** Stops within about {@code grace}: Kafka Streams first (commits, leaves the group), then the endpoints. */
     public void close(Duration grace) {
         closing = true;
+        if (watchdog != null) watchdog.close();
         // Leave the group on close, so a replacement instance gets the partitions at once instead of
         // after the old member's session times out.
         boolean clean = streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)

@@ -54,6 +54,7 @@ public final class MonitorConfig {
     public static final String HTTP_PORT = "monitor.http.port";
     public static final String HTTP_HOST = "monitor.http.host";
     public static final String LENS_WARMUP = "monitor.lens.warmup.samples";
+    public static final String MAX_REBALANCE_S = "monitor.health.max-rebalance.s";
     public static final String LENS_QUANTILE = "monitor.lens.quantile";
     public static final String LENS_MARGIN = "monitor.lens.margin";
     /** Prefix of per-model keys {@code monitor.tuned-lens.dir.<modelId>} = directory of a tuned lens (config.json + safetensors). */
@@ -115,6 +116,7 @@ public final class MonitorConfig {
             Map.entry(HTTP_PORT, "-1"),
             Map.entry(HTTP_HOST, "127.0.0.1"),
             Map.entry(LENS_WARMUP, "200"),
+            Map.entry(MAX_REBALANCE_S, "300"),
             Map.entry(LENS_QUANTILE, "0.99"),
             Map.entry(LENS_MARGIN, "1.5"),
             Map.entry(REGISTRY_URL, "http://localhost:8080"),
@@ -171,6 +173,8 @@ public final class MonitorConfig {
             Map.entry(HTTP_HOST, "address the query endpoints bind to; advertised to other instances unless application.server is set"),
             Map.entry(LENS_TRAJECTORY, "run the lens-trajectory detector on the configured models"),
             Map.entry(LENS_WARMUP, "samples per model before the lens-trajectory detector scores"),
+            Map.entry(MAX_REBALANCE_S, "seconds Kafka Streams may stay REBALANCING (incl. restoring state) before the monitor counts as dead "
+                    + "and exits 70 for its supervisor to restart it (0: no limit)"),
             Map.entry(LENS_QUANTILE, "baseline quantile of KL(final || tuned lens) the lens-trajectory detector compares with"),
             Map.entry(LENS_MARGIN, "factor on that quantile above which lens-trajectory alerts"),
             Map.entry(REGISTRY_URL, "schema registry (Apicurio, Confluent-compatible API) or 'embedded'; also $LATENTWATCH_REGISTRY_URL"),
@@ -280,6 +284,7 @@ public final class MonitorConfig {
         redaction();
         positive(BATCH_MAX_RECORDS);
         positive(BATCH_MAX_MS);
+        if (lng(MAX_REBALANCE_S) < 0) throw new IllegalArgumentException(MAX_REBALANCE_S + " must be >= 0, got " + lng(MAX_REBALANCE_S));
         positive(BATCH_BACKLOG_MS);
         positive(PROJECTION_MAX_LATENTS);
         positive(DRIFT_WINDOW);

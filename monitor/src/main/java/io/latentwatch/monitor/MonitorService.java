@@ -149,7 +149,8 @@ public final class MonitorService implements AutoCloseable {
                     .metricsPort(c.integer(MonitorConfig.METRICS_PORT))
                     .sae(c, watchlist, reader)
                     .artifactsDir(artifacts.isEmpty() ? null : Path.of(artifacts))
-                    .onFatal(onFatal);
+                    .onFatal(onFatal)
+                    .maxRebalance(Duration.ofSeconds(c.lng(MonitorConfig.MAX_REBALANCE_S)));
             if (c.bool(MonitorConfig.LENS_TRAJECTORY)) {
                 if (models.isEmpty()) throw new IllegalArgumentException(MonitorConfig.LENS_TRAJECTORY + "=true needs at least one "
                         + MonitorConfig.MODEL_PREFIX + "<id> (or --model)");

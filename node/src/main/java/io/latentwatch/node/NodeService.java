@@ -1,5 +1,6 @@
 package io.latentwatch.node;
 
+import io.latentwatch.interp.circuits.HeadOutputs;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.publisher.ActivationEncoder;
 import io.latentwatch.publisher.HiddenStatePublisher;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The inference node as a service: loads the checkpoint, opens the sample publisher (when sampling is on) and
@@ -75,6 +77,10 @@ public final class NodeService implements AutoCloseable {
                         topics.hiddenStates(), s.queueCapacity(), s.sampleKey());
             }
             n = new InferenceNode(m, id, policy, hooks, publisher, new ActivationEncoder(), s.nodeId(), s.tokenText());
+            // A blocks.L.attn.hook_z hook feeds the circuit detector: published as per-head outputs at the last position.
+            Set<String> hookZ = new LinkedHashSet<>();
+            for (String h : hooks) if (HeadOutputs.isHookZ(h)) hookZ.add(h);
+            if (!hookZ.isEmpty()) n.withCircuitHooks(hookZ);
             return new NodeService(m, n, new NodeHttpServer(n, s.host(), s.port(), s.threads()));
         } catch (IOException | RuntimeException e) {
             if (n != null) n.close();

@@ -54,7 +54,7 @@ public final class ApicurioRegistryServer implements AutoCloseable {
 
     /** The Maven call that fetches and unpacks the server (the execution declared in embedded/pom.xml). */
     public static final String FETCH_COMMAND =
-            "./mvnw -B -q -pl embedded com.googlecode.maven-download-plugin:download-maven-plugin:wget@fetch-apicurio-registry";
+            "./mvnw -B -q -pl embedded com.googlecode.maven-download-plugin:download-maven-plugin:artifact@fetch-apicurio-registry -DskipITs=false";
 
     /** What to start. */
     public record Settings(Path runnerJar, String bootstrapServers, String host, int port, String journalTopic,
