@@ -74,6 +74,18 @@ public final class MonitorCommand implements Callable<Integer> {
             + "-1 = off, the default).")
     Integer httpPort;
 
+    @Option(names = "--host", description = "Address the query endpoints and /metrics bind to (monitor.http.host and "
+            + "monitor.metrics.host; default 127.0.0.1, this machine only; 0.0.0.0 for every interface, e.g. in a container).")
+    String host;
+
+    @Option(names = "--http-token-file", paramLabel = "FILE", description = "Bearer token the query endpoints and /metrics require "
+            + "(monitor.http.token.file; or the token in $" + MonitorConfig.HTTP_TOKEN_ENV + "); /health/* stay open.")
+    Path httpTokenFile;
+
+    @Option(names = "--audit-key-file", paramLabel = "FILE", description = "HMAC key (32+ bytes) signing the compliance log's "
+            + "checkpoints (monitor.audit.key.file; or the key in $LATENTWATCH_AUDIT_KEY); give `audit verify` the same.")
+    Path auditKeyFile;
+
     @Option(names = "--application-server", paramLabel = "HOST:PORT", description = "Address other instances reach this one's query "
             + "endpoints at (application.server; default monitor.http.host:port).")
     String applicationServer;
@@ -121,6 +133,12 @@ public final class MonitorCommand implements Callable<Integer> {
         if (artifactsDir != null) f.put(MonitorConfig.ARTIFACTS_DIR, artifactsDir.toString());
         if (metricsPort != null) f.put(MonitorConfig.METRICS_PORT, metricsPort.toString());
         if (httpPort != null) f.put(MonitorConfig.HTTP_PORT, httpPort.toString());
+        if (host != null) {
+            f.put(MonitorConfig.HTTP_HOST, host);
+            f.put(MonitorConfig.METRICS_HOST, host);
+        }
+        if (httpTokenFile != null) f.put(MonitorConfig.HTTP_TOKEN_FILE, httpTokenFile.toString());
+        if (auditKeyFile != null) f.put(MonitorConfig.AUDIT_KEY_FILE, auditKeyFile.toString());
         if (watchlist != null) f.put(MonitorConfig.WATCHLIST_FILE, watchlist.toString());
         if (warmup != null) f.put(MonitorConfig.NORM_WARMUP, warmup.toString());
         if (threshold != null) f.put(MonitorConfig.NORM_THRESHOLD, threshold.toString());

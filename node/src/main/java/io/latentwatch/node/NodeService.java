@@ -1,5 +1,6 @@
 package io.latentwatch.node;
 
+import io.latentwatch.common.BearerToken;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.publisher.ActivationEncoder;
 import io.latentwatch.publisher.HiddenStatePublisher;
@@ -31,7 +32,10 @@ public final class NodeService implements AutoCloseable {
      */
     public record Settings(Path model, Path tokenizer, String modelId, String host, int port, int threads, double sampleRate,
                            List<String> hooks, String positions, int k, boolean tokenText, String nodeId, int queueCapacity,
-                           String bootstrapServers, String registry, SampleKey sampleKey, long seed) {}
+                           String bootstrapServers, String registry, SampleKey sampleKey, long seed, BearerToken httpToken) {}
+
+    /** Environment variable holding the node's HTTP bearer token (when no --http-token-file is given). */
+    public static final String HTTP_TOKEN_ENV = "LATENTWATCH_NODE_HTTP_TOKEN";
 
     private final HookedTransformer model;
     private final InferenceNode node;
@@ -61,7 +65,7 @@ public final class NodeService implements AutoCloseable {
                         Topics.fromEnvironment().hiddenStates(), s.queueCapacity(), s.sampleKey());
             }
             n = new InferenceNode(m, id, policy, hooks, publisher, new ActivationEncoder(), s.nodeId(), s.tokenText());
-            return new NodeService(m, n, new NodeHttpServer(n, s.host(), s.port(), s.threads()));
+            return new NodeService(m, n, new NodeHttpServer(n, s.host(), s.port(), s.threads(), s.httpToken()));
         } catch (IOException | RuntimeException e) {
             if (n != null) n.close();
             m.close();
