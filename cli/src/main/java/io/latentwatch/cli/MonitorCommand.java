@@ -1,5 +1,6 @@
 package io.latentwatch.cli;
 
+import io.latentwatch.common.KafkaConfig;
 import io.latentwatch.node.InferenceNode;
 import io.latentwatch.monitor.MonitorApp;
 import io.latentwatch.monitor.MonitorConfig;
@@ -176,11 +177,13 @@ public final class MonitorCommand implements Callable<Integer> {
             MonitorApp app = service.start().app();
             var t = settings.topics();
             System.out.printf("latentwatch monitor: %s -> %s, %s, %s; SAE versions from %s; models %s; metrics and health on "
-                            + "http://127.0.0.1:%d/metrics%s; state in %s; SIGTERM or Ctrl-C to stop%n",
+                            + "port %d%s; state in %s; audit checkpoints %s; Kafka %s; SIGTERM or Ctrl-C to stop%n",
                     t.hiddenStates(), t.alerts(), t.explanations(), t.dlq(), t.saeVersions(),
                     service.models().isEmpty() ? "none (explanations from SAE latent labels only)" : service.models(),
                     app.metricsPort(), app.httpPort() < 0 ? "" : "; queries on port " + app.httpPort(),
-                    settings.streams().get(StreamsConfig.STATE_DIR_CONFIG));
+                    settings.streams().get(StreamsConfig.STATE_DIR_CONFIG),
+                    settings.monitor().auditKey() == null ? "off (no audit key)" : "signed with key " + settings.monitor().auditKey().id(),
+                    KafkaConfig.masked(KafkaConfig.connection(settings.streams())));
             stop.await();
         } finally {
             closed.countDown();

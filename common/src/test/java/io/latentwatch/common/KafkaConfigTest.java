@@ -31,4 +31,42 @@ class KafkaConfigTest {
                 "LATENTWATCH_BOOTSTRAP_SERVERS", "short:1", "LATENTWATCH_KAFKA_BOOTSTRAP_SERVERS", "long:2"));
         assertEquals("long:2", both.get("bootstrap.servers"));
     }
+
+    @Test
+    void secretsComeFromFilesNamedByFileVariablesAndAreMaskedInDumps(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path jaas = dir.resolve("jaas");
+        String jaasText = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"node\" password=\"s3cret\";";
+        java.nio.file.Files.writeString(jaas, jaasText + "\n");
+        Map<String, Object> out = KafkaConfig.withOverrides(Map.of("bootstrap.servers", "k:9093"), Map.of(
+                "LATENTWATCH_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                "LATENTWATCH_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
+                "LATENTWATCH_KAFKA_SASL_JAAS_CONFIG_FILE", jaas.toString(),
+                "LATENTWATCH_KAFKA_SASL_OAUTHBEARER_ASSERTION_FILE", "/a/path/kept/as/is"));
+        assertEquals(jaasText, out.get("sasl.jaas.config"), "the file's content, newline stripped");
+        assertEquals("/a/path/kept/as/is", out.get("sasl.oauthbearer.assertion.file"), "a Kafka property of its own");
+        assertEquals("SASL_SSL", out.get("security.protocol"));
+        Map<String, Object> masked = KafkaConfig.masked(out);
+        assertEquals(KafkaConfig.HIDDEN, masked.get("sasl.jaas.config"));
+        assertEquals("SCRAM-SHA-512", masked.get("sasl.mechanism"));
+        assertEquals(KafkaConfig.HIDDEN, KafkaConfig.masked(Map.of("ssl.truststore.password", "x")).get("ssl.truststore.password"));
+        assertEquals(KafkaConfig.HIDDEN, KafkaConfig.masked(Map.of("apicurio.registry.auth.password", "x")).get("apicurio.registry.auth.password"));
+        assertEquals("/tls/trust.p12", KafkaConfig.masked(Map.of("ssl.truststore.location", "/tls/trust.p12")).get("ssl.truststore.location"));
+        assertEquals(Map.of("bootstrap.servers", "k:9093", "security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512",
+                "sasl.jaas.config", jaasText, "sasl.oauthbearer.assertion.file", "/a/path/kept/as/is"),
+                KafkaConfig.connection(withAcks(out)));
+
+        IllegalArgumentException missing = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> KafkaConfig.withOverrides(Map.of(), Map.of("LATENTWATCH_KAFKA_SSL_KEY_PASSWORD_FILE", dir.resolve("none").toString())));
+        org.junit.jupiter.api.Assertions.assertTrue(missing.getMessage().contains("LATENTWATCH_KAFKA_SSL_KEY_PASSWORD_FILE"), missing.getMessage());
+        IllegalArgumentException both = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> KafkaConfig.withOverrides(Map.of(), Map.of("LATENTWATCH_KAFKA_SASL_JAAS_CONFIG_FILE", jaas.toString(),
+                        "LATENTWATCH_KAFKA_SASL_JAAS_CONFIG", "inline")));
+        org.junit.jupiter.api.Assertions.assertFalse(both.getMessage().contains("s3cret"), both.getMessage());
+    }
+
+    private static Map<String, Object> withAcks(Map<String, Object> m) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>(m);
+        out.put("acks", "all");
+        return out;
+    }
 }

@@ -23,7 +23,6 @@ import io.latentwatch.common.BearerToken;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -257,9 +256,8 @@ public final class MonitorApp implements AutoCloseable {
 
     /** Partitions of an existing topic, asked of the cluster (the explanation chain needs the exact count). */
     static int partitionsOf(Map<String, Object> streamsConfig, String topic) {
-        Map<String, Object> adminCfg = new LinkedHashMap<>();
-        adminCfg.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, streamsConfig.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
-        try (Admin admin = Admin.create(adminCfg)) {
+        // The monitor's own connection settings (TLS, SASL): a locked-down cluster accepts no bare client.
+        try (Admin admin = Admin.create(KafkaConfig.connection(streamsConfig))) {
             return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size();
         } catch (Exception e) {
             throw new IllegalStateException("cannot read the partition count of " + topic + " (create it first, or set "

@@ -1,9 +1,9 @@
 package io.latentwatch.monitor.audit;
 
+import io.latentwatch.common.KafkaConfig;
 import io.latentwatch.schema.AuditCheckpoint;
 import io.latentwatch.schema.Explanation;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -73,11 +73,8 @@ public final class AuditVerifier {
 
     /** Reads the topic's retention.ms and retention.bytes from the broker. */
     public static Retention retention(Map<String, Object> clientConfig, String topic, Duration timeout) {
-        Map<String, Object> adminConfig = new HashMap<>();
-        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, clientConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
-        clientConfig.forEach((k, v) -> { if (k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) adminConfig.put(k, v); });
         ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        try (Admin admin = Admin.create(adminConfig)) {
+        try (Admin admin = Admin.create(KafkaConfig.connection(clientConfig))) {
             Config c = admin.describeConfigs(List.of(r)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(r);
             return new Retention(Long.parseLong(c.get(TopicConfig.RETENTION_MS_CONFIG).value()),
                     Long.parseLong(c.get(TopicConfig.RETENTION_BYTES_CONFIG).value()));
