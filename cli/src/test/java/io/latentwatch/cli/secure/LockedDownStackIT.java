@@ -149,8 +149,11 @@ class LockedDownStackIT {
                     Thread.sleep(5000);
                 }
                 assertTrue(proxy.authorized.get() > 0, "the serdes reached the registry through the authenticating proxy");
-                assertEquals(401, http.send(HttpRequest.newBuilder(URI.create(proxy.url() + "/apis/registry/v3/system/info")).build(),
+                HttpClient trusting = HttpClient.newBuilder().sslContext(trusting(tls)).build();
+                assertEquals(401, trusting.send(HttpRequest.newBuilder(URI.create(proxy.url() + "/apis/registry/v3/system/info")).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode(), "the registry wants basic authentication");
+                System.out.printf("locked-down stack: %d requests, %.0f samples processed, %d registry calls authorized, %d refused%n",
+                        requests, processed, proxy.authorized.get(), proxy.refused.get());
             } finally {
                 processes.forEach(p -> { p.destroy(); });
                 for (Process p : processes) {
@@ -163,6 +166,16 @@ class LockedDownStackIT {
             String out = Files.exists(tmp.resolve(name + ".log")) ? Files.readString(tmp.resolve(name + ".log")) : "";
             for (String s : secrets) assertFalse(out.contains(s), name + " printed a secret");
         }
+    }
+
+    static javax.net.ssl.SSLContext trusting(TestTls tls) throws Exception {
+        java.security.KeyStore ts = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(tls.trustStore())) { ts.load(in, tls.password().toCharArray()); }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ts);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
     }
 
     static String jaas(String mechanism, String user, String password) {
