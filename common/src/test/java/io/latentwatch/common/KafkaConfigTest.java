@@ -1,10 +1,17 @@
 package io.latentwatch.common;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KafkaConfigTest {
     @Test
@@ -33,10 +40,10 @@ class KafkaConfigTest {
     }
 
     @Test
-    void secretsComeFromFilesNamedByFileVariablesAndAreMaskedInDumps(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        java.nio.file.Path jaas = dir.resolve("jaas");
+    void secretsComeFromFilesNamedByFileVariablesAndAreMaskedInDumps(@TempDir Path dir) throws Exception {
+        Path jaas = dir.resolve("jaas");
         String jaasText = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"node\" password=\"s3cret\";";
-        java.nio.file.Files.writeString(jaas, jaasText + "\n");
+        Files.writeString(jaas, jaasText + "\n");
         Map<String, Object> out = KafkaConfig.withOverrides(Map.of("bootstrap.servers", "k:9093"), Map.of(
                 "LATENTWATCH_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
                 "LATENTWATCH_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
@@ -55,17 +62,17 @@ class KafkaConfigTest {
                 "sasl.jaas.config", jaasText, "sasl.oauthbearer.assertion.file", "/a/path/kept/as/is"),
                 KafkaConfig.connection(withAcks(out)));
 
-        IllegalArgumentException missing = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> KafkaConfig.withOverrides(Map.of(), Map.of("LATENTWATCH_KAFKA_SSL_KEY_PASSWORD_FILE", dir.resolve("none").toString())));
-        org.junit.jupiter.api.Assertions.assertTrue(missing.getMessage().contains("LATENTWATCH_KAFKA_SSL_KEY_PASSWORD_FILE"), missing.getMessage());
-        IllegalArgumentException both = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        assertTrue(missing.getMessage().contains("LATENTWATCH_KAFKA_SSL_KEY_PASSWORD_FILE"), missing.getMessage());
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
                 () -> KafkaConfig.withOverrides(Map.of(), Map.of("LATENTWATCH_KAFKA_SASL_JAAS_CONFIG_FILE", jaas.toString(),
                         "LATENTWATCH_KAFKA_SASL_JAAS_CONFIG", "inline")));
-        org.junit.jupiter.api.Assertions.assertFalse(both.getMessage().contains("s3cret"), both.getMessage());
+        assertFalse(both.getMessage().contains("s3cret"), both.getMessage());
     }
 
     private static Map<String, Object> withAcks(Map<String, Object> m) {
-        Map<String, Object> out = new java.util.LinkedHashMap<>(m);
+        Map<String, Object> out = new LinkedHashMap<>(m);
         out.put("acks", "all");
         return out;
     }

@@ -1,5 +1,6 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.monitor.audit.AuditKey;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -41,7 +42,7 @@ class MonitorConfigTest {
         String key = "an-audit-key-of-at-least-32-bytes-0123456789", token = "a-bearer-token-0123456789";
         MonitorConfig c = MonitorConfig.of(Map.of(), Map.of("LATENTWATCH_AUDIT_KEY", key, MonitorConfig.HTTP_TOKEN_ENV, token));
         assertTrue(c.httpToken().accepts("Bearer " + token));
-        assertEquals(io.latentwatch.monitor.audit.AuditKey.of(key), c.auditKey());
+        assertEquals(AuditKey.of(key), c.auditKey());
         assertEquals(c.auditKey(), c.with(MonitorConfig.BATCH_MAX_RECORDS, 8).auditKey(), "kept by with()");
         for (String dump : new String[] {c.toString(), c.asMap().toString(), MonitorConfig.describeSettings()}) {
             assertTrue(!dump.contains(key) && !dump.contains(token), dump);

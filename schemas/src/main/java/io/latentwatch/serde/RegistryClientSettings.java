@@ -4,6 +4,7 @@ import io.apicurio.registry.resolver.config.SchemaResolverConfig;
 import io.latentwatch.common.KafkaConfig;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -61,7 +62,7 @@ public final class RegistryClientSettings {
         });
         Object store = out.get(SchemaResolverConfig.TLS_TRUSTSTORE_LOCATION);
         if (store != null && !out.containsKey(SchemaResolverConfig.TLS_TRUSTSTORE_TYPE)) {
-            String s = store.toString().toLowerCase(java.util.Locale.ROOT);
+            String s = store.toString().toLowerCase(Locale.ROOT);
             out.put(SchemaResolverConfig.TLS_TRUSTSTORE_TYPE, s.endsWith(".p12") || s.endsWith(".pfx") ? "PKCS12" : "JKS");
         }
         if (out.containsKey(SchemaResolverConfig.AUTH_USERNAME) != out.containsKey(SchemaResolverConfig.AUTH_PASSWORD)) {

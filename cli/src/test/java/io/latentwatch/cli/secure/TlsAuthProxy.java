@@ -15,6 +15,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.Base64;
@@ -45,7 +46,7 @@ final class TlsAuthProxy implements AutoCloseable {
         this.target = target;
         this.expected = "Basic " + Base64.getEncoder().encodeToString((user + ":" + userPassword).getBytes(StandardCharsets.UTF_8));
         KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = java.nio.file.Files.newInputStream(keyStore)) { ks.load(in, password.toCharArray()); }
+        try (InputStream in = Files.newInputStream(keyStore)) { ks.load(in, password.toCharArray()); }
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, password.toCharArray());
         SSLContext ssl = SSLContext.getInstance("TLS");

@@ -3,6 +3,7 @@ package io.latentwatch.monitor.audit;
 import io.latentwatch.schema.AuditCheckpoint;
 import io.latentwatch.schema.Explanation;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +46,7 @@ class CheckpointVerifierTest {
     }
 
     @Test
-    void keysComeFromAFileOrTheEnvironmentAreLongEnoughAndNeverPrinted(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void keysComeFromAFileOrTheEnvironmentAreLongEnoughAndNeverPrinted(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("audit.key");
         Files.writeString(f, "0123456789abcdef0123456789abcdef-test-key\n");
         assertEquals(KEY, AuditKey.resolve(f.toString(), Map.of()));
@@ -61,7 +63,7 @@ class CheckpointVerifierTest {
 
     /** Checkpoints every 3 records of an n-record chain, at minute i. */
     static List<AuditCheckpoint> checkpoints(List<Explanation> chain, Instant last) {
-        List<AuditCheckpoint> out = new java.util.ArrayList<>();
+        List<AuditCheckpoint> out = new ArrayList<>();
         for (int i = 2; i < chain.size(); i += 3) {
             out.add(Checkpoints.sign(KEY, TOPIC, 0, i, chain.get(i).getHash(), last.minusSeconds(60L * (chain.size() - i))));
         }
@@ -113,7 +115,7 @@ class CheckpointVerifierTest {
         List<Explanation> chain = ChainVerifierTest.chain(10);
         List<AuditCheckpoint> cps = checkpoints(chain, NOW.minusSeconds(30));
         // A new chain, every link right, one record's content changed and everything after re-hashed.
-        List<Explanation> forged = new java.util.ArrayList<>();
+        List<Explanation> forged = new ArrayList<>();
         String prev = null;
         for (int i = 0; i < 10; i++) {
             Explanation raw = i == 4 ? Explanation.newBuilder(ChainVerifierTest.raw(4)).setText("nothing happened").build() : ChainVerifierTest.raw(i);
