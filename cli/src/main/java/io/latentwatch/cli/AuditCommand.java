@@ -1,7 +1,9 @@
 package io.latentwatch.cli;
 
+import io.latentwatch.monitor.audit.AuditKey;
 import io.latentwatch.monitor.audit.AuditVerifier;
 import io.latentwatch.common.KafkaConfig;
+import io.latentwatch.schema.AuditCheckpoint;
 import io.latentwatch.schema.Explanation;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
@@ -9,6 +11,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -33,7 +36,12 @@ public final class AuditCommand implements Runnable {
                     "When the topic has a configured retention (latentwatch topics create --explanations-retention P3650D) "
                             + "and the broker has deleted a partition's oldest records, the chain is checked from the first "
                             + "record kept, and that start is reported as the retention boundary, not as a gap. With the "
-                            + "default (kept forever) a missing start is a gap."})
+                            + "default (kept forever) a missing start is a gap.",
+                    "Given the audit key the monitor signs with (--audit-key-file, or $LATENTWATCH_AUDIT_KEY), it also reads the "
+                            + "audit-checkpoints topic and reports forged checkpoints (HMAC mismatch), checkpoints of another key, "
+                            + "a partition truncated at its end (a signed head beyond its last record), a partition rewritten "
+                            + "(a signed sequence whose record has another hash, even when the new chain is consistent in "
+                            + "itself), and a partition whose newest checkpoint is older than --max-checkpoint-age."})
     public static final class Verify implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -53,12 +61,29 @@ public final class AuditCommand implements Runnable {
                 defaultValue = "60s")
         Duration timeout;
 
+        @Option(names = "--audit-key-file", paramLabel = "FILE", description = "File with the HMAC key the monitor signs checkpoints "
+                + "with (monitor.audit.key.file); default: the key in $" + AuditKey.ENV + "; without either, checkpoints are not checked.")
+        Path keyFile;
+
+        @Option(names = "--checkpoint-topic", description = "Audit-checkpoints topic (default: the prefix's, e.g. latentwatch.audit-checkpoints).")
+        String checkpointTopic;
+
+        @Option(names = "--max-checkpoint-age", description = "How old the newest checkpoint of a partition may be (the monitor signs "
+                + "every monitor.audit.checkpoint.interval.ms, 60 s by default); 0: any age (an archived log, a stopped monitor). "
+                + "Default: ${DEFAULT-VALUE}.", defaultValue = "10m", converter = DurationConverter.class)
+        Duration maxAge;
+
         @Override
         public Integer call() {
-            String t = topic != null ? topic : Topics.fromEnvironment().explanations();
+            Topics topics = Topics.fromEnvironment();
+            String t = topic != null ? topic : topics.explanations();
             LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry(KafkaConfig.registry(registry));
+            AuditKey key = AuditKey.resolve(keyFile == null ? null : keyFile.toString(), System.getenv());
+            AuditVerifier.CheckpointCheck check = new AuditVerifier.CheckpointCheck(
+                    checkpointTopic != null ? checkpointTopic : topics.auditCheckpoints(), serdes.deserializer(AuditCheckpoint.class), key, maxAge);
             AuditVerifier.Report r = AuditVerifier.verify(KafkaConfig.withEnvironment(
-                    AuditVerifier.consumerDefaults(KafkaConfig.bootstrapServers(bootstrap))), t, serdes.deserializer(Explanation.class), timeout);
+                    AuditVerifier.consumerDefaults(KafkaConfig.bootstrapServers(bootstrap))), t, serdes.deserializer(Explanation.class), timeout,
+                    check);
             spec.commandLine().getOut().print(AuditVerifier.format(r));
             spec.commandLine().getOut().flush();
             return r.ok() ? 0 : 1;

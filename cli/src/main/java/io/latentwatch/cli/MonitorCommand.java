@@ -1,5 +1,6 @@
 package io.latentwatch.cli;
 
+import io.latentwatch.common.KafkaConfig;
 import io.latentwatch.node.InferenceNode;
 import io.latentwatch.monitor.MonitorApp;
 import io.latentwatch.monitor.MonitorConfig;
@@ -74,6 +75,18 @@ public final class MonitorCommand implements Callable<Integer> {
             + "-1 = off, the default).")
     Integer httpPort;
 
+    @Option(names = "--host", description = "Address the query endpoints and /metrics bind to (monitor.http.host and "
+            + "monitor.metrics.host; default 127.0.0.1, this machine only; 0.0.0.0 for every interface, e.g. in a container).")
+    String host;
+
+    @Option(names = "--http-token-file", paramLabel = "FILE", description = "Bearer token the query endpoints and /metrics require "
+            + "(monitor.http.token.file; or the token in $" + MonitorConfig.HTTP_TOKEN_ENV + "); /health/* stay open.")
+    Path httpTokenFile;
+
+    @Option(names = "--audit-key-file", paramLabel = "FILE", description = "HMAC key (32+ bytes) signing the compliance log's "
+            + "checkpoints (monitor.audit.key.file; or the key in $LATENTWATCH_AUDIT_KEY); give `audit verify` the same.")
+    Path auditKeyFile;
+
     @Option(names = "--application-server", paramLabel = "HOST:PORT", description = "Address other instances reach this one's query "
             + "endpoints at (application.server; default monitor.http.host:port).")
     String applicationServer;
@@ -121,6 +134,12 @@ public final class MonitorCommand implements Callable<Integer> {
         if (artifactsDir != null) f.put(MonitorConfig.ARTIFACTS_DIR, artifactsDir.toString());
         if (metricsPort != null) f.put(MonitorConfig.METRICS_PORT, metricsPort.toString());
         if (httpPort != null) f.put(MonitorConfig.HTTP_PORT, httpPort.toString());
+        if (host != null) {
+            f.put(MonitorConfig.HTTP_HOST, host);
+            f.put(MonitorConfig.METRICS_HOST, host);
+        }
+        if (httpTokenFile != null) f.put(MonitorConfig.HTTP_TOKEN_FILE, httpTokenFile.toString());
+        if (auditKeyFile != null) f.put(MonitorConfig.AUDIT_KEY_FILE, auditKeyFile.toString());
         if (watchlist != null) f.put(MonitorConfig.WATCHLIST_FILE, watchlist.toString());
         if (warmup != null) f.put(MonitorConfig.NORM_WARMUP, warmup.toString());
         if (threshold != null) f.put(MonitorConfig.NORM_THRESHOLD, threshold.toString());
@@ -158,11 +177,13 @@ public final class MonitorCommand implements Callable<Integer> {
             MonitorApp app = service.start().app();
             var t = settings.topics();
             System.out.printf("latentwatch monitor: %s -> %s, %s, %s; SAE versions from %s; models %s; metrics and health on "
-                            + "http://127.0.0.1:%d/metrics%s; state in %s; SIGTERM or Ctrl-C to stop%n",
+                            + "port %d%s; state in %s; audit checkpoints %s; Kafka %s; SIGTERM or Ctrl-C to stop%n",
                     t.hiddenStates(), t.alerts(), t.explanations(), t.dlq(), t.saeVersions(),
                     service.models().isEmpty() ? "none (explanations from SAE latent labels only)" : service.models(),
                     app.metricsPort(), app.httpPort() < 0 ? "" : "; queries on port " + app.httpPort(),
-                    settings.streams().get(StreamsConfig.STATE_DIR_CONFIG));
+                    settings.streams().get(StreamsConfig.STATE_DIR_CONFIG),
+                    settings.monitor().auditKey() == null ? "off (no audit key)" : "signed with key " + settings.monitor().auditKey().id(),
+                    KafkaConfig.masked(KafkaConfig.connection(settings.streams())));
             stop.await();
         } finally {
             closed.countDown();

@@ -1,5 +1,6 @@
 package io.latentwatch.cli;
 
+import io.latentwatch.common.BearerToken;
 import io.latentwatch.node.NodeService;
 import io.latentwatch.publisher.SampleKey;
 import picocli.CommandLine.Command;
@@ -29,8 +30,14 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--model-id", description = "Model id in responses and samples (default: the checkpoint's file or directory name)")
     String modelId;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE})")
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}, this machine only; "
+            + "0.0.0.0 for every interface, e.g. in a container)")
     String host;
+
+    @Option(names = "--http-token-file", paramLabel = "FILE", description = "File with a bearer token (16+ printable characters) every "
+            + "request but /health must carry (Authorization: Bearer <token>; 401 without); default: the token in $"
+            + NodeService.HTTP_TOKEN_ENV + "; neither: no authentication")
+    Path httpTokenFile;
 
     @Option(names = "--port", defaultValue = "8000", description = "HTTP port, 0 = any free port (default: ${DEFAULT-VALUE})")
     int port;
@@ -80,7 +87,8 @@ public final class NodeCommand implements Callable<Integer> {
         CliSupport.offline();
         NodeService.Settings settings = new NodeService.Settings(model, tokenizer, modelId, host, port, threads, sampleRate, hooks,
                 positions, k, tokenText, nodeId != null ? nodeId : "node-" + hostName(), queueCapacity, bootstrap, registry,
-                SampleKey.parse(sampleKey), seed);
+                SampleKey.parse(sampleKey), seed,
+                BearerToken.resolve(httpTokenFile == null ? null : httpTokenFile.toString(), NodeService.HTTP_TOKEN_ENV, System.getenv()));
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         // SIGTERM / Ctrl-C: stop serving, flush the samples in the queue, then let the JVM exit.

@@ -61,6 +61,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path logDir;
     private final KafkaRaftServer server;
     private final String bootstrapServers;
+    private String saslSslBootstrapServers;
     private final String clusterId;
     private final boolean persistent;
     private boolean closed;
@@ -71,6 +72,18 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.bootstrapServers = bootstrapServers;
         this.clusterId = clusterId;
         this.persistent = persistent;
+    }
+
+    /**
+     * Starts a broker with a second client listener, SASL_SSL on 127.0.0.1 ({@link #saslSslBootstrapServers()}),
+     * for tests of locked-down clients; {@code overrides} as in {@link #start(Map)}.
+     */
+    public static EmbeddedKafka startSaslSsl(SaslSsl saslSsl, Map<String, String> overrides) {
+        return saslSsl.start(overrides);
+    }
+
+    void saslSslBootstrapServers(String address) {
+        this.saslSslBootstrapServers = address;
     }
 
     /** Starts a broker with the default settings. */
@@ -162,7 +175,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         KafkaRaftServer server = null;
         try {
             Map<String, String> props = defaults(dir, brokerPort, controllerPort);
-            props.putAll(overrides);
+            // Listener specs of startSaslSsl name the ports chosen here.
+            overrides.forEach((k, v) -> props.put(k, v.replace("${port}", Integer.toString(brokerPort))
+                    .replace("${controller}", Integer.toString(controllerPort))));
             KafkaConfig config = new KafkaConfig(props, false);
             String clusterId = existingClusterId;
             if (clusterId == null) {
@@ -269,6 +284,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** {@code host:port} for {@code bootstrap.servers}. */
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** {@code host:port} of the SASL_SSL listener, or null when the broker was not started with {@link #startSaslSsl}. */
+    public String saslSslBootstrapServers() {
+        return saslSslBootstrapServers;
     }
 
     public String clusterId() {

@@ -1,5 +1,6 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.monitor.audit.Redaction;
 import io.latentwatch.monitor.explain.ExplanationText;
 import io.latentwatch.monitor.explain.ExplanationWorker;
 import io.latentwatch.monitor.explain.RepresentationReader;
@@ -31,6 +32,9 @@ import java.util.concurrent.Future;
  * in a changelogged store and a wall-clock punctuator forwards it when its reading is done, timed
  * out, or the worker was saturated — the stream thread never waits on the model. After a restart a
  * waiting explanation whose reading was lost with the old process is forwarded as "failed".
+ * The configured {@link Redaction} is applied to every explanation before it is stored or
+ * forwarded, so neither the pending store's changelog, the chain's repartition topic nor the
+ * compliance log ever holds what it redacts.
  */
 final class ExplainProcessor implements Processor<String, Alert, String, Explanation> {
     /** What an explanation says when the monitor was given no model at all. */
@@ -41,6 +45,7 @@ final class ExplainProcessor implements Processor<String, Alert, String, Explana
     private final MonitorMetrics metrics;
     private final String pendingStore;
     private final long timeoutMs;
+    private final Redaction redaction;
     private final Map<String, Future<RepresentationReader.Reading>> inFlight = new HashMap<>();
     private final Map<String, Alert> alerts = new HashMap<>();
     private ProcessorContext<String, Explanation> context;
@@ -52,6 +57,7 @@ final class ExplainProcessor implements Processor<String, Alert, String, Explana
         this.metrics = metrics;
         this.pendingStore = pendingStore;
         this.timeoutMs = cfg.lng(MonitorConfig.EXPLAIN_TIMEOUT_MS);
+        this.redaction = cfg.redaction();
     }
 
     @Override
@@ -68,7 +74,7 @@ final class ExplainProcessor implements Processor<String, Alert, String, Explana
         if (worker == null) {
             e.setPatchscopeStatus("not-requested");
             e.setText(ExplanationText.of(a, e, NO_MODEL));
-            context.forward(new Record<>(a.getAlertId(), e, record.timestamp()));
+            context.forward(new Record<>(a.getAlertId(), redaction.apply(e), record.timestamp()));
             metrics.explanation(e.getPatchscopeStatus());
             return;
         }
@@ -80,7 +86,7 @@ final class ExplainProcessor implements Processor<String, Alert, String, Explana
         }
         inFlight.put(a.getAlertId(), f);
         alerts.put(a.getAlertId(), a);
-        pending.put(a.getAlertId(), e);
+        pending.put(a.getAlertId(), redaction.apply(e));   // the pending store's changelog is written too
     }
 
     private void poll() {
@@ -127,13 +133,13 @@ final class ExplainProcessor implements Processor<String, Alert, String, Explana
         pending.delete(id);
         inFlight.remove(id);
         alerts.remove(id);
-        context.forward(new Record<>(id, e, ts));
+        context.forward(new Record<>(id, redaction.apply(e), ts));
         metrics.explanation(e.getPatchscopeStatus());
     }
 
     private void forward(Alert a, Explanation e, long ts) {
         e.setText(ExplanationText.of(a, e));
-        context.forward(new Record<>(a.getAlertId(), e, ts));
+        context.forward(new Record<>(a.getAlertId(), redaction.apply(e), ts));
         metrics.explanation(e.getPatchscopeStatus());
     }
 

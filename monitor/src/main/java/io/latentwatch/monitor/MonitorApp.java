@@ -20,10 +20,10 @@ import io.latentwatch.schema.Incident;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
+import io.latentwatch.common.BearerToken;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -102,6 +102,8 @@ public final class MonitorApp implements AutoCloseable {
         private final LatentwatchSerdes serdes;
         private ActivationNormDetector normDetector = new ActivationNormDetector(50, 4.0, 8.0);
         private int metricsPort = -1;
+        private String metricsHost = "127.0.0.1";
+        private BearerToken httpToken;
         private MonitorConfig saeConfig;
         private Watchlist watchlist;
         private Function<SaeRegistry, RepresentationReader> readerFactory;
@@ -122,6 +124,12 @@ public final class MonitorApp implements AutoCloseable {
 
         /** Port of /metrics and /health/*: 0 for any free port, negative (the default) for none. */
         public Builder metricsPort(int port) { this.metricsPort = port; return this; }
+
+        /** Address of /metrics and /health/* (default 127.0.0.1; 0.0.0.0 for every interface). */
+        public Builder metricsHost(String host) { this.metricsHost = Objects.requireNonNull(host, "host"); return this; }
+
+        /** Bearer token the query endpoints and /metrics require (null: none); /health/* stay open for probes. */
+        public Builder httpToken(BearerToken token) { this.httpToken = token; return this; }
 
         /**
          * Turns on the SAE half (projection, SAE detectors, circuits, explanations) with {@code config};
@@ -233,15 +241,17 @@ public final class MonitorApp implements AutoCloseable {
         metrics.registry().register(new KafkaClientMetrics(streams::metrics));
         JvmMetrics.builder().register(metrics.registry());
         try {
-            this.http = httpHost == null ? null : new MonitorHttp(streams, registry, httpHost);
+            this.http = httpHost == null ? null : new MonitorHttp(streams, registry, httpHost, b.httpToken);
         } catch (IOException e) {
             streams.close();
             throw new UncheckedIOException("cannot serve the query endpoints on " + httpHost, e);
         }
         try {
-            this.metricsServer = b.metricsPort < 0 ? null
-                    : HTTPServer.builder().port(b.metricsPort).registry(metrics.registry())
-                    .defaultHandler(new HealthHandler(this::health)).buildAndStart();
+            HTTPServer.Builder hb = HTTPServer.builder().hostname(b.metricsHost).port(b.metricsPort).registry(metrics.registry())
+                    .defaultHandler(new HealthHandler(this::health));
+            // Health stays open: orchestrator probes carry no secret, and it says only whether the monitor is up.
+            if (b.httpToken != null) hb.authenticator(b.httpToken.authenticator(List.of("/health")));
+            this.metricsServer = b.metricsPort < 0 ? null : hb.buildAndStart();
         } catch (IOException e) {
             streams.close();
             if (http != null) http.close();

@@ -1,5 +1,7 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.common.BearerToken;
+import io.latentwatch.monitor.audit.AuditKey;
 import io.latentwatch.monitor.audit.Redaction;
 import io.latentwatch.monitor.validate.InputLimits;
 import io.latentwatch.schema.Severity;
@@ -88,6 +90,16 @@ public final class MonitorConfig {
     public static final String INPUT_MAX_SERIES = "monitor.input.max.series";
     /** Comma-separated Java regular expressions whose matches are replaced by [REDACTED] in explanations before they are written. */
     public static final String EXPLAIN_REDACT_PATTERNS = "monitor.explain.redact.patterns";
+    /** Address /metrics and /health/* bind to (loopback by default: set 0.0.0.0 where Prometheus scrapes from elsewhere). */
+    public static final String METRICS_HOST = "monitor.metrics.host";
+    /** File holding the bearer token the query endpoints and /metrics require (or {@value #HTTP_TOKEN_ENV}). */
+    public static final String HTTP_TOKEN_FILE = "monitor.http.token.file";
+    /** Environment variable holding the bearer token itself (a file is preferable). */
+    public static final String HTTP_TOKEN_ENV = "LATENTWATCH_MONITOR_HTTP_TOKEN";
+    /** File holding the HMAC key that signs the compliance log's checkpoints (or {@code $LATENTWATCH_AUDIT_KEY}). */
+    public static final String AUDIT_KEY_FILE = "monitor.audit.key.file";
+    /** How often each explanations partition's chain head is signed onto the audit-checkpoints topic. */
+    public static final String AUDIT_CHECKPOINT_INTERVAL_MS = "monitor.audit.checkpoint.interval.ms";
 
     private static final Map<String, String> DEFAULTS = new TreeMap<>(Map.ofEntries(
             Map.entry(BATCH_MAX_RECORDS, "256"),
@@ -133,6 +145,10 @@ public final class MonitorConfig {
             Map.entry(INPUT_MAX_RECORD_BYTES, Integer.toString(InputLimits.DEFAULT_MAX_RECORD_BYTES)),
             Map.entry(INPUT_MAX_SERIES, Integer.toString(InputLimits.DEFAULT_MAX_SERIES)),
             Map.entry(EXPLAIN_REDACT_PATTERNS, ""),
+            Map.entry(AUDIT_KEY_FILE, ""),
+            Map.entry(METRICS_HOST, "127.0.0.1"),
+            Map.entry(HTTP_TOKEN_FILE, ""),
+            Map.entry(AUDIT_CHECKPOINT_INTERVAL_MS, "60000"),
             Map.entry(INCIDENT_QUIET_MS, "30000"),
             Map.entry(INCIDENT_COOLDOWN_MS, "300000"),
             Map.entry(INCIDENT_MAX_ALERTS, "200"),
@@ -157,7 +173,7 @@ public final class MonitorConfig {
             Map.entry(EXPLAIN_WORKERS, "threads reading representations with the models (lenses, Patchscope)"),
             Map.entry(EXPLAIN_QUEUE, "readings waiting at most; beyond, explanations say 'saturated'"),
             Map.entry(EXPLAIN_TIMEOUT_MS, "longest wait (ms) for a model reading before the explanation says 'failed'"),
-            Map.entry(EXPLAIN_PROMPT_TEXT, "keep the prompt text in explanations (true only where policy allows)"),
+            Map.entry(EXPLAIN_PROMPT_TEXT, "reserved: explanations carry no prompt text (promptText is always null; alerts do not carry it)"),
             Map.entry(EXPLAIN_TOP_TOKENS, "lens tokens per explanation"),
             Map.entry(EXPLAIN_DECODE_TOKENS, "tokens the token-identity Patchscope decodes"),
             Map.entry(EXPLANATIONS_PARTITIONS, "partitions of the explanations topic (0: ask the cluster)"),
@@ -191,7 +207,13 @@ public final class MonitorConfig {
             Map.entry(INCIDENT_EXPLANATION_RETENTION_MS, "how long (ms) the incident page can look up an explanation by alert id"),
             Map.entry(INPUT_MAX_RECORD_BYTES, "hidden-state records longer than this are dead-lettered undecoded (also Avro's length cap)"),
             Map.entry(INPUT_MAX_SERIES, "distinct (model, hook) series one stream task keeps state for; further ones are dead-lettered"),
-            Map.entry(EXPLAIN_REDACT_PATTERNS, "comma-separated regular expressions replaced by [REDACTED] in explanations before they are written")));
+            Map.entry(EXPLAIN_REDACT_PATTERNS, "comma-separated regular expressions replaced by [REDACTED] in explanations before they are written"),
+            Map.entry(METRICS_HOST, "address /metrics and /health/* bind to (0.0.0.0: every interface, e.g. in a container)"),
+            Map.entry(HTTP_TOKEN_FILE, "file with the bearer token the query endpoints and /metrics require (401 without; /health/* stay open); "
+                    + "or the token in $" + HTTP_TOKEN_ENV + "; neither: no authentication"),
+            Map.entry(AUDIT_KEY_FILE, "file with the HMAC-SHA256 key (>= 32 bytes) signing the chain-head checkpoints; or the key in $"
+                    + AuditKey.ENV + "; neither: no checkpoints (a warning)"),
+            Map.entry(AUDIT_CHECKPOINT_INTERVAL_MS, "how often (ms) each explanations partition's chain head is signed onto the audit-checkpoints topic")));
 
     /**
      * One line per setting: key, default, environment variable and what it does, plus the per-model
@@ -208,8 +230,19 @@ public final class MonitorConfig {
     }
 
     private final Map<String, String> values;
+    /** Secrets given in the environment ($LATENTWATCH_AUDIT_KEY, the HTTP token): kept out of {@link #values}, so no dump shows them. */
+    private final Map<String, String> envSecrets;
 
-    private MonitorConfig(Map<String, String> values) { this.values = values; }
+    private MonitorConfig(Map<String, String> values, Map<String, String> envSecrets) {
+        this.values = values;
+        this.envSecrets = envSecrets;
+    }
+
+    private static Map<String, String> secrets(Map<String, String> env) {
+        Map<String, String> m = new TreeMap<>();
+        for (String k : new String[] {AuditKey.ENV, HTTP_TOKEN_ENV}) if (env.get(k) != null) m.put(k, env.get(k));
+        return m;
+    }
 
     public static MonitorConfig defaults() { return of(Map.of(), Map.of()); }
 
@@ -226,7 +259,7 @@ public final class MonitorConfig {
             String e = env.get(envName(k));
             if (e != null) v.put(k, e);
         }
-        MonitorConfig c = new MonitorConfig(v);
+        MonitorConfig c = new MonitorConfig(v, secrets(env));
         c.validate();
         return c;
     }
@@ -245,7 +278,7 @@ public final class MonitorConfig {
         Map<String, String> m = new TreeMap<>(values);
         if (!known(key)) throw new IllegalArgumentException("unknown monitor setting '" + key + "'");
         m.put(key, String.valueOf(value));
-        MonitorConfig c = new MonitorConfig(m);
+        MonitorConfig c = new MonitorConfig(m, envSecrets);
         c.validate();
         return c;
     }
@@ -282,6 +315,9 @@ public final class MonitorConfig {
         if (!(dbl(LENS_MARGIN) > 0)) throw new IllegalArgumentException(LENS_MARGIN + " must be > 0, got " + dbl(LENS_MARGIN));
         inputLimits();
         redaction();
+        auditKey();
+        httpToken();
+        positive(AUDIT_CHECKPOINT_INTERVAL_MS);
         positive(BATCH_MAX_RECORDS);
         positive(BATCH_MAX_MS);
         if (lng(MAX_REBALANCE_S) < 0) throw new IllegalArgumentException(MAX_REBALANCE_S + " must be >= 0, got " + lng(MAX_REBALANCE_S));
@@ -347,6 +383,14 @@ public final class MonitorConfig {
 
     /** The redaction applied to explanations before they are written ({@code monitor.explain.redact.patterns}). */
     public Redaction redaction() { return Redaction.parse(str(EXPLAIN_REDACT_PATTERNS)); }
+    /** The key signing the audit checkpoints ({@code monitor.audit.key.file}, else {@code $LATENTWATCH_AUDIT_KEY}), or null. */
+    public AuditKey auditKey() {
+        return AuditKey.resolve(str(AUDIT_KEY_FILE), envSecrets);
+    }
+
+    /** The bearer token of the HTTP endpoints ({@code monitor.http.token.file}, else {@value #HTTP_TOKEN_ENV}), or null. */
+    public BearerToken httpToken() { return BearerToken.resolve(str(HTTP_TOKEN_FILE), HTTP_TOKEN_ENV, envSecrets); }
+
     /** The incident grouping settings ({@code monitor.incident.*}). */
     public IncidentGrouper.Config incidents() {
         return new IncidentGrouper.Config(Duration.ofMillis(lng(INCIDENT_QUIET_MS)), Duration.ofMillis(lng(INCIDENT_COOLDOWN_MS)),

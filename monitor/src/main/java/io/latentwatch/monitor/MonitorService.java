@@ -147,6 +147,8 @@ public final class MonitorService implements AutoCloseable {
                     .normDetector(new ActivationNormDetector(c.lng(MonitorConfig.NORM_WARMUP), c.dbl(MonitorConfig.NORM_THRESHOLD),
                             c.dbl(MonitorConfig.NORM_CRITICAL)))
                     .metricsPort(c.integer(MonitorConfig.METRICS_PORT))
+                    .metricsHost(c.str(MonitorConfig.METRICS_HOST))
+                    .httpToken(c.httpToken())
                     .sae(c, watchlist, reader)
                     .artifactsDir(artifacts.isEmpty() ? null : Path.of(artifacts))
                     .onFatal(onFatal)

@@ -1,10 +1,12 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.monitor.audit.AuditKey;
 import io.latentwatch.monitor.detect.ActivationNormDetector;
 import io.latentwatch.monitor.incident.IncidentTopology;
 import io.latentwatch.monitor.detect.WelfordStatsSerde;
 import io.latentwatch.monitor.validate.InputLimits;
 import io.latentwatch.schema.Alert;
+import io.latentwatch.schema.AuditCheckpoint;
 import io.latentwatch.schema.Explanation;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.schema.LatentProjection;
@@ -24,6 +26,10 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
 
 import java.util.Map;
 
@@ -44,6 +50,7 @@ import java.util.Map;
 public final class MonitorTopology {
     public static final String NORM_BASELINES = "activation-norm-baselines";
 
+    private static final Logger LOG = LoggerFactory.getLogger(MonitorTopology.class);
     private final Topics topics;
     private final Deserializer<HiddenStateSample> sampleDeserializer;
     private final Serde<Alert> alertSerde;
@@ -233,9 +240,22 @@ public final class MonitorTopology {
                 .process(() -> new ChainProcessor(CHAIN_HEADS), Named.as("hash-chain"), CHAIN_HEADS);
         chained.to(topics.explanations(), Produced.with(Serdes.String(), explanationSerde).withStreamPartitioner(partitioner)
                 .withName("explanations"));
+        // 9. Signed checkpoints of each partition's chain head (same task, same transaction as the records).
+        AuditKey auditKey = sae.config().auditKey();
+        if (auditKey != null) {
+            Duration every = Duration.ofMillis(sae.config().lng(MonitorConfig.AUDIT_CHECKPOINT_INTERVAL_MS));
+            String explanationsTopic = topics.explanations();
+            chained.process(() -> new CheckpointProcessor(CHAIN_HEADS, explanationsTopic, auditKey, every), Named.as("audit-checkpoints"),
+                            CHAIN_HEADS)
+                    .to(topics.auditCheckpoints(), Produced.with(Serdes.String(), sae.serdes().serde(AuditCheckpoint.class))
+                            .withName("audit-checkpoints-sink"));
+        } else {
+            LOG.warn("no audit key ({} or ${}): the compliance log gets no signed checkpoints, so audit verify cannot detect a "
+                    + "partition truncated at its end or rewritten as a new chain", MonitorConfig.AUDIT_KEY_FILE, AuditKey.ENV);
+        }
         if (incidents != null) {
             incidents.indexExplanations(builder, chained, explanationSerde,
-                    java.time.Duration.ofMillis(sae.config().lng(MonitorConfig.INCIDENT_EXPLANATION_RETENTION_MS)));
+                    Duration.ofMillis(sae.config().lng(MonitorConfig.INCIDENT_EXPLANATION_RETENTION_MS)));
         }
         return builder.build();
     }

@@ -49,13 +49,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * path than the one the versions were announced with (as on a shared volume), the SAE versions come
  * from the compacted topic, samples flow, and SAE-based alerts (recon error, rare latent) come out
  * with explanations carrying the SAE's latent labels and saying that no model reading could be made.
- * /health/ready, /metrics (with Kafka's and the JVM's metrics) and the query endpoints answer.
+ * /health/ready, /metrics (with Kafka's and the JVM's metrics) and the query endpoints answer; the
+ * last two only with the configured bearer token (401 without), health without one.
  */
 class MonitorServiceEmbeddedIT extends AbstractKafkaIT {
     static final String MODEL = "model-svc";
     static final int NORMAL = 400;
 
     @TempDir Path tmp;
+    static final String token = "it-token-" + UUID.randomUUID();
 
     MonitorServiceEmbeddedIT() { super(KafkaBackend.Kind.EMBEDDED); }
 
@@ -80,6 +82,8 @@ class MonitorServiceEmbeddedIT extends AbstractKafkaIT {
         Path mounted = Files.move(written, tmp.resolve("mounted-store"));
         assertFalse(Files.exists(Path.of(URI.create(resid.getArtifactUri()))), "the announced path is gone");
 
+        Path tokenFile = tmp.resolve("http.token");
+        Files.writeString(tokenFile, token + "\n");
         Path config = tmp.resolve("monitor.properties");
         Files.writeString(config, String.join("\n",
                 "# Kafka Streams properties",
@@ -93,6 +97,7 @@ class MonitorServiceEmbeddedIT extends AbstractKafkaIT {
                 "monitor.artifacts.dir=" + mounted,
                 "monitor.metrics.port=0",
                 "monitor.http.port=0",
+                "monitor.http.token.file=" + tokenFile,
                 "monitor.norm.warmup.samples=1000000",
                 "monitor.batch.max.ms=20",
                 "monitor.recon.margin=1.5",
@@ -108,8 +113,13 @@ class MonitorServiceEmbeddedIT extends AbstractKafkaIT {
             try (MonitorService service = MonitorService.create(settings, h -> { }).start()) {
                 MonitorApp app = service.app();
                 assertTrue(app.awaitRunning(Duration.ofSeconds(90)), "state " + app.state());
-                assertEquals(200, get(app.metricsPort(), HealthHandler.READY).statusCode());
-                assertEquals(200, get(app.metricsPort(), HealthHandler.LIVE).statusCode());
+                // Health stays open for probes; everything else wants the bearer token.
+                assertEquals(200, get(app.metricsPort(), HealthHandler.READY, null).statusCode());
+                assertEquals(200, get(app.metricsPort(), HealthHandler.LIVE, null).statusCode());
+                assertEquals(401, get(app.metricsPort(), "/metrics", null).statusCode());
+                assertEquals(401, get(app.metricsPort(), "/metrics", "wrong-token-0123456789").statusCode());
+                assertEquals(401, get(app.httpPort(), "/sae-versions", null).statusCode());
+                assertEquals(401, get(app.httpPort(), "/incidents", null).statusCode());
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (app.registry().versionRecord(MODEL, SaeFixture.RESID) == null && System.nanoTime() < deadline) Thread.sleep(50);
                 assertEquals("1", app.registry().versionRecord(MODEL, SaeFixture.RESID).getVersion(), "version loaded from the mounted store");
@@ -164,7 +174,12 @@ class MonitorServiceEmbeddedIT extends AbstractKafkaIT {
     }
 
     private static HttpResponse<String> get(int port, String path) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        return get(port, path, token);
+    }
+
+    private static HttpResponse<String> get(int port, String path, String bearer) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10));
+        if (bearer != null) b.header("Authorization", "Bearer " + bearer);
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.latentwatch.common.BearerToken;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,10 +45,19 @@ public final class NodeHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
 
-    /** Binds to {@code host:port} (port 0 = any free port) and starts serving. */
+    /** Binds to {@code host:port} (port 0 = any free port) and starts serving, without authentication. */
     public NodeHttpServer(InferenceNode node, String host, int port, int threads) throws IOException {
+        this(node, host, port, threads, null);
+    }
+
+    /**
+     * As {@link #NodeHttpServer(InferenceNode, String, int, int)}; with a {@code token}, every endpoint
+     * but {@code /health} (orchestrator probes carry no secret; it shows counters only) answers 401
+     * without {@code Authorization: Bearer <token>}.
+     */
+    public NodeHttpServer(InferenceNode node, String host, int port, int threads, BearerToken token) throws IOException {
         this.node = node;
-        this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
+        this.server = BearerToken.guard(HttpServer.create(new InetSocketAddress(host, port), 64), token, List.of("/health"));
         this.executor = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
             Thread t = new Thread(r, "latentwatch-node-http");
             t.setDaemon(true);

@@ -1,6 +1,7 @@
 package io.latentwatch.node;
 
 import io.latentwatch.interp.circuits.HeadOutputs;
+import io.latentwatch.common.BearerToken;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.publisher.ActivationEncoder;
 import io.latentwatch.publisher.HiddenStatePublisher;
@@ -38,7 +39,10 @@ public final class NodeService implements AutoCloseable {
      */
     public record Settings(Path model, Path tokenizer, String modelId, String host, int port, int threads, double sampleRate,
                            List<String> hooks, String positions, int k, boolean tokenText, String nodeId, int queueCapacity,
-                           String bootstrapServers, String registry, SampleKey sampleKey, long seed) {}
+                           String bootstrapServers, String registry, SampleKey sampleKey, long seed, BearerToken httpToken) {}
+
+    /** Environment variable holding the node's HTTP bearer token (when no --http-token-file is given). */
+    public static final String HTTP_TOKEN_ENV = "LATENTWATCH_NODE_HTTP_TOKEN";
 
     private final HookedTransformer model;
     private final InferenceNode node;
@@ -81,7 +85,7 @@ public final class NodeService implements AutoCloseable {
             Set<String> hookZ = new LinkedHashSet<>();
             for (String h : hooks) if (HeadOutputs.isHookZ(h)) hookZ.add(h);
             if (!hookZ.isEmpty()) n.withCircuitHooks(hookZ);
-            return new NodeService(m, n, new NodeHttpServer(n, s.host(), s.port(), s.threads()));
+            return new NodeService(m, n, new NodeHttpServer(n, s.host(), s.port(), s.threads(), s.httpToken()));
         } catch (IOException | RuntimeException e) {
             if (n != null) n.close();
             m.close();

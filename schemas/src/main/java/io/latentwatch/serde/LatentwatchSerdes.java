@@ -55,6 +55,9 @@ import org.apache.kafka.common.serialization.Serializer;
  *       as the {@code .avsc} text ({@link RegisteredSchemas}: without the generated classes'
  *       {@code avro.java.string} hints), so a client in another language finds the same id for the
  *       same {@code .avsc};</li>
+ *   <li>TLS and authentication towards the registry (basic, OAuth2 client credentials) come from the
+ *       environment ({@link RegistryClientSettings}); {@link #kafkaConfig()} then holds the password:
+ *       log it only through {@code KafkaConfig.masked};</li>
  *   <li>values are read into the generated classes ({@code use-specific-avro-reader}), the
  *       writer's schema resolved from the registry and the reader's from the class, so Avro
  *       schema evolution applies.</li>
@@ -82,6 +85,15 @@ public final class LatentwatchSerdes {
      * Apicurio Registry 3 server.
      */
     public static LatentwatchSerdes forRegistry(String registryUrl) {
+        return forRegistry(registryUrl, System.getenv());
+    }
+
+    /**
+     * As {@link #forRegistry(String)}, with TLS and authentication towards an http(s) registry from
+     * {@code env} ({@link RegistryClientSettings}: {@code LATENTWATCH_REGISTRY_USERNAME},
+     * {@code _PASSWORD_FILE}, {@code _TRUSTSTORE}, OAuth2 client credentials ...).
+     */
+    public static LatentwatchSerdes forRegistry(String registryUrl, Map<String, String> env) {
         Objects.requireNonNull(registryUrl, "registryUrl (\"embedded\" or an http URL of an Apicurio Registry)");
         String url = registryUrl.trim();
         Map<String, Object> c = new HashMap<>();
@@ -115,6 +127,7 @@ public final class LatentwatchSerdes {
             url = url + CORE_API_PATH;
         }
         c.put(SerdeConfig.REGISTRY_URL, url);
+        c.putAll(RegistryClientSettings.fromEnvironment(env));
         return new LatentwatchSerdes(url, c);
     }
 

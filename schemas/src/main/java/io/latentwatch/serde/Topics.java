@@ -31,6 +31,9 @@ import org.apache.kafka.common.errors.TopicExistsException;
  *   <li>{@link #incidents()} — {@code Incident}, key incidentId, <b>compacted</b>: the latest state of
  *       each incident (alerts grouped per request or per model, hook and detector)</li>
  *   <li>{@link #dlq()} — dead letters: the original bytes, the reason in headers</li>
+ *   <li>{@link #auditCheckpoints()} — {@code AuditCheckpoint}, key: explanations partition; the
+ *       HMAC-signed chain heads of the compliance log, kept forever like it (a checkpoint deleted
+ *       by retention could no longer prove a truncation)</li>
  * </ul>
  */
 public final class Topics {
@@ -46,6 +49,7 @@ public final class Topics {
     public static final String EXPLANATIONS = "explanations";
     public static final String DLQ = "dlq";
     public static final String INCIDENTS = "incidents";
+    public static final String AUDIT_CHECKPOINTS = "audit-checkpoints";
 
     private final String prefix;
 
@@ -106,9 +110,13 @@ public final class Topics {
         return prefix + DLQ;
     }
 
-    /** All seven names, in the order listed in the class comment. */
+    public String auditCheckpoints() {
+        return prefix + AUDIT_CHECKPOINTS;
+    }
+
+    /** All eight names, in the order listed in the class comment. */
     public List<String> all() {
-        return List.of(hiddenStates(), examples(), saeVersions(), alerts(), explanations(), incidents(), dlq());
+        return List.of(hiddenStates(), examples(), saeVersions(), alerts(), explanations(), incidents(), dlq(), auditCheckpoints());
     }
 
     /** {@link #newTopics(TopicSettings)} with explanations kept forever. */
@@ -118,8 +126,9 @@ public final class Topics {
 
     /**
      * The topics with their configuration: sae-versions is compacted (the latest version per
-     * model|hook is the one in force, whatever its age); explanations are deleted only after the
-     * configured compliance period (by default never); the others follow the broker's retention.
+     * model|hook is the one in force, whatever its age); explanations and their audit checkpoints
+     * are deleted only after the configured compliance period (by default never); the others follow
+     * the broker's retention.
      */
     public List<NewTopic> newTopics(TopicSettings settings) {
         List<NewTopic> topics = new ArrayList<>();
@@ -137,6 +146,13 @@ public final class Topics {
             return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
         }
         if (name.equals(explanations())) {
+            return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                    TopicConfig.RETENTION_MS_CONFIG, Long.toString(settings.explanationsRetentionMs()),
+                    TopicConfig.RETENTION_BYTES_CONFIG, "-1");
+        }
+        if (name.equals(auditCheckpoints())) {
+            // Never compacted (every checkpoint is evidence, not just the latest per partition) and
+            // kept as long as the explanations they sign, so audit verify can check the whole log.
             return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
                     TopicConfig.RETENTION_MS_CONFIG, Long.toString(settings.explanationsRetentionMs()),
                     TopicConfig.RETENTION_BYTES_CONFIG, "-1");

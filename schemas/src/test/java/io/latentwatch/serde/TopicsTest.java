@@ -16,7 +16,8 @@ class TopicsTest {
     void defaultNamesCarryTheLatentwatchPrefix() {
         Topics t = Topics.defaults();
         assertEquals(List.of("latentwatch.hidden-states", "latentwatch.examples", "latentwatch.sae-versions",
-                "latentwatch.alerts", "latentwatch.explanations", "latentwatch.incidents", "latentwatch.dlq"), t.all());
+                "latentwatch.alerts", "latentwatch.explanations", "latentwatch.incidents", "latentwatch.dlq",
+                "latentwatch.audit-checkpoints"), t.all());
     }
 
     @Test
@@ -30,7 +31,7 @@ class TopicsTest {
         for (NewTopic t : Topics.defaults().newTopics(3, (short) 1)) {
             assertEquals(3, t.numPartitions());
             Map<String, String> configs = t.configs() == null ? Map.of() : t.configs();
-            String want = t.name().endsWith("sae-versions") || t.name().endsWith("incidents") ? "compact" : t.name().endsWith("explanations") ? "delete" : null;
+            String want = t.name().endsWith("sae-versions") || t.name().endsWith("incidents") ? "compact" : t.name().endsWith("explanations") || t.name().endsWith("audit-checkpoints") ? "delete" : null;
             assertEquals(want, configs.get("cleanup.policy"), t.name());
         }
         assertThrows(IllegalArgumentException.class, () -> Topics.defaults().newTopics(0, (short) 1));
@@ -44,6 +45,9 @@ class TopicsTest {
         TopicSettings tenYears = new TopicSettings(6, (short) 1, TopicSettings.parseRetention("P3650D"));
         assertEquals(Long.toString(3650L * 24 * 3600 * 1000), t.configs(t.explanations(), tenYears).get("retention.ms"));
         assertEquals(Map.of(), t.configs(t.alerts(), tenYears));
+        // The signed chain heads live as long as the records they sign.
+        assertEquals("-1", t.configs(t.auditCheckpoints(), TopicSettings.of(1)).get("retention.ms"));
+        assertEquals(Long.toString(3650L * 24 * 3600 * 1000), t.configs(t.auditCheckpoints(), tenYears).get("retention.ms"));
         assertEquals(6, t.newTopics(tenYears).get(0).numPartitions());
     }
 

@@ -61,6 +61,8 @@ public final class ApicurioRegistryServer implements AutoCloseable {
                            String heap, Path log) {
         public Settings {
             Objects.requireNonNull(runnerJar, "runnerJar");
+            // The server runs in the jar's directory: a relative path would not resolve from there.
+            runnerJar = runnerJar.toAbsolutePath().normalize();
             Objects.requireNonNull(bootstrapServers, "bootstrapServers");
             host = host == null ? "127.0.0.1" : host;
             journalTopic = journalTopic == null ? DEFAULT_JOURNAL_TOPIC : journalTopic;

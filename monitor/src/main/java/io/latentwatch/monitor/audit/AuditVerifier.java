@@ -1,8 +1,9 @@
 package io.latentwatch.monitor.audit;
 
+import io.latentwatch.common.KafkaConfig;
+import io.latentwatch.schema.AuditCheckpoint;
 import io.latentwatch.schema.Explanation;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -15,6 +16,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -25,18 +27,26 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Reads the whole explanations topic (read_committed, every partition from its log start to its
  * end at the time of the call) and checks each partition's hash chain with {@link ChainVerifier}.
- * A record that cannot be decoded is reported as {@code undecodable}.
+ * A record that cannot be decoded is reported as {@code undecodable}. Given the audit key, it first
+ * reads the signed checkpoints of the chain heads ({@link CheckpointVerifier}), so that a partition
+ * truncated at its end or rewritten as a chain consistent in itself is found too.
  */
 public final class AuditVerifier {
     /** {@code retentionBoundary}: the sequence the chain starts at after records deleted by retention, or -1. */
     public record PartitionReport(int partition, long logStart, long end, long records, String lastHash, long retentionBoundary) {}
 
-    /** {@code retention}: the topic's retention.ms / retention.bytes as configured ("-1" = forever). */
-    public record Report(String topic, List<PartitionReport> partitions, List<ChainVerifier.Problem> problems, Retention retention) {
+    /**
+     * {@code retention}: the topic's retention.ms / retention.bytes as configured ("-1" = forever);
+     * {@code checkpoints}: per partition, what the signed checkpoints said (empty when not checked);
+     * {@code checkpointNote}: how the checkpoints were checked, or why not.
+     */
+    public record Report(String topic, List<PartitionReport> partitions, List<ChainVerifier.Problem> problems, Retention retention,
+                         Map<Integer, CheckpointVerifier.Summary> checkpoints, String checkpointNote) {
         public boolean ok() { return problems.isEmpty(); }
         public long records() { return partitions.stream().mapToLong(PartitionReport::records).sum(); }
     }
@@ -52,15 +62,19 @@ public final class AuditVerifier {
         }
     }
 
+    /**
+     * How to check the signed checkpoints: their topic and deserializer, the key (null: not
+     * checked, the report says so) and the age the newest checkpoint of a partition may have
+     * (null or zero: any).
+     */
+    public record CheckpointCheck(String topic, Deserializer<AuditCheckpoint> deserializer, AuditKey key, Duration maxAge) {}
+
     private AuditVerifier() {}
 
     /** Reads the topic's retention.ms and retention.bytes from the broker. */
     public static Retention retention(Map<String, Object> clientConfig, String topic, Duration timeout) {
-        Map<String, Object> adminConfig = new HashMap<>();
-        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, clientConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
-        clientConfig.forEach((k, v) -> { if (k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) adminConfig.put(k, v); });
         ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        try (Admin admin = Admin.create(adminConfig)) {
+        try (Admin admin = Admin.create(KafkaConfig.connection(clientConfig))) {
             Config c = admin.describeConfigs(List.of(r)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(r);
             return new Retention(Long.parseLong(c.get(TopicConfig.RETENTION_MS_CONFIG).value()),
                     Long.parseLong(c.get(TopicConfig.RETENTION_BYTES_CONFIG).value()));
@@ -78,6 +92,12 @@ public final class AuditVerifier {
         return verify(consumerConfig, topic, deserializer, timeout, retention(consumerConfig, topic, timeout));
     }
 
+    /** As {@link #verify(Map, String, Deserializer, Duration)}, with the signed checkpoints checked as {@code check} says. */
+    public static Report verify(Map<String, Object> consumerConfig, String topic, Deserializer<Explanation> deserializer,
+                                Duration timeout, CheckpointCheck check) {
+        return verify(consumerConfig, topic, deserializer, timeout, retention(consumerConfig, topic, timeout), check);
+    }
+
     /**
      * Checks every partition. Where {@code retention} is finite and a partition's log starts after
      * offset 0, the broker has deleted its oldest records on purpose: the chain may start after
@@ -85,6 +105,12 @@ public final class AuditVerifier {
      */
     public static Report verify(Map<String, Object> consumerConfig, String topic, Deserializer<Explanation> deserializer,
                                 Duration timeout, Retention retention) {
+        return verify(consumerConfig, topic, deserializer, timeout, retention, null);
+    }
+
+    /** {@link #verify(Map, String, Deserializer, Duration, Retention)} and, when {@code check} has a key, the signed checkpoints. */
+    public static Report verify(Map<String, Object> consumerConfig, String topic, Deserializer<Explanation> deserializer,
+                                Duration timeout, Retention retention, CheckpointCheck check) {
         Properties p = new Properties();
         p.putAll(consumerConfig);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -92,47 +118,99 @@ public final class AuditVerifier {
         p.putIfAbsent(ConsumerConfig.GROUP_ID_CONFIG, "latentwatch-audit-" + System.nanoTime());
         List<ChainVerifier.Problem> problems = new ArrayList<>();
         List<PartitionReport> reports = new ArrayList<>();
+        CheckpointVerifier cps = null;
+        String note;
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> tps = new ArrayList<>();
-            var infos = c.partitionsFor(topic, timeout);
-            if (infos == null || infos.isEmpty()) throw new IllegalArgumentException("topic " + topic + " does not exist or has no partitions");
-            infos.forEach(i -> tps.add(new TopicPartition(topic, i.partition())));
-            tps.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            Map<TopicPartition, Long> start = c.beginningOffsets(tps, timeout);
-            Map<TopicPartition, Long> end = c.endOffsets(tps, timeout);
-            Map<Integer, ChainVerifier> verifiers = new TreeMap<>();
-            tps.forEach(tp -> verifiers.put(tp.partition(),
-                    new ChainVerifier(tp.partition(), retention.finite() && start.get(tp) > 0)));
-            Map<TopicPartition, Long> done = new HashMap<>();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (true) {
-                boolean all = true;
-                for (TopicPartition tp : tps) if (c.position(tp, timeout) < end.get(tp)) { all = false; break; }
-                if (all) break;
-                if (System.nanoTime() > deadline) throw new IllegalStateException("timed out reading " + topic);
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    ChainVerifier v = verifiers.get(r.partition());
-                    Explanation e;
+            if (check == null) {
+                note = "signed checkpoints not checked";
+            } else if (check.key() == null) {
+                note = "signed checkpoints not checked: give the audit key (--audit-key-file FILE or $" + AuditKey.ENV
+                        + ") to detect a truncated or rewritten partition";
+            } else {
+                CheckpointVerifier v = new CheckpointVerifier(check.key(), topic, Instant.now(), check.maxAge());
+                List<ChainVerifier.Problem> undecodable = new ArrayList<>();
+                if (readAll(c, check.topic(), timeout, r -> {
+                    AuditCheckpoint cp;
                     try {
-                        e = deserializer.deserialize(topic, r.value());
+                        cp = check.deserializer().deserialize(check.topic(), r.value());
                     } catch (RuntimeException ex) {
-                        problems.add(new ChainVerifier.Problem(r.partition(), r.offset(), -1, "undecodable", ex.getMessage()));
-                        continue;
+                        undecodable.add(new ChainVerifier.Problem(-1, r.offset(), -1, "undecodable",
+                                "checkpoint partition " + r.partition() + ": " + ex.getMessage()));
+                        return;
                     }
-                    v.accept(r.offset(), e);
-                    done.put(new TopicPartition(r.topic(), r.partition()), r.offset());
+                    v.checkpoint(r.partition(), r.offset(), cp);
+                }) == null) {
+                    problems.add(new ChainVerifier.Problem(-1, -1, -1, "checkpoint-missing", "the checkpoint topic " + check.topic()
+                            + " does not exist: create it (latentwatch topics create) and give the monitor the audit key"));
                 }
+                problems.addAll(undecodable);
+                cps = v;
+                note = "signed checkpoints checked with key " + check.key().id() + (check.maxAge() == null || check.maxAge().isZero()
+                        ? ", any age" : ", newest at most " + check.maxAge() + " old");
             }
+            Map<Integer, ChainVerifier> verifiers = new TreeMap<>();
+            Map<Integer, Instant> oldest = new HashMap<>();
+            Map<TopicPartition, Long> start = new HashMap<>();
+            Map<TopicPartition, Long> end = new HashMap<>();
+            CheckpointVerifier cpv = cps;
+            List<TopicPartition> tps = readAll(c, topic, timeout, start, end, tp -> verifiers.put(tp.partition(),
+                    new ChainVerifier(tp.partition(), retention.finite() && start.get(tp) > 0)), r -> {
+                ChainVerifier v = verifiers.get(r.partition());
+                Explanation e;
+                try {
+                    e = deserializer.deserialize(topic, r.value());
+                } catch (RuntimeException ex) {
+                    problems.add(new ChainVerifier.Problem(r.partition(), r.offset(), -1, "undecodable", ex.getMessage()));
+                    return;
+                }
+                v.accept(r.offset(), e);
+                oldest.putIfAbsent(r.partition(), e.getTimestampMs());
+                if (cpv != null) cpv.record(r.partition(), r.offset(), e.getSequence(), e.getHash());
+            });
+            if (tps == null) throw new IllegalArgumentException("topic " + topic + " does not exist or has no partitions");
             for (TopicPartition tp : tps) {
                 ChainVerifier v = verifiers.get(tp.partition());
                 problems.addAll(v.problems());
                 reports.add(new PartitionReport(tp.partition(), start.get(tp), end.get(tp), v.records(), v.lastHash(),
                         v.retentionBoundary()));
+                if (cps != null) cps.end(tp.partition(), v.lastSequence(), v.retentionBoundary(), v.records(), oldest.get(tp.partition()));
             }
+            if (cps != null) problems.addAll(cps.problems());
         }
-        return new Report(topic, reports, problems, retention);
+        return new Report(topic, reports, problems, retention, cps == null ? Map.of() : cps.summaries(), note);
+    }
+
+    private static List<TopicPartition> readAll(KafkaConsumer<String, byte[]> c, String topic, Duration timeout,
+                                                Consumer<ConsumerRecord<String, byte[]>> each) {
+        return readAll(c, topic, timeout, new HashMap<>(), new HashMap<>(), tp -> { }, each);
+    }
+
+    /**
+     * Reads every partition of {@code topic} from its log start to its end offset at the time of
+     * the call; null when the topic does not exist. {@code start} and {@code end} receive the offsets.
+     */
+    private static List<TopicPartition> readAll(KafkaConsumer<String, byte[]> c, String topic, Duration timeout,
+                                                Map<TopicPartition, Long> start, Map<TopicPartition, Long> end,
+                                                Consumer<TopicPartition> onPartition, Consumer<ConsumerRecord<String, byte[]>> each) {
+        var infos = c.partitionsFor(topic, timeout);
+        if (infos == null || infos.isEmpty()) return null;
+        List<TopicPartition> tps = new ArrayList<>();
+        infos.forEach(i -> tps.add(new TopicPartition(topic, i.partition())));
+        tps.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
+        c.assign(tps);
+        c.seekToBeginning(tps);
+        start.putAll(c.beginningOffsets(tps, timeout));
+        end.putAll(c.endOffsets(tps, timeout));
+        tps.forEach(onPartition);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            boolean all = true;
+            for (TopicPartition tp : tps) if (c.position(tp, timeout) < end.get(tp)) { all = false; break; }
+            if (all) break;
+            if (System.nanoTime() > deadline) throw new IllegalStateException("timed out reading " + topic);
+            for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) each.accept(r);
+        }
+        return tps;
     }
 
     /** Plain-text report for the CLI. */
@@ -149,7 +227,13 @@ public final class AuditVerifier {
                         p.retentionBoundary()));
             }
         }
-        if (r.ok()) sb.append("OK: every chain is intact\n");
+        sb.append("  ").append(r.checkpointNote()).append('\n');
+        for (CheckpointVerifier.Summary s : r.checkpoints().values()) {
+            sb.append(String.format("  partition %d: %d signed checkpoint(s), newest %s (sequence %d); %d signed head(s) matched in the log%s%n",
+                    s.partition(), s.checkpoints(), s.newest() == null ? "-" : s.newest(), s.newestSequence(), s.checked(),
+                    s.beforeRetention() > 0 ? ", " + s.beforeRetention() + " before the retention boundary (records deleted by retention)" : ""));
+        }
+        if (r.ok()) sb.append("OK: every chain is intact").append(r.checkpoints().isEmpty() ? "" : " and matches its signed checkpoints").append('\n');
         else {
             sb.append("FAILED: ").append(r.problems().size()).append(" problem(s)\n");
             for (ChainVerifier.Problem p : r.problems()) sb.append("  ").append(p).append('\n');

@@ -102,6 +102,9 @@ public final class ChainVerifier {
 
     public String lastHash() { return lastHash; }
 
+    /** Sequence of the last record read (-1 if none). */
+    public long lastSequence() { return lastSequence; }
+
     /** The sequence the chain starts at after records deleted by retention, or -1 if it starts at 0 (or nothing was read). */
     public long retentionBoundary() { return retentionBoundary; }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.latentwatch.common.BearerToken;
 import io.latentwatch.monitor.MonitorTopology;
 import io.latentwatch.monitor.detect.DriftWindow;
 import io.latentwatch.monitor.sae.LoadedSae;
@@ -33,6 +34,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -59,12 +61,23 @@ public final class MonitorHttp implements AutoCloseable {
     private final SaeRegistry registry;
     private final HostInfo self;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final BearerToken token;
 
     public MonitorHttp(KafkaStreams streams, SaeRegistry registry, HostInfo self) throws IOException {
+        this(streams, registry, self, null);
+    }
+
+    /**
+     * {@code token}: every endpoint answers 401 without {@code Authorization: Bearer <token>}, and
+     * forwarded queries carry it (every instance is configured with the same token); null: open.
+     */
+    public MonitorHttp(KafkaStreams streams, SaeRegistry registry, HostInfo self, BearerToken token) throws IOException {
         this.streams = streams;
         this.registry = registry;
         this.self = self;
-        this.server = HttpServer.create(new InetSocketAddress(self.host(), self.port()), 0);
+        this.token = token;
+        HttpServer raw = HttpServer.create(new InetSocketAddress(self.host(), self.port()), 0);
+        this.server = BearerToken.guard(raw, token, List.of());
         server.setExecutor(Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "latentwatch-http");
             t.setDaemon(true);
@@ -74,7 +87,7 @@ public final class MonitorHttp implements AutoCloseable {
         server.createContext("/alerts", ex -> handle(ex, this::alerts));
         server.createContext("/sae-versions", ex -> handle(ex, q -> versions()));
         // The live incident page, from the incident stores of every instance.
-        StreamsIncidentSource incidents = new StreamsIncidentSource(streams, registry, self);
+        StreamsIncidentSource incidents = new StreamsIncidentSource(streams, registry, self, token);
         incidents.registerInternal(server);
         new IncidentPage(incidents).register(server);
         server.start();
@@ -174,8 +187,9 @@ public final class MonitorHttp implements AutoCloseable {
         local.put("local", "true");
         local.forEach((k, v) -> sb.append(URLEncoder.encode(k, StandardCharsets.UTF_8)).append('=')
                 .append(URLEncoder.encode(v, StandardCharsets.UTF_8)).append('&'));
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(sb.toString())).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(sb.toString())).timeout(Duration.ofSeconds(10));
+        if (token != null) req.header("Authorization", token.authorization());
+        HttpResponse<String> r = client.send(req.build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) throw new IllegalStateException(host + path + " answered " + r.statusCode() + ": " + r.body());
         return JSON.readTree(r.body());
     }

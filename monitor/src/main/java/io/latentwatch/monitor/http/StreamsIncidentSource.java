@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.sun.net.httpserver.HttpExchange;
+import io.latentwatch.common.BearerToken;
 import com.sun.net.httpserver.HttpServer;
 import io.latentwatch.monitor.incident.IncidentTopology;
 import io.latentwatch.monitor.sae.LoadedSae;
@@ -54,9 +55,12 @@ final class StreamsIncidentSource implements IncidentSource {
     private final KafkaStreams streams;
     private final SaeRegistry registry;
     private final HostInfo self;
+    private final BearerToken token;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
-    StreamsIncidentSource(KafkaStreams streams, SaeRegistry registry, HostInfo self) {
+    /** {@code token}: sent to the other instances when they require one (null: none). */
+    StreamsIncidentSource(KafkaStreams streams, SaeRegistry registry, HostInfo self, BearerToken token) {
+        this.token = token;
         this.streams = streams;
         this.registry = registry;
         this.self = self;
@@ -132,8 +136,10 @@ final class StreamsIncidentSource implements IncidentSource {
     }
 
     private String get(HostInfo host, String path) throws IOException, InterruptedException {
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path))
+                .timeout(Duration.ofSeconds(10));
+        if (token != null) req.header("Authorization", token.authorization());
+        HttpResponse<String> r = client.send(req.build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) throw new IllegalStateException(host + path + " answered " + r.statusCode() + ": " + r.body());
         return r.body();
     }
