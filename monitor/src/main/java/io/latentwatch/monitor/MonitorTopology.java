@@ -164,9 +164,9 @@ public final class MonitorTopology {
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("sae-versions"),
                 () -> new SaeVersionsProcessor(sae.registry(), sae.serdes().deserializer(SaeVersion.class), SAE_VERSIONS_STORE));
 
-        // 6. Projection in micro-batches (buffered in a changelogged store, drained by a punctuator).
-        // Cached: a sample buffered and drained within one commit interval costs one changelog tombstone
-        // instead of a record and a tombstone (the cache is flushed before every exactly-once commit).
+        // 6. Projection in micro-batches: samples held in memory, referenced by source offset in a changelogged
+        // store (ProjectionBuffer), drained by size or age. Cached: a sample buffered and drained within one commit
+        // interval costs one small changelog tombstone (the cache is flushed before every exactly-once commit).
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROJECTION_BUFFER),
                 Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(NO_SAE_ANNOUNCED),
