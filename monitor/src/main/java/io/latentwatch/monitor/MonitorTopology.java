@@ -190,7 +190,7 @@ public final class MonitorTopology {
                 .mapValues(ProjectionOutput::projection, Named.as("projection-records"))
                 .repartition(Repartitioned.with(Serdes.String(), sae.serdes().serde(LatentProjection.class)).withName(PROJECTIONS));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DRIFT_WINDOWS),
-                Serdes.String(), io.latentwatch.monitor.detect.DriftWindow.serde()).withCachingEnabled());
+                Serdes.String(), Serdes.ByteArray()).withCachingEnabled()); // log-structured: DriftLog
         KStream<String, Alert> detectorAlerts = projections.process(
                 () -> new DetectorProcessor(sae.registry(), metrics, sae.config(), DRIFT_WINDOWS), Named.as("sae-detectors"), DRIFT_WINDOWS);
 
