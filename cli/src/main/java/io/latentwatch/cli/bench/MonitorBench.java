@@ -119,9 +119,15 @@ public final class MonitorBench {
                 }
                 producer.flush();
 
-                Map<String, Object> streams = MonitorApp.streamsDefaults(bootstrap, work.resolve("streams"));
+                log.accept("the peer (plain consumer -> decode -> matmul/TopK -> producer) on the same " + samples + " samples...");
                 MonitorConfig mc = MonitorConfig.of(Map.of(MonitorConfig.EXPLANATIONS_PARTITIONS, "3"));
                 for (Map.Entry<String, String> e : settings.entrySet()) mc = mc.with(e.getKey(), e.getValue());
+                // The peer polls as many records as the monitor batches, and keeps as many latents.
+                double peer = PeerLoop.run(bootstrap, serdes, topics.hiddenStates(), work.resolve("sae"), samples,
+                        mc.integer(MonitorConfig.BATCH_MAX_RECORDS), mc.integer(MonitorConfig.PROJECTION_MAX_LATENTS));
+                out.put("peer_samples_per_s", Math.round(peer));
+
+                Map<String, Object> streams = MonitorApp.streamsDefaults(bootstrap, work.resolve("streams"));
                 if (!settings.isEmpty()) out.put("monitor_settings", new java.util.TreeMap<>(settings));
                 try (MonitorApp monitor = MonitorApp.builder(streams, topics, serdes).normDetector(new ActivationNormDetector(50, 4, 8)).metricsPort(0)
                         .sae(mc, Watchlist.empty(), null).build()) {
@@ -145,6 +151,7 @@ public final class MonitorBench {
                     out.put("samples_projected", done);
                     out.put("backlog_drained", done >= samples);
                     out.put("samples_per_s", Math.round(perS));
+                    out.put("peer_ratio", round(perS / peer));
                     out.put("without_sae", monitor.metrics().withoutSaeTotal());
                     out.put("mean_batch_rows", Math.round(monitor.metrics().batchRowsSum() / Math.max(1, monitor.metrics().batchCount()) * 10) / 10.0);
                     out.put("stream_thread_time_share", threadTimeShares(monitor));
