@@ -2,12 +2,14 @@ package io.latentwatch.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentwatch.cli.bench.MonitorBench;
+import io.latentwatch.cli.bench.SweepReport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,6 +55,14 @@ public final class BenchMonitorCommand implements Callable<Integer> {
             + "with the Apicurio Registry as a separate process, reporting samples/s per instance count, e.g. --instances 1,2,4")
     List<Integer> instances = new ArrayList<>();
 
+    @Option(names = "--sweep", description = "Instead of the single-process run: the cost sweep (d_sae 4k-64k, k, d_in 64-4096, "
+            + "positions per request, (model, hook) keys; a few minutes), written as a Markdown table and a PNG to --sweep-out")
+    boolean sweep;
+
+    @Option(names = "--sweep-out", defaultValue = "bench-sweep", paramLabel = "DIR",
+            description = "Where --sweep writes monitor-sweep.md and monitor-sweep.png (default: ${DEFAULT-VALUE})")
+    Path sweepOut;
+
     @Option(names = "--json", description = "Print JSON only")
     boolean json;
 
@@ -61,6 +71,14 @@ public final class BenchMonitorCommand implements Callable<Integer> {
         CliSupport.offline();
         Consumer<String> log = msg -> { if (!json) System.out.println("bench monitor: " + msg); };
         for (int n : instances) if (n < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--instances must be >= 1, got " + n);
+        if (sweep && !instances.isEmpty()) throw new CommandLine.ParameterException(spec.commandLine(), "--sweep and --instances are separate runs");
+        if (sweep) {
+            List<Map<String, Object>> rows = MonitorBench.sweep(samples == 3000 ? 600 : samples, Duration.ofSeconds(Math.min(latencySeconds, 4)),
+                    sweepOut, log);
+            if (json) System.out.println(new ObjectMapper().writeValueAsString(rows));
+            else System.out.print(SweepReport.table(rows));
+            return 0;
+        }
         Map<String, Object> r = instances.isEmpty()
                 ? MonitorBench.run(dIn, dSae, k, samples, Duration.ofSeconds(latencySeconds), settings, log)
                 : MonitorBench.instances(instances, dIn, dSae, k, samples, log);

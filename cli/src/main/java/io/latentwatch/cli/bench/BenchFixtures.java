@@ -8,6 +8,7 @@ import io.latentwatch.interp.sae.SaeFiles;
 import io.latentwatch.interp.sae.SparseAutoencoder;
 import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.publisher.ActivationEncoder;
+import io.latentwatch.schema.Activation;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.schema.SaeVersion;
 import io.latentwatch.schema.SamplingMetadata;
@@ -15,6 +16,7 @@ import io.latentwatch.schema.SamplingMetadata;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -26,25 +28,39 @@ final class BenchFixtures {
 
     /** Samples with one Gaussian activation each (same scale as the SAE's baseline rows). */
     public static final class SampleMaker {
+        final List<String> models;
         final String modelId, hook;
         final int dIn;
+        final int positions;
         final SplittableRandom random;
         final ActivationEncoder encoder = new ActivationEncoder();
+        private long count;
 
         SampleMaker(String modelId, String hook, int dIn, long seed) {
-            this.modelId = modelId;
+            this(List.of(modelId), hook, dIn, 1, seed);
+        }
+
+        /** Samples of {@code positions} activations each, their model ids taken from {@code models} in turn. */
+        SampleMaker(List<String> models, String hook, int dIn, int positions, long seed) {
+            this.models = List.copyOf(models);
+            this.modelId = models.get(0);
             this.hook = hook;
             this.dIn = dIn;
+            this.positions = positions;
             this.random = new SplittableRandom(seed);
         }
 
         HiddenStateSample next(String id) {
-            float[] v = new float[dIn];
-            for (int i = 0; i < dIn; i++) v[i] = (float) gaussian(random);
-            return HiddenStateSample.newBuilder().setModelId(modelId).setModelVersion("bench").setNodeId("bench").setRequestId(id)
-                    .setTimestampMs(Instant.now()).setTokenIds(List.of(1, 2)).setTokenText(null)
+            List<Activation> acts = new ArrayList<>(positions);
+            for (int p = 0; p < positions; p++) {
+                float[] v = new float[dIn];
+                for (int i = 0; i < dIn; i++) v[i] = (float) gaussian(random);
+                acts.add(encoder.encode(hook, p + 1, new int[]{dIn}, v));
+            }
+            return HiddenStateSample.newBuilder().setModelId(models.get((int) (count++ % models.size()))).setModelVersion("bench")
+                    .setNodeId("bench").setRequestId(id).setTimestampMs(Instant.now()).setTokenIds(List.of(1, 2)).setTokenText(null)
                     .setSampling(SamplingMetadata.newBuilder().setSampleRate(1.0).setPositionPolicy("last").build())
-                    .setActivations(List.of(encoder.encode(hook, 1, new int[]{dIn}, v))).build();
+                    .setActivations(acts).build();
         }
     }
 
@@ -55,6 +71,11 @@ final class BenchFixtures {
 
     /** A random TopK SAE in SAELens files + a baseline over Gaussian rows, in an artifact store; its SaeVersion. */
     static SaeVersion writeSae(Path work, String modelId, String hook, int dIn, int dSae, int k) throws Exception {
+        return writeSae(work, modelId, hook, dIn, dSae, k, 8192);
+    }
+
+    /** As above with a baseline over {@code baselineRows} Gaussian rows. */
+    static SaeVersion writeSae(Path work, String modelId, String hook, int dIn, int dSae, int k, int baselineRows) throws Exception {
         SplittableRandom r = new SplittableRandom(11);
         float[] wEnc = new float[dIn * dSae];
         float scale = (float) (1 / Math.sqrt(dIn));
@@ -73,7 +94,7 @@ final class BenchFixtures {
             SaeFiles.save(sae, dir);
             // The baseline must see every latent fire a few times (64 of 24576 per row: ~21 times in 8192 rows),
             // or the rare-latent detector alerts on almost every sample and the benchmark measures an alert storm.
-            float[] rows = new float[8192 * dIn];
+            float[] rows = new float[baselineRows * dIn];
             for (int i = 0; i < rows.length; i++) rows[i] = (float) gaussian(r);
             SaeBaseline.of(SaeEvaluation.of(sae, rows, 256, 0.1f)).write(dir);
         }

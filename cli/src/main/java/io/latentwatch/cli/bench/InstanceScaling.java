@@ -108,6 +108,9 @@ final class InstanceScaling {
         List<Process> procs = new ArrayList<>();
         List<Integer> ports = new ArrayList<>();
         String java = ProcessHandle.current().info().command().orElse("java");
+        // Stopping the benchmark (Ctrl-C, SIGTERM) stops its monitors too.
+        Thread reaper = new Thread(() -> procs.forEach(Process::destroyForcibly), "bench-instances-reaper");
+        Runtime.getRuntime().addShutdownHook(reaper);
         try {
             for (int i = 0; i < n; i++) {
                 int port = freePort();
@@ -157,6 +160,7 @@ final class InstanceScaling {
             for (Process p : procs) {
                 if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
             }
+            Runtime.getRuntime().removeShutdownHook(reaper);
         }
     }
 

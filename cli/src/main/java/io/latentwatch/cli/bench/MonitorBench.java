@@ -155,7 +155,8 @@ public final class MonitorBench {
 
                     double rate = perS / 2;
                     log.accept(String.format("%.0f samples/s; latency at %.0f samples/s for %ds...", perS, rate, latencyPhase.toSeconds()));
-                    double[] lat = latency(bootstrap, serdes, producer, sampleSer, topics, maker, rate, latencyPhase);
+                    double[] lat = LatencyProbe.run(bootstrap, serdes, producer, sampleSer, topics.hiddenStates(),
+                            MonitorApp.APPLICATION_ID + "-" + MonitorTopology.PROJECTIONS + "-repartition", maker::next, rate, latencyPhase, 1);
                     out.put("latency_rate_per_s", Math.round(rate));
                     out.put("latency_samples", lat.length);
                     out.put("p50_ms", round(BenchFixtures.quantile(lat, 0.50)));
@@ -194,6 +195,14 @@ public final class MonitorBench {
         out.putAll(InstanceScaling.run(counts, dIn, dSae, k, samples, log));
         out.put("loadavg_after", loadAverage());
         return out;
+    }
+
+    /** {@link CostSweep}: activations/s and latency as the work grows; table and PNG written to {@code out}. */
+    public static List<Map<String, Object>> sweep(int samples, Duration latencyPhase, Path out, Consumer<String> log) throws Exception {
+        List<Map<String, Object>> rows = CostSweep.run(samples, latencyPhase, log);
+        SweepReport.write(rows, out);
+        log.accept("wrote " + out.resolve("monitor-sweep.md") + " and " + out.resolve("monitor-sweep.png"));
+        return rows;
     }
 
     /** The 1-minute load average (/proc/loadavg; -1 where there is none): how busy the machine was around a figure. */
@@ -249,52 +258,6 @@ public final class MonitorBench {
             shares.put(phase, round(sum));
         }
         return shares;
-    }
-
-    private static double[] latency(String bootstrap, LatentwatchSerdes serdes, KafkaProducer<String, byte[]> producer,
-                                    org.apache.kafka.common.serialization.Serializer<HiddenStateSample> ser, Topics topics,
-                                    BenchFixtures.SampleMaker maker, double rate, Duration phase) throws Exception {
-        String topic = MonitorApp.APPLICATION_ID + "-" + MonitorTopology.PROJECTIONS + "-repartition";
-        Map<String, Object> cc = new HashMap<>();
-        cc.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        var deser = serdes.deserializer(LatentProjection.class);
-        List<Double> lat = java.util.Collections.synchronizedList(new ArrayList<>());
-        AtomicBoolean stop = new AtomicBoolean();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(cc, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(parts);
-            c.seekToEnd(parts);
-            parts.forEach(c::position);
-            Thread reader = new Thread(() -> {
-                while (!stop.get()) {
-                    for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(20))) {
-                        long now = System.currentTimeMillis();
-                        LatentProjection p = deser.deserialize(topic, r.value());
-                        if (p.getRequestId().startsWith("l-")) lat.add((double) (now - p.getSampleTimestampMs().toEpochMilli()));
-                    }
-                }
-            }, "bench-latency-reader");
-            reader.start();
-            long start = System.nanoTime();
-            long n = 0;
-            long end = start + phase.toNanos();
-            while (System.nanoTime() < end) {
-                HiddenStateSample smp = maker.next("l-" + n);
-                producer.send(new ProducerRecord<>(topics.hiddenStates(), SampleKey.MODEL_REQUEST.of(smp), ser.serialize(topics.hiddenStates(), smp)));
-                n++;
-                long wait = start + (long) (n * 1e9 / rate) - System.nanoTime();
-                if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            }
-            producer.flush();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (lat.size() < n && System.nanoTime() < deadline) Thread.sleep(20);
-            stop.set(true);
-            reader.join(5000);
-        }
-        synchronized (lat) {
-            return lat.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        }
     }
 
     private static double round(double v) {
