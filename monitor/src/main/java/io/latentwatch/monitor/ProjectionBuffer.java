@@ -59,10 +59,11 @@ final class ProjectionBuffer {
     /** The buffered samples in arrival order. */
     List<Entry> entries() { return entries; }
 
-    /** Empties the batch: the store deletes commit with the batch's outputs. */
-    void clear() {
-        for (Entry e : entries) store.delete(e.key());
-        entries.clear();
+    /** Drops the first {@code n} samples (projected): the store deletes commit with the batch's outputs. */
+    void removeFirst(int n) {
+        List<Entry> done = entries.subList(0, n);
+        for (Entry e : done) store.delete(e.key());
+        done.clear();
     }
 
     /** The entries the store holds at start-up (none after a clean drain): samples to read back from the input. */

@@ -24,10 +24,14 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -79,6 +83,10 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
     private String instance; // which monitor instance swapped or refused a version
     private final Map<String, Long> missingSince = new TreeMap<>();
     private long lastMissingLog;
+    /** Results computed by a drain on this thread (maybe another task's) for the first {@code readyCount} buffered samples. */
+    private BatchProjection.Result ready;
+    private int readyCount;
+    private boolean closed;
 
     ProjectionProcessor(SaeRegistry registry, Deserializer<HiddenStateSample> deserializer, MonitorMetrics metrics,
                         MonitorConfig config, String bufferStore, String announcedStore, String circuitStore) {
@@ -98,6 +106,8 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
         this.context = context;
         KeyValueStore<Bytes, byte[]> store = context.getStateStore(bufferStore);
         this.buffer = new ProjectionBuffer(store);
+        this.ready = null;
+        this.closed = false;
         this.announced = context.getStateStore(announcedStore);
         Severity circuitSeverity = Severity.valueOf(config.str(MonitorConfig.CIRCUIT_SEVERITY).toUpperCase(Locale.ROOT));
         this.circuits = new CircuitAlerts(registry, context.getStateStore(circuitStore), metrics, circuitSeverity);
@@ -107,6 +117,7 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
         maxWaitMs = config.lng(MonitorConfig.BATCH_MAX_MS);
         backlogMs = config.lng(MonitorConfig.BATCH_BACKLOG_MS);
         context.schedule(Duration.ofMillis(Math.max(1, maxWaitMs / 5)), PunctuationType.WALL_CLOCK_TIME, t -> {
+            if (ready != null) forwardReady();
             long waited = t - oldestBufferedMs;
             boolean catchingUp = lastArrivalAgeMs > backlogMs;
             if (buffer.isEmpty() || waited >= (catchingUp ? 10 * maxWaitMs : maxWaitMs)) drain();
@@ -115,6 +126,7 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
 
     @Override
     public void process(Record<String, CheckedSample> record) {
+        if (ready != null) forwardReady();
         var meta = context.recordMetadata().orElseThrow();
         long now = context.currentSystemTimeMs();
         if (buffer.isEmpty()) oldestBufferedMs = now;
@@ -171,12 +183,46 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
         return new RecordHeaders(h.toArray());
     }
 
+    @Override
+    public void close() {
+        closed = true;
+        ready = null;
+    }
+
+    boolean closed() { return closed; }
+
+    /**
+     * Projects the pending samples of every projection task on this thread at once ({@link ThreadBatches}), then
+     * forwards this task's results; the other tasks forward theirs on their next record or punctuation.
+     */
     private void drain() {
         emitRegistryEvents();
+        if (ready != null) forwardReady();
         if (buffer.isEmpty()) { logMissing(); return; }
-        List<ProjectionBuffer.Entry> batch = buffer.entries();
-        BatchProjection.Result r = projection.project(batch);
-        for (BatchProjection.Missing m : r.missing()) missing(m.entry(), m.activation());
+        List<ProjectionProcessor> peers = new ArrayList<>();
+        List<ProjectionBuffer.Entry> all = new ArrayList<>();
+        for (ProjectionProcessor p : ThreadBatches.members(this)) {
+            if (p.ready != null || p.buffer == null || p.buffer.isEmpty()) continue;
+            peers.add(p);
+            all.addAll(p.buffer.entries());
+        }
+        BatchProjection.Result r = projection.project(all);
+        for (ProjectionProcessor p : peers) {
+            p.ready = r;
+            p.readyCount = p.buffer.size();
+        }
+        forwardReady();
+        logMissing();
+    }
+
+    /** Forwards the results of the first {@code readyCount} buffered samples and drops their references. */
+    private void forwardReady() {
+        BatchProjection.Result r = ready;
+        ready = null;
+        List<ProjectionBuffer.Entry> batch = buffer.entries().subList(0, readyCount);
+        Set<ProjectionBuffer.Entry> mine = Collections.newSetFromMap(new IdentityHashMap<>());
+        mine.addAll(batch);
+        for (BatchProjection.Missing m : r.missing()) if (mine.contains(m.entry())) missing(m.entry(), m.activation());
         long now = context.currentSystemTimeMs();
         for (ProjectionBuffer.Entry e : batch) {
             HiddenStateSample s = e.sample().sample();
@@ -190,8 +236,8 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
             if (mm != null) deadLetter(e, String.join("; ", mm));
             metrics.endToEndSeconds((now - s.getTimestampMs().toEpochMilli()) / 1e3);
         }
-        buffer.clear();
-        logMissing();
+        buffer.removeFirst(readyCount);
+        if (!buffer.isEmpty()) oldestBufferedMs = now; // arrived after the drain began: they wait one more interval at most
     }
 
     private void missing(ProjectionBuffer.Entry e, Activation a) {

@@ -81,7 +81,12 @@ public final class SweepReport {
         XYLineAndShapeRenderer second = new XYLineAndShapeRenderer(true, true);
         second.setSeriesPaint(0, Color.RED);
         plot.setRenderer(1, second);
-        ((XYLineAndShapeRenderer) plot.getRenderer()).setDefaultShapesVisible(true);
+        XYLineAndShapeRenderer first = (XYLineAndShapeRenderer) plot.getRenderer();
+        first.setDefaultShapesVisible(true);
+        first.setSeriesPaint(0, new Color(0x1f, 0x5f, 0xbf));
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         return c;
     }
 }
