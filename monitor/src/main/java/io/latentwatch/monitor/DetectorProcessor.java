@@ -1,6 +1,5 @@
 package io.latentwatch.monitor;
 
-import io.latentwatch.monitor.detect.DriftWindow;
 import io.latentwatch.monitor.detect.LatentDriftDetector;
 import io.latentwatch.monitor.detect.RareLatentDetector;
 import io.latentwatch.monitor.detect.ReconErrorDetector;
@@ -16,6 +15,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,7 +26,7 @@ import java.util.stream.Collectors;
  * The SAE-based detectors, on the projections topic keyed {@code modelId|hook} (so every window of
  * a (model, hook) lives in one task): reconstruction error, rare latents and watchlist per
  * projection; latent-frequency drift per tumbling window of {@code monitor.drift.window.samples}
- * projections, counted in a changelogged store. Each projection is judged against the baseline of
+ * projections, counted in a log-structured changelogged store ({@link DriftLog}). Each projection is judged against the baseline of
  * the SAE version that projected it.
  */
 final class DetectorProcessor implements Processor<String, LatentProjection, String, Alert> {
@@ -38,7 +38,7 @@ final class DetectorProcessor implements Processor<String, LatentProjection, Str
     private final LatentDriftDetector drift;
     private final int window;
     private ProcessorContext<String, Alert> context;
-    private KeyValueStore<String, DriftWindow> windows;
+    private DriftLog windows;
 
     DetectorProcessor(SaeRegistry registry, MonitorMetrics metrics, MonitorConfig cfg, String windowStore) {
         this.registry = registry;
@@ -54,7 +54,8 @@ final class DetectorProcessor implements Processor<String, LatentProjection, Str
     @Override
     public void init(ProcessorContext<String, Alert> context) {
         this.context = context;
-        this.windows = context.getStateStore(windowStore);
+        KeyValueStore<String, byte[]> store = context.getStateStore(windowStore);
+        this.windows = new DriftLog(store);
     }
 
     @Override
@@ -104,36 +105,34 @@ final class DetectorProcessor implements Processor<String, LatentProjection, Str
         }
 
         // Drift: one tumbling window per (model, hook) and SAE version.
-        DriftWindow w = windows.get(key);
-        if (w == null || !w.saeVersion().equals(p.getSaeVersion())) w = DriftWindow.start(p.getSaeVersion(), 0);
-        w = w.add(p.getLatents());
-        if (w.n() >= window) {
-            LatentDriftDetector.Verdict v = drift.evaluate(w.dense(sae.dSae()), w.n(), freq, sae.baseline().tokens());
+        DriftLog.Open w = windows.add(key, p.getSaeVersion(), sae.dSae(), p.getLatents());
+        if (w.n >= window) {
+            LatentDriftDetector.Verdict v = drift.evaluate(w.counts.length == sae.dSae() ? w.counts : Arrays.copyOf(w.counts, sae.dSae()),
+                    w.n, freq, sae.baseline().tokens());
             metrics.score(LatentDriftDetector.NAME, v.minAdjustedP());
-            if (v.alert()) emit(driftAlert(p, sae, w, v, now), record);
-            w = DriftWindow.start(p.getSaeVersion(), w.index() + 1);
+            if (v.alert()) emit(driftAlert(p, sae, w.index, w.n, v, now), record);
+            windows.next(key);
         }
-        windows.put(key, w);
     }
 
-    private Alert driftAlert(LatentProjection p, LoadedSae sae, DriftWindow w, LatentDriftDetector.Verdict v, long now) {
+    private Alert driftAlert(LatentProjection p, LoadedSae sae, int windowIndex, int windowN, LatentDriftDetector.Verdict v, long now) {
         List<String> parts = new ArrayList<>();
         for (LatentDriftDetector.Drifted d : v.drifted().subList(0, Math.min(8, v.drifted().size()))) {
             parts.add(String.format(Locale.ROOT, "%d%s %d vs %.1f expected (q=%.2g)", d.latent(), label(sae, d.latent()), d.observed(),
                     d.expected(), d.adjustedP()));
         }
         Map<String, String> attrs = new LinkedHashMap<>();
-        attrs.put("window_index", Integer.toString(w.index()));
-        attrs.put("window_samples", Integer.toString(w.n()));
+        attrs.put("window_index", Integer.toString(windowIndex));
+        attrs.put("window_samples", Integer.toString(windowN));
         attrs.put("drifted_latents", Integer.toString(v.drifted().size()));
         attrs.put("fdr", fmt(drift.fdr()));
-        Alert a = Alerts.fromProjection(p, LatentDriftDetector.NAME, "window-" + w.index(), v.drifted().size() > 10 ? Severity.CRITICAL
+        Alert a = Alerts.fromProjection(p, LatentDriftDetector.NAME, "window-" + windowIndex, v.drifted().size() > 10 ? Severity.CRITICAL
                         : Severity.WARNING, v.minAdjustedP(), drift.fdr(),
                 String.format(Locale.ROOT, "%s %s: %d latent(s) fire at frequencies unlike the baseline over the last %d activations "
                                 + "(binomial tests, Benjamini-Hochberg FDR %.3g): %s", p.getModelId(), p.getHook(), v.drifted().size(),
-                        w.n(), drift.fdr(), String.join("; ", parts)), attrs, now);
+                        windowN, drift.fdr(), String.join("; ", parts)), attrs, now);
         // The alert is about the window, not the sample that closed it.
-        a.setAlertId(LatentDriftDetector.NAME + ":" + p.getModelId() + "|" + p.getHook() + ":" + p.getSaeVersion() + ":window-" + w.index());
+        a.setAlertId(LatentDriftDetector.NAME + ":" + p.getModelId() + "|" + p.getHook() + ":" + p.getSaeVersion() + ":window-" + windowIndex);
         a.getAttributes().put("top_latents", v.drifted().stream().limit(8)
                 .map(d -> d.latent() + ":" + fmt(d.observed())).collect(Collectors.joining(",")));
         return a;

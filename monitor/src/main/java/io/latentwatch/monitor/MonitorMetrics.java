@@ -44,6 +44,7 @@ public final class MonitorMetrics {
     private final Counter labelOverflow;
     private final Counter incidents;
     private final Counter incidentsOpened;
+    private final Counter replayLost;
 
     public MonitorMetrics() { this(new PrometheusRegistry()); }
 
@@ -63,6 +64,10 @@ public final class MonitorMetrics {
                 .name("latentwatch_records_dead_lettered_total")
                 .help("Hidden-state records written to the dead-letter topic, by reason")
                 .labelNames("reason")
+                .register(registry);
+        this.replayLost = Counter.builder()
+                .name("latentwatch_projection_replay_lost_total")
+                .help("Samples buffered for projection before a restart that the input topic no longer held (retention) at start-up")
                 .register(registry);
         this.alerts = Counter.builder()
                 .name("latentwatch_alerts_total")
@@ -146,7 +151,12 @@ public final class MonitorMetrics {
     public Map<String, Long> incidentsByStatus() { return byLabel(incidents.collect(), "status"); }
 
 
-    public void projected(String model, String hook) { projected.labelValues(bounded(models, "model", model), bounded(hooks, "hook", hook)).inc(); }
+    public void projected(String model, String hook) { projected(model, hook, 1); }
+
+    /** {@code n} activation rows of (model, hook) projected (one label lookup for a sample's rows). */
+    public void projected(String model, String hook, int n) {
+        projected.labelValues(bounded(models, "model", model), bounded(hooks, "hook", hook)).inc(n);
+    }
 
     public void noSae(String model, String hook) { noSae.labelValues(bounded(models, "model", model), bounded(hooks, "hook", hook)).inc(); }
 
@@ -177,6 +187,9 @@ public final class MonitorMetrics {
     public PrometheusRegistry registry() { return registry; }
 
     public void processed(String model) { processed.labelValues(bounded(models, "model", model)).inc(); }
+
+    /** {@code n} buffered samples that could not be read back from the input topic after a restart. */
+    public void replayLost(int n) { replayLost.inc(n); }
 
     public void deadLettered(String reason) { deadLettered.labelValues(reason).inc(); }
 

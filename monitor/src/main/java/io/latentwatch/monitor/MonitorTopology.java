@@ -187,9 +187,9 @@ public final class MonitorTopology {
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("sae-versions"),
                 () -> new SaeVersionsProcessor(sae.registry(), sae.serdes().deserializer(SaeVersion.class), SAE_VERSIONS_STORE));
 
-        // 6. Projection in micro-batches (buffered in a changelogged store, drained by a punctuator).
-        // Cached: a sample buffered and drained within one commit interval costs one changelog tombstone
-        // instead of a record and a tombstone (the cache is flushed before every exactly-once commit).
+        // 6. Projection in micro-batches: samples held in memory, referenced by source offset in a changelogged
+        // store (ProjectionBuffer), drained by size or age. Cached: a sample buffered and drained within one commit
+        // interval costs one small changelog tombstone (the cache is flushed before every exactly-once commit).
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROJECTION_BUFFER),
                 Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(NO_SAE_ANNOUNCED),
@@ -214,7 +214,7 @@ public final class MonitorTopology {
                 .repartition(counted(Repartitioned.with(Serdes.String(), sae.serdes().serde(LatentProjection.class)).withName(PROJECTIONS),
                         PROJECTIONS));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DRIFT_WINDOWS),
-                Serdes.String(), io.latentwatch.monitor.detect.DriftWindow.serde()).withCachingEnabled());
+                Serdes.String(), Serdes.ByteArray()).withCachingEnabled()); // log-structured: DriftLog
         KStream<String, Alert> detectorAlerts = projections.process(
                 () -> new DetectorProcessor(sae.registry(), metrics, sae.config(), DRIFT_WINDOWS), Named.as("sae-detectors"), DRIFT_WINDOWS);
 

@@ -1,27 +1,21 @@
 package io.latentwatch.cli.bench;
 
 import io.latentwatch.embedded.EmbeddedKafka;
-import io.latentwatch.interp.sae.SaeBaseline;
-import io.latentwatch.interp.sae.SaeConfig;
-import io.latentwatch.interp.sae.SaeEvaluation;
 import io.latentwatch.interp.sae.SaeFiles;
 import io.latentwatch.interp.sae.SaeProjection;
 import io.latentwatch.interp.sae.SparseAutoencoder;
-import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.monitor.MetricsScrape;
 import io.latentwatch.monitor.MonitorApp;
 import io.latentwatch.monitor.MonitorConfig;
 import io.latentwatch.monitor.MonitorTopology;
 import io.latentwatch.monitor.detect.ActivationNormDetector;
 import io.latentwatch.monitor.detect.Watchlist;
-import io.latentwatch.publisher.ActivationEncoder;
+import io.latentwatch.publisher.SampleKey;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.schema.LatentProjection;
 import io.latentwatch.schema.SaeVersion;
-import io.latentwatch.schema.SamplingMetadata;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
-import io.latentwatch.common.ArtifactStore;
 import io.latentwatch.trainer.KafkaVersionPublisher;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -38,7 +32,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -52,7 +45,8 @@ import java.util.function.Consumer;
 /**
  * The monitor end to end on the in-process broker, with an SAE of the issue's size (d_in 768,
  * d_sae 24576, TopK k 64) whose weights are RANDOM (Gaussian encoder, unit-norm decoder rows):
- * throughput does not depend on what the weights mean. Samples carry one F16 activation of d_in.
+ * throughput does not depend on what the weights mean. Samples carry one F16 activation of d_in and are
+ * keyed as nodes key them ({@code modelId|requestId}), so they spread over the topic's partitions.
  *
  * <ol>
  *   <li>Throughput: N samples are written first, then the monitor starts and drains them; samples/s
@@ -80,6 +74,7 @@ public final class MonitorBench {
         out.put("d_in", dIn);
         out.put("d_sae", dSae);
         out.put("k", k);
+        out.put("loadavg_before", loadAverage());
         out.put("weights", "random (throughput does not depend on trained weights)");
         log.accept("measuring matmul GFLOP/s...");
         MatmulCeiling.Result square = MatmulCeiling.square(1024, 5);
@@ -91,7 +86,7 @@ public final class MonitorBench {
         Topics topics = Topics.defaults();
         LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry(LatentwatchSerdes.EMBEDDED);
         log.accept("writing a random SAE " + dIn + "x" + dSae + " (k " + k + ")...");
-        SaeVersion version = writeSae(work, modelId, hook, dIn, dSae, k);
+        SaeVersion version = BenchFixtures.writeSae(work, modelId, hook, dIn, dSae, k);
         log.accept("timing the projection alone at several micro-batch sizes...");
         out.put("projection_ms_by_batch_rows", projectionTimes(work.resolve("sae"), dIn));
         log.accept("starting the in-process broker...");
@@ -112,16 +107,24 @@ public final class MonitorBench {
                     new ByteArraySerializer()), v -> versionSer.serialize(topics.saeVersions(), v), topics.saeVersions());
                  KafkaProducer<String, byte[]> producer = new KafkaProducer<>(pc, new StringSerializer(), new ByteArraySerializer())) {
                 vp.publish(version);
-                SampleMaker maker = new SampleMaker(modelId, hook, dIn, 7);
+                BenchFixtures.SampleMaker maker = new BenchFixtures.SampleMaker(modelId, hook, dIn, 7);
                 log.accept("writing " + samples + " samples...");
                 for (int i = 0; i < samples; i++) {
-                    producer.send(new ProducerRecord<>(topics.hiddenStates(), modelId, sampleSer.serialize(topics.hiddenStates(), maker.next("t-" + i))));
+                    HiddenStateSample smp = maker.next("t-" + i);
+                    producer.send(new ProducerRecord<>(topics.hiddenStates(), SampleKey.MODEL_REQUEST.of(smp),
+                            sampleSer.serialize(topics.hiddenStates(), smp)));
                 }
                 producer.flush();
 
-                Map<String, Object> streams = MonitorApp.streamsDefaults(bootstrap, work.resolve("streams"));
+                log.accept("the peer (plain consumer -> decode -> matmul/TopK -> producer) on the same " + samples + " samples...");
                 MonitorConfig mc = MonitorConfig.of(Map.of(MonitorConfig.EXPLANATIONS_PARTITIONS, "3"));
                 for (Map.Entry<String, String> e : settings.entrySet()) mc = mc.with(e.getKey(), e.getValue());
+                // The peer polls as many records as the monitor batches, and keeps as many latents.
+                double peer = PeerLoop.run(bootstrap, serdes, topics.hiddenStates(), work.resolve("sae"), samples,
+                        mc.integer(MonitorConfig.BATCH_MAX_RECORDS), mc.integer(MonitorConfig.PROJECTION_MAX_LATENTS));
+                out.put("peer_samples_per_s", Math.round(peer));
+
+                Map<String, Object> streams = MonitorApp.streamsDefaults(bootstrap, work.resolve("streams"));
                 if (!settings.isEmpty()) out.put("monitor_settings", new java.util.TreeMap<>(settings));
                 try (MonitorApp monitor = MonitorApp.builder(streams, topics, serdes).normDetector(new ActivationNormDetector(50, 4, 8)).metricsPort(0)
                         .sae(mc, Watchlist.empty(), null).build()) {
@@ -145,17 +148,19 @@ public final class MonitorBench {
                     out.put("samples_projected", done);
                     out.put("backlog_drained", done >= samples);
                     out.put("samples_per_s", Math.round(perS));
+                    out.put("peer_ratio", round(perS / peer));
                     out.put("without_sae", monitor.metrics().withoutSaeTotal());
                     out.put("mean_batch_rows", Math.round(monitor.metrics().batchRowsSum() / Math.max(1, monitor.metrics().batchCount()) * 10) / 10.0);
                     out.put("stream_thread_time_share", threadTimeShares(monitor));
 
                     double rate = perS / 2;
                     log.accept(String.format("%.0f samples/s; latency at %.0f samples/s for %ds...", perS, rate, latencyPhase.toSeconds()));
-                    double[] lat = latency(bootstrap, serdes, producer, sampleSer, topics, maker, rate, latencyPhase);
+                    double[] lat = LatencyProbe.run(bootstrap, serdes, producer, sampleSer, topics.hiddenStates(),
+                            MonitorApp.APPLICATION_ID + "-" + MonitorTopology.PROJECTIONS + "-repartition", maker::next, rate, latencyPhase, 1);
                     out.put("latency_rate_per_s", Math.round(rate));
                     out.put("latency_samples", lat.length);
-                    out.put("p50_ms", round(quantile(lat, 0.50)));
-                    out.put("p99_ms", round(quantile(lat, 0.99)));
+                    out.put("p50_ms", round(BenchFixtures.quantile(lat, 0.50)));
+                    out.put("p99_ms", round(BenchFixtures.quantile(lat, 0.99)));
                     out.put("latency_measured", "sample timestamp -> projection visible to a read_committed consumer "
                             + "(includes the exactly-once commit interval, commit.interval.ms=100 by default)");
                     MetricsScrape scrape = MetricsScrape.fetch("http://127.0.0.1:" + monitor.metricsPort() + "/metrics");
@@ -165,7 +170,7 @@ public final class MonitorBench {
                 }
             }
         } finally {
-            deleteQuietly(work);
+            BenchFixtures.deleteQuietly(work);
         }
         out.put("flops_per_sample", (long) flopsPerSample);
         out.put("gemm_gflops", MatmulCeiling.round(gemm));
@@ -174,7 +179,39 @@ public final class MonitorBench {
         double ceiling = gemm * 1e9 / flopsPerSample;
         out.put("ceiling_samples_per_s", Math.round(ceiling));
         out.put("share_of_ceiling", round(((Number) out.get("samples_per_s")).doubleValue() / ceiling));
+        out.put("loadavg_after", loadAverage());
         return out;
+    }
+
+    /** {@link InstanceScaling}: samples/s with 1..N separate monitor processes. */
+    public static Map<String, Object> instances(List<Integer> counts, int dIn, int dSae, int k, int samples, Consumer<String> log)
+            throws Exception {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("d_in", dIn);
+        out.put("d_sae", dSae);
+        out.put("k", k);
+        out.put("samples", samples);
+        out.put("loadavg_before", loadAverage());
+        out.putAll(InstanceScaling.run(counts, dIn, dSae, k, samples, log));
+        out.put("loadavg_after", loadAverage());
+        return out;
+    }
+
+    /** {@link CostSweep}: activations/s and latency as the work grows; table and PNG written to {@code out}. */
+    public static List<Map<String, Object>> sweep(int samples, Duration latencyPhase, Path out, Consumer<String> log) throws Exception {
+        List<Map<String, Object>> rows = CostSweep.run(samples, latencyPhase, log);
+        SweepReport.write(rows, out);
+        log.accept("wrote " + out.resolve("monitor-sweep.md") + " and " + out.resolve("monitor-sweep.png"));
+        return rows;
+    }
+
+    /** The 1-minute load average (/proc/loadavg; -1 where there is none): how busy the machine was around a figure. */
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]);
+        } catch (Exception e) {
+            return -1;
+        }
     }
 
     /**
@@ -188,7 +225,7 @@ public final class MonitorBench {
         try (SparseAutoencoder sae = SaeFiles.load(saeDir)) {
             for (int rows : new int[] {1, 8, 32, 128, 256}) {
                 float[] x = new float[rows * dIn];
-                for (int i = 0; i < x.length; i++) x[i] = (float) gaussian(r);
+                for (int i = 0; i < x.length; i++) x[i] = (float) BenchFixtures.gaussian(r);
                 SaeProjection.of(sae, x, rows, 64); // warm-up
                 double[] ms = new double[5];
                 for (int i = 0; i < ms.length; i++) {
@@ -223,130 +260,8 @@ public final class MonitorBench {
         return shares;
     }
 
-    private static double[] latency(String bootstrap, LatentwatchSerdes serdes, KafkaProducer<String, byte[]> producer,
-                                    org.apache.kafka.common.serialization.Serializer<HiddenStateSample> ser, Topics topics,
-                                    SampleMaker maker, double rate, Duration phase) throws Exception {
-        String topic = MonitorApp.APPLICATION_ID + "-" + MonitorTopology.PROJECTIONS + "-repartition";
-        Map<String, Object> cc = new HashMap<>();
-        cc.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        var deser = serdes.deserializer(LatentProjection.class);
-        List<Double> lat = java.util.Collections.synchronizedList(new ArrayList<>());
-        AtomicBoolean stop = new AtomicBoolean();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(cc, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(parts);
-            c.seekToEnd(parts);
-            parts.forEach(c::position);
-            Thread reader = new Thread(() -> {
-                while (!stop.get()) {
-                    for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(20))) {
-                        long now = System.currentTimeMillis();
-                        LatentProjection p = deser.deserialize(topic, r.value());
-                        if (p.getRequestId().startsWith("l-")) lat.add((double) (now - p.getSampleTimestampMs().toEpochMilli()));
-                    }
-                }
-            }, "bench-latency-reader");
-            reader.start();
-            long start = System.nanoTime();
-            long n = 0;
-            long end = start + phase.toNanos();
-            while (System.nanoTime() < end) {
-                producer.send(new ProducerRecord<>(topics.hiddenStates(), maker.modelId, ser.serialize(topics.hiddenStates(), maker.next("l-" + n))));
-                n++;
-                long wait = start + (long) (n * 1e9 / rate) - System.nanoTime();
-                if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            }
-            producer.flush();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (lat.size() < n && System.nanoTime() < deadline) Thread.sleep(20);
-            stop.set(true);
-            reader.join(5000);
-        }
-        synchronized (lat) {
-            return lat.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        }
-    }
-
-    /** Samples with one Gaussian activation each (same scale as the SAE's baseline rows). */
-    static final class SampleMaker {
-        final String modelId, hook;
-        final int dIn;
-        final SplittableRandom random;
-        final ActivationEncoder encoder = new ActivationEncoder();
-
-        SampleMaker(String modelId, String hook, int dIn, long seed) {
-            this.modelId = modelId;
-            this.hook = hook;
-            this.dIn = dIn;
-            this.random = new SplittableRandom(seed);
-        }
-
-        HiddenStateSample next(String id) {
-            float[] v = new float[dIn];
-            for (int i = 0; i < dIn; i++) v[i] = (float) gaussian(random);
-            return HiddenStateSample.newBuilder().setModelId(modelId).setModelVersion("bench").setNodeId("bench").setRequestId(id)
-                    .setTimestampMs(Instant.now()).setTokenIds(List.of(1, 2)).setTokenText(null)
-                    .setSampling(SamplingMetadata.newBuilder().setSampleRate(1.0).setPositionPolicy("last").build())
-                    .setActivations(List.of(encoder.encode(hook, 1, new int[]{dIn}, v))).build();
-        }
-    }
-
-    static double gaussian(SplittableRandom r) {
-        double u = 1 - r.nextDouble(), w = r.nextDouble();
-        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * w);
-    }
-
-    /** A random TopK SAE in SAELens files + a baseline over Gaussian rows, in an artifact store; its SaeVersion. */
-    static SaeVersion writeSae(Path work, String modelId, String hook, int dIn, int dSae, int k) throws Exception {
-        SplittableRandom r = new SplittableRandom(11);
-        float[] wEnc = new float[dIn * dSae];
-        float scale = (float) (1 / Math.sqrt(dIn));
-        for (int i = 0; i < wEnc.length; i++) wEnc[i] = (float) gaussian(r) * scale;
-        float[] wDec = new float[dSae * dIn];
-        for (int j = 0; j < dSae; j++) {
-            double norm = 0;
-            for (int i = 0; i < dIn; i++) norm += wEnc[i * dSae + j] * wEnc[i * dSae + j];
-            float inv = (float) (1 / Math.sqrt(norm));
-            for (int i = 0; i < dIn; i++) wDec[j * dIn + i] = wEnc[i * dSae + j] * inv;
-        }
-        Path dir = Files.createDirectories(work.resolve("sae"));
-        SaeConfig cfg = SaeConfig.topk(dIn, dSae, k, hook, modelId);
-        try (SparseAutoencoder sae = SparseAutoencoder.of(cfg, new Tensor(wEnc, dIn, dSae), new Tensor(new float[dSae], dSae),
-                new Tensor(wDec, dSae, dIn), new Tensor(new float[dIn], dIn))) {
-            SaeFiles.save(sae, dir);
-            // The baseline must see every latent fire a few times (64 of 24576 per row: ~21 times in 8192 rows),
-            // or the rare-latent detector alerts on almost every sample and the benchmark measures an alert storm.
-            float[] rows = new float[8192 * dIn];
-            for (int i = 0; i < rows.length; i++) rows[i] = (float) gaussian(r);
-            SaeBaseline.of(SaeEvaluation.of(sae, rows, 256, 0.1f)).write(dir);
-        }
-        ArtifactStore store = new ArtifactStore(work.resolve("artifacts"));
-        ArtifactStore.Artifact a = store.publish(dir, modelId, hook, "v1");
-        return SaeVersion.newBuilder().setModelId(modelId).setHook(hook).setVersion("v1").setArtifactUri(a.uri().toString())
-                .setSha256(a.sha256()).setCreatedMs(Instant.now()).setDIn(dIn).setDSae(dSae).setArchitecture("topk")
-                .setMetrics(Map.of()).setBaseline(Map.of()).setPreviousVersion(null).build();
-    }
-
-    static double quantile(double[] sorted, double q) {
-        if (sorted.length == 0) return Double.NaN;
-        int i = (int) Math.ceil(q * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-    }
-
     private static double round(double v) {
         return Math.round(v * 100) / 100.0;
     }
 
-    private static void deleteQuietly(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (Exception ignored) {
-            // a temp directory left behind is harmless
-        }
-    }
-
-    static String describe(double[] v) {
-        return Arrays.toString(v);
-    }
 }

@@ -1,6 +1,7 @@
 package io.latentwatch.cli.demo;
 
 import io.latentwatch.cli.traffic.TrafficGenerator;
+import io.latentwatch.monitor.DeadLetter;
 import io.latentwatch.monitor.detect.LensTrajectoryDetector;
 import io.latentwatch.schema.Alert;
 import io.latentwatch.schema.Explanation;
@@ -86,7 +87,7 @@ private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:m
     }
 
     private void onDeadLetter(ConsumerRecord<String, byte[]> r) {
-        Header hd = r.headers().lastHeader("latentwatch.dlq.reason");
+        Header hd = r.headers().lastHeader(DeadLetter.REASON);
         dlqByReason.merge(hd == null ? "?" : new String(hd.value(), StandardCharsets.UTF_8), 1L, Long::sum);
         deadLetters.incrementAndGet();
     }

@@ -16,11 +16,10 @@ import java.util.Map;
  * projected ({@code n}) and, per latent, on how many it was active. Counted per SAE version (a swap
  * starts a new window) and stored sparsely, since most latents of a large dictionary fire rarely.
  *
- * <p>The window lives in a changelogged store and is read and written once per projection, so it is
- * kept as two sorted primitive arrays (latent ids and their counts): an update is one merge of the
- * projection's ≤ k ids, and (de)serialisation is a flat loop — no boxed map per record, which made
- * this store the monitor's bottleneck at d_sae 24576. The byte layout is unchanged from the first
- * version: version string, index, n, size, then (id, count) pairs in id order.
+ * <p>Kept as two sorted primitive arrays (latent ids and their counts). The monitor counts its open
+ * windows in a log-structured store (one small entry per activation, see the monitor's DriftLog) and
+ * gives them out as this class; the serde's layout is version string, index, n, size, then
+ * (id, count) pairs in id order.
  */
 public final class DriftWindow {
     private final String saeVersion;
@@ -38,6 +37,17 @@ public final class DriftWindow {
     }
 
     public static DriftWindow start(String saeVersion, int index) { return new DriftWindow(saeVersion, index, 0, new int[0], new int[0]); }
+
+    /** A window from dense counts (index = latent id), as the monitor's log-structured store keeps them. */
+    public static DriftWindow ofCounts(String saeVersion, int index, int n, int[] dense) {
+        int m = 0;
+        for (int c : dense) if (c > 0) m++;
+        int[] ids = new int[m], counts = new int[m];
+        for (int i = 0, o = 0; i < dense.length; i++) {
+            if (dense[i] > 0) { ids[o] = i; counts[o++] = dense[i]; }
+        }
+        return new DriftWindow(saeVersion, index, n, ids, counts);
+    }
 
     public String saeVersion() { return saeVersion; }
     public int index() { return index; }

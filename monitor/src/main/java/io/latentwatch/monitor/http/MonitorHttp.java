@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.latentwatch.common.BearerToken;
 import io.latentwatch.monitor.MonitorTopology;
+import io.latentwatch.monitor.DriftLog;
 import io.latentwatch.monitor.detect.DriftWindow;
 import io.latentwatch.monitor.sae.LoadedSae;
 import io.latentwatch.monitor.sae.SaeRegistry;
@@ -124,9 +125,9 @@ public final class MonitorHttp implements AutoCloseable {
             if (md == null || md.equals(KeyQueryMetadata.NOT_AVAILABLE)) throw new IllegalStateException("store not available yet (rebalancing)");
             if (!md.activeHost().equals(self)) return forward(md.activeHost(), "/latents", q);
         }
-        ReadOnlyKeyValueStore<String, DriftWindow> store = streams.store(StoreQueryParameters.fromNameAndType(
-                MonitorTopology.DRIFT_WINDOWS, QueryableStoreTypes.<String, DriftWindow>keyValueStore()));
-        DriftWindow w = store.get(key);
+        ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
+                MonitorTopology.DRIFT_WINDOWS, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+        DriftWindow w = DriftLog.read(store, key);
         ObjectNode o = JSON.createObjectNode();
         o.put("model", model).put("hook", hook).put("answeredBy", self.host() + ":" + self.port());
         if (w == null) return o.put("samples", 0);

@@ -26,7 +26,12 @@ public enum DeadLetterReason {
      * A (model, hook) series beyond {@code monitor.input.max.series} in this task: a flood of new model ids or
      * hook names must not grow the per-series state without bound.
      */
-    SERIES_LIMIT("series-limit");
+    SERIES_LIMIT("series-limit"),
+    /**
+     * A valid activation whose size fits no SAE in force for its (model, hook): found at projection time, since
+     * the SAE in force can change between samples (a hot swap to another d_in).
+     */
+    SAE_DIMENSION_MISMATCH("sae-dimension-mismatch");
 
     private final String label;
 
