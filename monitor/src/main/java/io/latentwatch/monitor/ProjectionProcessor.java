@@ -4,7 +4,7 @@ import io.latentwatch.interp.sae.SaeProjection;
 import io.latentwatch.monitor.detect.CircuitMatcher;
 import io.latentwatch.monitor.sae.LoadedSae;
 import io.latentwatch.monitor.sae.SaeRegistry;
-import io.latentwatch.monitor.validate.HookName;
+import io.latentwatch.interp.hooks.HookName;
 import io.latentwatch.monitor.validate.SampleValidator;
 import io.latentwatch.schema.Activation;
 import io.latentwatch.schema.Alert;
@@ -229,8 +229,7 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
 
     /** Per-head hooks, one row per head: hook_z [n_heads, d_head] and hook_result [n_heads, d_model]. */
     static boolean isPerHead(String hook) {
-        return HookName.parse(hook).map(h -> "attn.hook_z".equals(h.point()) || "attn.hook_result".equals(h.point()))
-                .orElse(hook.endsWith("attn.hook_z") || hook.endsWith("attn.hook_result"));
+        return HookName.parse(hook).map(HookName::isHeadVector).orElse(false);
     }
 
     private void project(LoadedSae sae, List<Slot> slots, Map<Pending, Map<Integer, int[]>> headCodes,

@@ -1,5 +1,6 @@
 package io.latentwatch.interp.circuits;
 
+import io.latentwatch.interp.hooks.HookName;
 import io.latentwatch.interp.model.HookedTransformer;
 
 /**
@@ -26,20 +27,15 @@ public final class HeadOutputs {
     public int heads() { return nHeads; }
     public int dModel() { return dModel; }
 
-    /** Whether {@code hook} is a layer's attn.hook_z. */
-    public static boolean isHookZ(String hook) {
-        return hook.startsWith("blocks.") && hook.endsWith(".attn.hook_z");
-    }
-
     /** {@code blocks.L.attn.hook_result}: the name under which the projected rows of {@code blocks.L.attn.hook_z} are published. */
     public static String resultHookOf(String hookZ) {
-        return "blocks." + layerOf(hookZ) + ".attn.hook_result";
+        return HookName.block(layerOf(hookZ), "attn.hook_result").name();
     }
 
-    /** Layer of {@code blocks.L.attn.hook_z}. */
+    /** Layer of {@code blocks.L.attn.hook_z}; throws for any other hook. */
     public static int layerOf(String hook) {
-        if (!isHookZ(hook)) throw new IllegalArgumentException("'" + hook + "' is not a blocks.L.attn.hook_z hook");
-        return Integer.parseInt(hook.substring("blocks.".length(), hook.length() - ".attn.hook_z".length()));
+        return HookName.parse(hook).filter(h -> h.is("attn.hook_z")).map(HookName::layer)
+                .orElseThrow(() -> new IllegalArgumentException("'" + hook + "' is not a blocks.L.attn.hook_z hook"));
     }
 
     /** z [n_heads*d_head] of one position of {@code layer} -> [n_heads*d_model]: out[h] = z_h W_O[h]. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import io.latentwatch.interp.model.TransformerForward;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.tensor.Tensor;
 
@@ -31,7 +32,7 @@ public final class LogitLens {
         try (NDManager sub = model.manager().newSubManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray x = sub.create(hidden.data(), new Shape(n, d));
-            float[] out = Unembed.logits(model.params(), x).toFloatArray();
+            float[] out = TransformerForward.unembed(model.params(), x).toFloatArray();
             return new Tensor(out, n, model.config().vocabSize());
         }
     }

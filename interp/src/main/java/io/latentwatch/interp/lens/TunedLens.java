@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.latentwatch.interp.model.TransformerForward;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.model.ModelConfig;
 import io.latentwatch.interp.tensor.SafeTensors;
@@ -87,7 +88,7 @@ public final class TunedLens {
             NDArray w = sub.create(a.weight().data(), new Shape(d, d));
             NDArray b = sub.create(a.bias().data(), new Shape(d));
             NDArray h = x.matMul(w.transpose()).add(b);
-            return new Tensor(Unembed.logits(model.params(), h).toFloatArray(), n, model.config().vocabSize());
+            return new Tensor(TransformerForward.unembed(model.params(), h).toFloatArray(), n, model.config().vocabSize());
         }
     }
 

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.latentwatch.interp.model.TransformerForward;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.model.ModelConfig;
 import io.latentwatch.interp.tensor.Tensor;
@@ -131,7 +132,7 @@ public final class TunedLensTrainer {
     /** Sum over layers of the mean over rows of KL(p || q): xb [l, B, d], logP [B, V]. */
     static NDArray klLoss(HookedTransformer model, NDArray xb, NDArray logP, NDArray w, NDArray b) {
         NDArray h = xb.matMul(w.transpose(0, 2, 1)).add(b);
-        NDArray logQ = Unembed.logits(model.params(), h).logSoftmax(-1);          // [l, B, V]
+        NDArray logQ = TransformerForward.unembed(model.params(), h).logSoftmax(-1);          // [l, B, V]
         NDArray kl = logP.exp().mul(logP.sub(logQ)).sum(new int[]{-1});          // [l, B]
         return kl.mean(new int[]{1}).sum();
     }

@@ -142,7 +142,22 @@ public final class TransformerForward {
             resid = fire(hooks, pre + "hook_resid_post", resid.add(mlpOut), l, positionOffset, lengths, batched, m);
         }
         NDArray nf = fire(hooks, "ln_final.hook_normalized", normalize(c, resid), -1, positionOffset, lengths, batched, m);
-        NDArray xf = affine(nf, p.lnFinalW, p.lnFinalB);
+        return head(p, nf);
+    }
+
+    /**
+     * The model's head on residual vectors x [..., d_model] -> logits [..., vocab]: the final norm (RMSNorm for
+     * Llama, LayerNorm for GPT-2, with gain and bias) then the unembedding (and its bias). On the last block's
+     * hook_resid_post this is the model's output; on earlier residuals it is the logit lens (nostalgebraist 2020)
+     * and the tuned lens after its translator. Plain NDArray ops, so it runs under autograd.
+     */
+    public static NDArray unembed(TransformerParams p, NDArray x) {
+        return head(p, normalize(p.config, x));
+    }
+
+    /** The final norm's gain/bias and the unembedding on normalised vectors (ln_final.hook_normalized). */
+    private static NDArray head(TransformerParams p, NDArray normalized) {
+        NDArray xf = affine(normalized, p.lnFinalW, p.lnFinalB);
         NDArray logits = p.wU != null ? xf.matMul(p.wU) : xf.matMul(p.wE.transpose());
         if (p.bU != null) logits = logits.add(p.bU);
         return logits;

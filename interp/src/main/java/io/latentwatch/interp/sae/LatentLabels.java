@@ -20,7 +20,7 @@ import java.util.PriorityQueue;
 
 /**
  * A label per latent, written beside the SAE as {@code latentwatch_labels.json}: its top-activating
- * tokens with context (max-activating examples, Bricken et al. 2023) and, when a {@link LogitLens} is
+ * tokens with context (max-activating examples, Bricken et al. 2023) and, when a {@link DecoderLogits} is
  * given, the tokens its decoder direction promotes. The short {@code label} string is what alerts show.
  */
 public record LatentLabels(List<Latent> latents) {
@@ -37,7 +37,7 @@ public record LatentLabels(List<Latent> latents) {
      * @param topN     examples kept per latent
      * @param lens     may be null: labels then come from the examples only
      */
-    public static LatentLabels compute(SparseAutoencoder sae, float[] rows, List<TokenContext> contexts, int topN, LogitLens lens) {
+    public static LatentLabels compute(SparseAutoencoder sae, float[] rows, List<TokenContext> contexts, int topN, DecoderLogits lens) {
         int d = sae.config().dIn();
         int s = sae.config().dSae();
         int n = rows.length / d;
