@@ -9,6 +9,7 @@ import io.latentwatch.publisher.SamplingPolicy;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
+import io.latentwatch.serde.TypedTopics;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -57,8 +58,8 @@ public final class NodeService implements AutoCloseable {
                 LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry(KafkaConfig.registry(s.registry()));
                 Map<String, Object> cfg = KafkaConfig.withEnvironment(
                         HiddenStatePublisher.producerDefaults(KafkaConfig.bootstrapServers(s.bootstrapServers())));
-                publisher = HiddenStatePublisher.create(cfg, serdes.serializer(HiddenStateSample.class),
-                        Topics.fromEnvironment().hiddenStates(), s.queueCapacity(), s.sampleKey());
+                publisher = HiddenStatePublisher.create(cfg, TypedTopics.of(Topics.fromEnvironment(), serdes).hiddenStates(),
+                        s.queueCapacity(), s.sampleKey());
             }
             n = new InferenceNode(m, id, policy, hooks, publisher, new ActivationEncoder(), s.nodeId(), s.tokenText());
             return new NodeService(m, n, new NodeHttpServer(n, s.host(), s.port(), s.threads()));
