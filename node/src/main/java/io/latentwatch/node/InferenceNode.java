@@ -1,6 +1,6 @@
 package io.latentwatch.node;
 
-import io.latentwatch.interp.circuits.HeadOutputs;
+import io.latentwatch.interp.model.HeadOutputs;
 import io.latentwatch.interp.generate.GenerationConfig;
 import io.latentwatch.interp.generate.GenerationResult;
 import io.latentwatch.interp.generate.Generator;

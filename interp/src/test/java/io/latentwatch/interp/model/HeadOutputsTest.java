@@ -1,6 +1,5 @@
-package io.latentwatch.interp.circuits;
+package io.latentwatch.interp.model;
 
-import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 

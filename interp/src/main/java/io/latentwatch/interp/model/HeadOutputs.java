@@ -1,7 +1,6 @@
-package io.latentwatch.interp.circuits;
+package io.latentwatch.interp.model;
 
 import io.latentwatch.interp.hooks.HookName;
-import io.latentwatch.interp.model.HookedTransformer;
 
 /**
  * Turns one position of {@code blocks.L.attn.hook_z} ([n_heads, d_head]) into each head's output
