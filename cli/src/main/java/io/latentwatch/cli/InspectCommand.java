@@ -3,7 +3,7 @@ package io.latentwatch.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.latentwatch.interp.hooks.HookPoints;
+import io.latentwatch.interp.hooks.HookName;
 import io.latentwatch.interp.model.ForwardResult;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.model.ModelLoader;
@@ -93,7 +93,7 @@ public final class InspectCommand implements Callable<Integer> {
 
     /** Attention maps come as [head, q, k]: re-index to [q, head, k]. */
     static Tensor positionFirst(String hook, Tensor t) {
-        if (!HookPoints.isAttentionMap(hook)) return t;
+        if (!HookName.isAttentionMap(hook)) return t;
         int h = t.dim(0), q = t.dim(1), k = t.dim(2);
         float[] src = t.data(), dst = new float[src.length];
         for (int hh = 0; hh < h; hh++) {

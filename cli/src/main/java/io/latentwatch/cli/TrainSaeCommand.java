@@ -68,7 +68,7 @@ public final class TrainSaeCommand implements Callable<Integer> {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-            }).withMethod(sae.method()).withValidation(sae.validationShare, 32_768).withLogitLens(m.logitLens());
+            }).withMethod(sae.method()).withValidation(sae.validationShare, 32_768).withDecoderLogits(m.decoderLogits());
             List<String> held = HeldOutPrompts.of(prompts, sae.seed, sae.validationShare, cePrompts);
             if (!held.isEmpty()) {
                 job = job.withCeEvaluator(s -> m.crossEntropy(held, cfg.hookName(), s) - m.crossEntropy(held, cfg.hookName(), null));

@@ -134,7 +134,7 @@ public final class TrainScheduleCommand implements Callable<Integer> {
             SaeConfig cfg = sae.config(m.dModel(), m.modelId());
             ArtifactStore st = new ArtifactStore(store);
             java.util.function.Function<Supplier<ActivationSource>, Callable<SaeRefit.Result>> refits = src -> new SaeRefit(m.modelId(),
-                    SaeTrainJob.of(cfg, sae.options(), src).withMethod(sae.method()).withValidation(sae.validationShare, 32_768).withLogitLens(m.logitLens()),
+                    SaeTrainJob.of(cfg, sae.options(), src).withMethod(sae.method()).withValidation(sae.validationShare, 32_768).withDecoderLogits(m.decoderLogits()),
                     st, QualityGates.defaults(), pub);
             RefitScheduler s;
             if (topic) {

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 1e-5 relative; {@code sae inspect} explains each.
  */
 class SaeCommandTest {
-    static final Path FIXTURES = Path.of("..", "interp", "src", "test", "resources", "sae-fixtures");
+    static final Path FIXTURES = Path.of("..", "methods", "src", "test", "resources", "sae-fixtures");
     @TempDir Path tmp;
 
     record Run(int code, String out, String err) {}

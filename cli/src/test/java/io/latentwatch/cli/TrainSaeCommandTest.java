@@ -1,6 +1,6 @@
 package io.latentwatch.cli;
 
-import io.latentwatch.interp.sae.LogitLens;
+import io.latentwatch.interp.sae.DecoderLogits;
 import io.latentwatch.interp.sae.SaeFiles;
 import io.latentwatch.interp.sae.SparseAutoencoder;
 import io.latentwatch.trainer.ActivationModel;
@@ -56,7 +56,7 @@ class TrainSaeCommandTest {
             return sae == null ? 2.0 : 2.1;
         }
 
-        public LogitLens logitLens() { return (d, n) -> List.of("x", "y"); }
+        public DecoderLogits decoderLogits() { return (d, n) -> List.of("x", "y"); }
 
         public void close() {}
     }

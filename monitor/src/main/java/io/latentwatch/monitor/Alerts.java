@@ -43,7 +43,7 @@ final class Alerts {
                                 double threshold, String summary, Map<String, String> attributes, long nowMs) {
         Map<String, String> attrs = new LinkedHashMap<>(attributes);
         attrs.put("source", p.getSource());
-        attrs.put("top_latents", topLatents(p.getLatents(), p.getValues(), 8));
+        TopLatents.of(p.getLatents(), p.getValues(), 8).putInto(attrs);
         attrs.put("recon_error", fmt(p.getReconError()));
         attrs.put("l0", Integer.toString(p.getL0()));
         if (p.getHead() != null) attrs.put("head", Integer.toString(p.getHead()));
@@ -65,16 +65,6 @@ final class Alerts {
                 .setDetector(detector).setSeverity(severity).setScore(0).setThreshold(0).setSaeVersion(saeVersion)
                 .setTimestampMs(Instant.ofEpochMilli(nowMs)).setSampleTimestampMs(Instant.ofEpochMilli(sampleMs))
                 .setSummary(summary).setAttributes(new LinkedHashMap<>(attributes)).build();
-    }
-
-    /** "id:value,id:value" of the first n latents (already sorted by activation). */
-    static String topLatents(List<Integer> ids, List<Float> values, int n) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < Math.min(n, ids.size()); i++) {
-            if (i > 0) sb.append(',');
-            sb.append(ids.get(i)).append(':').append(String.format(Locale.ROOT, "%.4g", values.get(i)));
-        }
-        return sb.toString();
     }
 
     static String fmt(double d) { return String.format(Locale.ROOT, "%.6g", d); }

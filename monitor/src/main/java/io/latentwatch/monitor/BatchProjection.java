@@ -1,9 +1,9 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.interp.hooks.HookName;
 import io.latentwatch.interp.sae.SaeProjection;
 import io.latentwatch.monitor.sae.LoadedSae;
 import io.latentwatch.monitor.sae.SaeRegistry;
-import io.latentwatch.monitor.validate.HookName;
 import io.latentwatch.schema.Activation;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.schema.LatentProjection;
@@ -85,8 +85,7 @@ final class BatchProjection {
 
     /** Per-head hooks, one row per head: hook_z [n_heads, d_head] and hook_result [n_heads, d_model]. */
     static boolean isPerHead(String hook) {
-        return HookName.parse(hook).map(h -> "attn.hook_z".equals(h.point()) || "attn.hook_result".equals(h.point()))
-                .orElse(hook.endsWith("attn.hook_z") || hook.endsWith("attn.hook_result"));
+        return HookName.parse(hook).map(HookName::isHeadVector).orElse(false);
     }
 
     private void project(LoadedSae sae, List<Slot> slots, Result out) {

@@ -1,5 +1,6 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.monitor.audit.ChainHead;
 import io.latentwatch.monitor.audit.HashChain;
 import io.latentwatch.schema.Explanation;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -31,16 +32,11 @@ final class ChainProcessor implements Processor<String, Explanation, String, Exp
 
     @Override
     public void process(Record<String, Explanation> record) {
-        String head = heads.get(HEAD);
-        long seq = 0;
-        String prev = null;
-        if (head != null) {
-            int bar = head.indexOf('|');
-            seq = Long.parseLong(head.substring(0, bar)) + 1;
-            prev = head.substring(bar + 1);
-        }
-        Explanation linked = HashChain.link(record.value(), prev, seq);
-        heads.put(HEAD, seq + "|" + linked.getHash());
+        String stored = heads.get(HEAD);
+        ChainHead head = stored == null ? null : ChainHead.parse(stored);
+        long seq = head == null ? 0 : head.sequence() + 1;
+        Explanation linked = HashChain.link(record.value(), head == null ? null : head.hash(), seq);
+        heads.put(HEAD, new ChainHead(seq, linked.getHash()).encode());
         context.forward(record.withValue(linked));
     }
 }

@@ -133,8 +133,8 @@ final class DetectorProcessor implements Processor<String, LatentProjection, Str
                         windowN, drift.fdr(), String.join("; ", parts)), attrs, now);
         // The alert is about the window, not the sample that closed it.
         a.setAlertId(LatentDriftDetector.NAME + ":" + p.getModelId() + "|" + p.getHook() + ":" + p.getSaeVersion() + ":window-" + windowIndex);
-        a.getAttributes().put("top_latents", v.drifted().stream().limit(8)
-                .map(d -> d.latent() + ":" + fmt(d.observed())).collect(Collectors.joining(",")));
+        new TopLatents(v.drifted().stream().limit(8).map(d -> new TopLatents.Entry(d.latent(), d.observed())).toList())
+                .putInto(a.getAttributes());
         return a;
     }
 

@@ -145,14 +145,9 @@ final class ExplainProcessor implements Processor<String, Alert, String, Explana
 
     private Explanation base(Alert a) {
         List<LatentContribution> top = new ArrayList<>();
-        String tl = a.getAttributes().get("top_latents");
         LoadedSae sae = a.getSaeVersion() == null ? null : registry.metadata(a.getModelId(), a.getHook(), a.getSaeVersion());
-        if (tl != null && !tl.isEmpty()) {
-            for (String part : tl.split(",")) {
-                String[] kv = part.split(":");
-                int id = Integer.parseInt(kv[0]);
-                top.add(new LatentContribution(id, Double.parseDouble(kv[1]), sae == null ? null : sae.label(id)));
-            }
+        for (TopLatents.Entry l : TopLatents.of(a).entries()) {
+            top.add(new LatentContribution(l.latent(), l.activation(), sae == null ? null : sae.label(l.latent())));
         }
         List<String> circuits = new ArrayList<>();
         if (a.getAttributes().containsKey("circuit")) circuits.add(a.getAttributes().get("circuit") + " [" + a.getAttributes().get("matched_heads") + "]");

@@ -1,5 +1,6 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.interp.hooks.HookName;
 import io.latentwatch.interp.lens.LensMath;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.monitor.detect.LensTrajectoryDetector;
@@ -65,7 +66,7 @@ final class LensTrajectoryProcessor implements Processor<String, CheckedSample, 
         if (finals.isEmpty()) return;
         for (int i = 0; i < acts.size(); i++) {
             Activation a = acts.get(i);
-            int layer = LensTrajectoryScorer.residualLayer(m.config(), a.getHook());
+            int layer = HookName.residualLayer(m.config(), a.getHook());
             Integer f = finals.get(a.getPosition());
             if (layer < 0 || layer >= m.config().nLayers() || f == null) continue;
             float[] early = record.value().values().get(i), fin = record.value().values().get(f);

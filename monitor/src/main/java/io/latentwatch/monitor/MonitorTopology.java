@@ -14,6 +14,7 @@ import io.latentwatch.schema.SaeVersion;
 import io.latentwatch.monitor.sae.SaeRegistry;
 import io.latentwatch.serde.LatentwatchSerdes;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import io.latentwatch.serde.Topic;
 import io.latentwatch.serde.Topics;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -141,8 +142,8 @@ public final class MonitorTopology {
                 Stores.persistentKeyValueStore(NORM_BASELINES), Serdes.String(), new WelfordStatsSerde()).withCachingEnabled());
 
         // 1. Hidden states arrive as raw bytes; decoding happens in our own code, where failures are data.
-        KStream<String, byte[]> raw = builder.stream(topics.hiddenStates(),
-                Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("hidden-states"));
+        Topic<String, byte[]> input = Topic.raw(topics.hiddenStates()), dlq = Topic.raw(topics.dlq());
+        KStream<String, byte[]> raw = builder.stream(input.name(), Consumed.with(input.keySerde(), input.valueSerde()).withName("hidden-states"));
 
         // 2. Decode and validate each record.
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ADMITTED_SERIES),
@@ -158,7 +159,7 @@ public final class MonitorTopology {
         // 3. Invalid records: original bytes and headers, plus reason and source headers, to the DLQ.
         byValidity.get("sample-invalid")
                 .processValues(() -> new DeadLetter(metrics), Named.as("dead-letter"))
-                .to(topics.dlq(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("dlq"));
+                .to(dlq.name(), Produced.with(dlq.keySerde(), dlq.valueSerde()).withName("dlq"));
 
         // 4. Valid samples: the activation-norm detector against the running baseline; alerts out.
         KStream<String, Alert> normAlerts = byValidity.get("sample-valid")
@@ -205,7 +206,7 @@ public final class MonitorTopology {
                 .branch((k, o) -> o.alert() != null, Branched.as("alerts"))
                 .defaultBranch(Branched.as("dead"));
         outs.get("projected-dead").mapValues(ProjectionOutput::deadLetter, Named.as("projection-dead-bytes"))
-                .to(topics.dlq(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("projection-dlq"));
+                .to(dlq.name(), Produced.with(dlq.keySerde(), dlq.valueSerde()).withName("projection-dlq"));
         KStream<String, Alert> projectionAlerts = outs.get("projected-alerts").mapValues(ProjectionOutput::alert, Named.as("projection-alerts"));
 
         // 7. Projections re-keyed by model|hook through an internal topic: statistics scale by partition.

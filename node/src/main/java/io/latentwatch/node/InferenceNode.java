@@ -1,9 +1,10 @@
 package io.latentwatch.node;
 
-import io.latentwatch.interp.circuits.HeadOutputs;
+import io.latentwatch.interp.model.HeadOutputs;
 import io.latentwatch.interp.generate.GenerationConfig;
 import io.latentwatch.interp.generate.GenerationResult;
 import io.latentwatch.interp.generate.Generator;
+import io.latentwatch.interp.hooks.HookName;
 import io.latentwatch.interp.hooks.HookPoints;
 import io.latentwatch.interp.hooks.Hooks;
 import io.latentwatch.interp.model.HookedTransformer;
@@ -72,7 +73,7 @@ public final class InferenceNode implements AutoCloseable {
         this.hooks = List.copyOf(hooks);
         for (String h : this.hooks) {
             HookPoints.check(model.config(), h);
-            if (HookPoints.isAttentionMap(h)) throw new IllegalArgumentException("hook '" + h + "' is an attention map; sample per-position hooks");
+            if (HookName.isAttentionMap(h)) throw new IllegalArgumentException("hook '" + h + "' is an attention map; sample per-position hooks");
         }
         if (policy != null && publisher != null && this.hooks.isEmpty()) throw new IllegalArgumentException("sampling needs at least one hook");
         this.publisher = publisher;
@@ -99,7 +100,7 @@ public final class InferenceNode implements AutoCloseable {
      */
     public InferenceNode withCircuitHooks(java.util.Set<String> hookZ) {
         for (String h : hookZ) {
-            if (!HeadOutputs.isHookZ(h)) throw new IllegalArgumentException("circuit hook '" + h + "' is not a blocks.L.attn.hook_z hook");
+            if (!HookName.parse(h).map(n -> n.is("attn.hook_z")).orElse(false)) throw new IllegalArgumentException("circuit hook '" + h + "' is not a blocks.L.attn.hook_z hook");
             if (!hooks.contains(h)) throw new IllegalArgumentException("circuit hook '" + h + "' is not sampled by this node (hooks " + hooks + ")");
         }
         if (!hookZ.isEmpty() && headOutputs == null) headOutputs = new HeadOutputs(model);

@@ -1,7 +1,7 @@
 package io.latentwatch.node;
 
-import io.latentwatch.interp.circuits.HeadOutputs;
 import io.latentwatch.common.BearerToken;
+import io.latentwatch.interp.hooks.HookName;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.publisher.ActivationEncoder;
 import io.latentwatch.publisher.HiddenStatePublisher;
@@ -14,6 +14,7 @@ import io.latentwatch.serde.TopicSettings;
 import io.latentwatch.serde.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.latentwatch.serde.TypedTopics;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -77,13 +78,13 @@ public final class NodeService implements AutoCloseable {
                 } catch (IllegalStateException e) { // serving goes on; the publisher's queue drops and counts while Kafka is away
                     LOG.warn("could not create the missing topics ({}); serving anyway", e.getMessage());
                 }
-                publisher = HiddenStatePublisher.create(cfg, serdes.serializer(HiddenStateSample.class),
-                        topics.hiddenStates(), s.queueCapacity(), s.sampleKey());
+                publisher = HiddenStatePublisher.create(cfg, TypedTopics.of(topics, serdes).hiddenStates(),
+                        s.queueCapacity(), s.sampleKey());
             }
             n = new InferenceNode(m, id, policy, hooks, publisher, new ActivationEncoder(), s.nodeId(), s.tokenText());
             // A blocks.L.attn.hook_z hook feeds the circuit detector: published as per-head outputs at the last position.
             Set<String> hookZ = new LinkedHashSet<>();
-            for (String h : hooks) if (HeadOutputs.isHookZ(h)) hookZ.add(h);
+            for (String h : hooks) if (HookName.parse(h).filter(x -> x.is("attn.hook_z")).isPresent()) hookZ.add(h);
             if (!hookZ.isEmpty()) n.withCircuitHooks(hookZ);
             return new NodeService(m, n, new NodeHttpServer(n, s.host(), s.port(), s.threads(), s.httpToken()));
         } catch (IOException | RuntimeException e) {

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import io.latentwatch.interp.hooks.HookContext;
-import io.latentwatch.interp.hooks.HookPoints;
+import io.latentwatch.interp.hooks.HookName;
 import io.latentwatch.interp.hooks.Hooks;
 import io.latentwatch.publisher.SamplingPolicy;
 
@@ -71,7 +71,7 @@ public final class SampleCapture {
      */
     public Hooks install(Hooks hooks, List<String> hookNames, java.util.Set<String> atPromptEnd) {
         for (String name : hookNames) {
-            if (HookPoints.isAttentionMap(name)) {
+            if (HookName.isAttentionMap(name)) {
                 throw new IllegalArgumentException("hook '" + name + "' is an attention map; the node publishes per-position "
                         + "activations only (e.g. blocks.1.hook_resid_post, blocks.0.attn.hook_z)");
             }

@@ -3,6 +3,7 @@ package io.latentwatch.publisher;
 import io.latentwatch.common.KafkaConfig;
 
 import io.latentwatch.schema.HiddenStateSample;
+import io.latentwatch.serde.Topic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -72,6 +73,12 @@ public final class HiddenStatePublisher implements AutoCloseable {
     public static HiddenStatePublisher create(Map<String, Object> config, Serializer<HiddenStateSample> serializer,
                                               String topic, int queueCapacity) {
         return create(config, serializer, topic, queueCapacity, SampleKey.MODEL);
+    }
+
+    /** As {@link #create(Map, Serializer, String, int, SampleKey)}, with the topic's name and value serializer. */
+    public static HiddenStatePublisher create(Map<String, Object> config, Topic<String, HiddenStateSample> topic,
+                                              int queueCapacity, SampleKey key) {
+        return create(config, topic.valueSerde().serializer(), topic.name(), queueCapacity, key);
     }
 
     /** As {@link #create(Map, Serializer, String, int)}, with records keyed by {@code key}. */

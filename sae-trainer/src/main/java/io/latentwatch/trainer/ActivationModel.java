@@ -1,6 +1,6 @@
 package io.latentwatch.trainer;
 
-import io.latentwatch.interp.sae.LogitLens;
+import io.latentwatch.interp.sae.DecoderLogits;
 import io.latentwatch.interp.sae.SparseAutoencoder;
 
 import java.util.List;
@@ -28,7 +28,7 @@ public interface ActivationModel extends AutoCloseable {
     /** Mean next-token cross-entropy (nats) over the prompts; with {@code sae} non-null the hook's activation is replaced by its reconstruction. */
     double crossEntropy(List<String> prompts, String hook, SparseAutoencoder sae);
 
-    LogitLens logitLens();
+    DecoderLogits decoderLogits();
 
     @Override
     void close();

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentwatch.interp.circuits.CircuitDiscovery;
 import io.latentwatch.interp.circuits.CircuitPrompts;
 import io.latentwatch.interp.circuits.HeadCodeSignature;
-import io.latentwatch.interp.circuits.HeadOutputs;
+import io.latentwatch.interp.model.HeadOutputs;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.sae.SaeBaseline;
 import io.latentwatch.interp.sae.SaeEvaluation;

@@ -5,7 +5,7 @@ import io.latentwatch.interp.generate.GenerationConfig;
 import io.latentwatch.interp.generate.Generator;
 import io.latentwatch.interp.hooks.Hooks;
 import io.latentwatch.interp.model.HookedTransformer;
-import io.latentwatch.interp.sae.LogitLens;
+import io.latentwatch.interp.sae.DecoderLogits;
 import io.latentwatch.interp.sae.SparseAutoencoder;
 import io.latentwatch.interp.tensor.Tensor;
 
@@ -145,7 +145,7 @@ public final class HookedTransformerActivationModel implements ActivationModel {
     }
 
     @Override
-    public LogitLens logitLens() {
+    public DecoderLogits decoderLogits() {
         float[] wU = unembedding();
         int d = dModel();
         int vocab = model.config().vocabSize();

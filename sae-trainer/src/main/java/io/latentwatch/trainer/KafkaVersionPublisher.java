@@ -1,14 +1,14 @@
 package io.latentwatch.trainer;
 
 import io.latentwatch.schema.SaeVersion;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import io.latentwatch.serde.LatentwatchSerdes;
+import io.latentwatch.serde.Topic;
 import io.latentwatch.serde.Topics;
+import io.latentwatch.serde.TypedTopics;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -45,8 +45,8 @@ public final class KafkaVersionPublisher<V> implements VersionPublisher {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "latentwatch-sae-trainer");
-        return new KafkaVersionPublisher<>(new KafkaProducer<>(p, new StringSerializer(), serdes.serializer(SaeVersion.class)),
-                Function.identity(), topics.saeVersions());
+        Topic<String, SaeVersion> t = TypedTopics.of(topics, serdes).saeVersions();
+        return new KafkaVersionPublisher<>(t.producer(p), Function.identity(), t.name());
     }
 
     /** The topic records go to. */

@@ -8,7 +8,7 @@ import io.latentwatch.interp.sae.SaeTraining;
 import io.latentwatch.interp.sae.SaeTrainingOptions;
 import io.latentwatch.interp.sae.TrainingMethod;
 import io.latentwatch.interp.sae.TrainingReport;
-import io.latentwatch.interp.sae.LogitLens;
+import io.latentwatch.interp.sae.DecoderLogits;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  */
 public record SaeTrainJob(SaeConfig config, SaeTrainingOptions options, Supplier<ActivationSource> source,
                           int bufferRows, int shuffleRows, double validationShare, int validationCap, int initRows,
-                          LogitLens logitLens, CeEvaluator ceEvaluator, TrainingMethod method) {
+                          DecoderLogits logitLens, CeEvaluator ceEvaluator, TrainingMethod method) {
 
     /** Next-token cross-entropy increase (nats) when the SAE's reconstruction replaces the hook's activation. */
     @FunctionalInterface
@@ -43,7 +43,7 @@ public record SaeTrainJob(SaeConfig config, SaeTrainingOptions options, Supplier
         return new SaeTrainJob(cfg, opt, source, 65_536, 16_384, 0.1, 32_768, 8_192, null, null, TrainingMethod.forArchitecture(cfg.architecture()));
     }
 
-    public SaeTrainJob withLogitLens(LogitLens l) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, l, ceEvaluator, method); }
+    public SaeTrainJob withDecoderLogits(DecoderLogits l) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, l, ceEvaluator, method); }
     public SaeTrainJob withCeEvaluator(CeEvaluator c) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, logitLens, c, method); }
     public SaeTrainJob withValidation(double share, int cap) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, share, cap, initRows, logitLens, ceEvaluator, method); }
     public SaeTrainJob withBuffers(int buffer, int shuffle, int init) { return new SaeTrainJob(config, options, source, buffer, shuffle, validationShare, validationCap, init, logitLens, ceEvaluator, method); }

@@ -42,7 +42,7 @@ class Stories260kSaeIT {
                 } catch (java.io.IOException e) {
                     throw new UncheckedIOException(e);
                 }
-            }).withValidation(0.1, 32_768).withLogitLens(m.logitLens());
+            }).withValidation(0.1, 32_768).withDecoderLogits(m.decoderLogits());
             var held = HeldOutPrompts.of(prompts, opt.seed(), 0.1, 32);
             job = job.withCeEvaluator(s -> m.crossEntropy(held, hook, s) - m.crossEntropy(held, hook, null));
             long t0 = System.nanoTime();

@@ -1,5 +1,6 @@
 package io.latentwatch.cli.demo;
 
+import io.latentwatch.interp.hooks.HookName;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentwatch.cli.traffic.PromptMix;
 import io.latentwatch.interp.lens.ResidualDataset;
@@ -49,7 +50,7 @@ public final class DemoLens {
         if (o.noLensTrajectory()) return null;
         String fin = LensTrajectoryScorer.finalHook(m.config());
         String early = o.lensHook() != null ? o.lensHook() : "blocks.0.hook_resid_post";
-        int el = LensTrajectoryScorer.residualLayer(m.config(), early);
+        int el = HookName.residualLayer(m.config(), early);
         if (el < 0 || el >= m.config().nLayers()) {
             throw new IllegalArgumentException("--lens-hook " + early + " is not a residual hook before the final one (" + fin + ")");
         }

@@ -29,6 +29,7 @@ import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.TopicSettings;
 import io.latentwatch.serde.Topics;
+import io.latentwatch.serde.TypedTopics;
 import io.latentwatch.common.ArtifactStore;
 import io.latentwatch.trainer.CircuitRefit;
 import io.latentwatch.trainer.KafkaVersionPublisher;
@@ -154,8 +155,7 @@ public final class DemoRun implements Callable<Integer> {
     private HiddenStatePublisher samplePublisher(String bootstrap) {
         Map<String, Object> producerCfg = KafkaConfig.withEnvironment(HiddenStatePublisher.producerDefaults(bootstrap));
         producerCfg.put("bootstrap.servers", bootstrap);
-        return HiddenStatePublisher.create(producerCfg, serdes.serializer(HiddenStateSample.class), topics.hiddenStates(), 4096,
-                SampleKey.MODEL_REQUEST);
+        return HiddenStatePublisher.create(producerCfg, TypedTopics.of(topics, serdes).hiddenStates(), 4096, SampleKey.MODEL_REQUEST);
     }
 
     /** 1. The trainer's first run: an SAE with its baseline and labels, and the circuit signature, published before traffic. */

@@ -64,7 +64,7 @@ public final class DemoTrainer {
         List<String> prompts = DemoCorpus.reference(am, new PromptMix(domain, seed * 7919), 1000, o.maxTokens(), 0.8f, seed);
         BatchedActivations acts = BatchedActivations.compute(model, hook, prompts, 64, node.modelLock());
         SaeTrainJob job = SaeTrainJob.of(cfg, opt, acts::source).withMethod(o.saeMethod())
-                .withBuffers(4_096, 1_024, 512).withValidation(DemoCorpus.VALIDATION_SHARE, 8_192).withLogitLens(am.logitLens());
+                .withBuffers(4_096, 1_024, 512).withValidation(DemoCorpus.VALIDATION_SHARE, 8_192).withDecoderLogits(am.decoderLogits());
         return new SaeRefit(am.modelId(), job, store, GATES, versions).call();
     }
 

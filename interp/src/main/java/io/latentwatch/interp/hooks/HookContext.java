@@ -20,7 +20,7 @@ public record HookContext(String name, int layer, int positionOffset, int[] leng
         return positionOffset + i;
     }
 
-    public int positionAxis() { return HookPoints.positionAxis(name); }
+    public int positionAxis() { return HookName.parse(name).map(HookName::positionAxis).orElse(1); }
 
-    public int headAxis() { return HookPoints.headAxis(name); }
+    public int headAxis() { return HookName.parse(name).map(HookName::headAxis).orElse(-1); }
 }

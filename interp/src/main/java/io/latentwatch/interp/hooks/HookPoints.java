@@ -5,11 +5,10 @@ import io.latentwatch.interp.model.ModelConfig;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Set;
 
 /**
- * TransformerLens hook names and the layout of the activation each one carries (always with the batch
+ * The hook names a given model fires ({@link HookName} parses and classifies one name), and the layout of the activation each one carries (always with the batch
  * dimension first inside the runtime):
  * <pre>
  * hook_embed, hook_pos_embed (GPT-2), blocks.L.hook_resid_pre|mid|post, blocks.L.hook_attn_out,
@@ -25,11 +24,8 @@ import java.util.regex.Pattern;
  * -inf at masked positions.
  */
 public final class HookPoints {
-    private static final Pattern BLOCK = Pattern.compile("blocks\\.(\\d+)\\.(.+)");
-    private static final List<String> BLOCK_HOOKS_COMMON = List.of("hook_resid_pre", "ln1.hook_normalized", "attn.hook_q",
-            "attn.hook_k", "attn.hook_v", "attn.hook_attn_scores", "attn.hook_pattern", "attn.hook_z", "attn.hook_result",
-            "hook_attn_out", "hook_resid_mid", "ln2.hook_normalized", "mlp.hook_pre", "mlp.hook_post", "hook_mlp_out",
-            "hook_resid_post");
+    /** Block hook points only Llama's blocks fire (rotary q/k, the gated MLP's linear branch). */
+    private static final Set<String> LLAMA_ONLY = Set.of("attn.hook_rot_q", "attn.hook_rot_k", "mlp.hook_pre_linear");
 
     private HookPoints() {}
 
@@ -39,13 +35,8 @@ public final class HookPoints {
         out.add("hook_embed");
         if (c.architecture() == Architecture.GPT2) out.add("hook_pos_embed");
         for (int l = 0; l < c.nLayers(); l++) {
-            for (String h : BLOCK_HOOKS_COMMON) {
-                out.add("blocks." + l + "." + h);
-                if (c.isLlama() && h.equals("attn.hook_v")) {
-                    out.add("blocks." + l + ".attn.hook_rot_q");
-                    out.add("blocks." + l + ".attn.hook_rot_k");
-                }
-                if (c.isLlama() && h.equals("mlp.hook_pre")) out.add("blocks." + l + ".mlp.hook_pre_linear");
+            for (String h : HookName.BLOCK_POINTS) {
+                if (c.isLlama() || !LLAMA_ONLY.contains(h)) out.add("blocks." + l + "." + h);
             }
         }
         out.add("ln_final.hook_normalized");
@@ -71,32 +62,5 @@ public final class HookPoints {
 
     public static String block(int layer, String hook) {
         return "blocks." + layer + "." + hook;
-    }
-
-    /** Block index of a hook name, or -1 for hook_embed / hook_pos_embed / ln_final. */
-    public static int layerOf(String name) {
-        Matcher m = BLOCK.matcher(name);
-        return m.matches() ? Integer.parseInt(m.group(1)) : -1;
-    }
-
-    public static boolean isAttentionMap(String name) {
-        return name.endsWith("hook_attn_scores") || name.endsWith("hook_pattern");
-    }
-
-    public static boolean isPerHead(String name) {
-        return name.endsWith("attn.hook_q") || name.endsWith("attn.hook_k") || name.endsWith("attn.hook_v")
-                || name.endsWith("attn.hook_rot_q") || name.endsWith("attn.hook_rot_k") || name.endsWith("attn.hook_z")
-                || name.endsWith("attn.hook_result") || isAttentionMap(name);
-    }
-
-    /** Axis of the (query) position in the batched activation. */
-    public static int positionAxis(String name) {
-        return isAttentionMap(name) ? 2 : 1;
-    }
-
-    /** Axis of the head in the batched activation, or -1 for hooks without one. */
-    public static int headAxis(String name) {
-        if (!isPerHead(name)) return -1;
-        return isAttentionMap(name) ? 1 : 2;
     }
 }

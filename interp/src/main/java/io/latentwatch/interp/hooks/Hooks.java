@@ -97,7 +97,7 @@ public final class Hooks {
      * hooks) at the selected positions (and heads): steering vectors, feature edits.
      */
     public Hooks addVector(String name, Tensor delta, Selection sel) {
-        if (HookPoints.isAttentionMap(name)) throw new IllegalArgumentException("addVector does not apply to attention maps (" + name + ")");
+        if (HookName.isAttentionMap(name)) throw new IllegalArgumentException("addVector does not apply to attention maps (" + name + ")");
         return add(name, (act, ctx) -> {
             long[] s = act.getShape().getShape();
             long[] tail = Arrays.copyOfRange(s, 2, s.length);
@@ -187,7 +187,7 @@ public final class Hooks {
         int off = perRow ? 1 : 0; // index of the value's first non-batch axis
         float[] out = new float[(int) Tensor.numel(toInt(s))];
         float[] src = value.data();
-        if (HookPoints.isAttentionMap(ctx.name())) {
+        if (HookName.isAttentionMap(ctx.name())) {
             int heads = (int) s[1], tq = (int) s[2], tk = (int) s[3];
             int vh = vs[off], vq = vs[off + 1], vk = vs[off + 2];
             if (vh != heads) throw new IllegalArgumentException("patch value for '" + ctx.name() + "' has " + vh + " heads, activation " + heads);

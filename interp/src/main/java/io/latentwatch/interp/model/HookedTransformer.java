@@ -148,9 +148,7 @@ public final class HookedTransformer implements AutoCloseable {
         try (NDManager sub = manager.newSubManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray x = sub.create(residual.data(), new Shape(rows, d));
-            NDArray n = TransformerForward.affine(TransformerForward.normalize(config, x), params.lnFinalW, params.lnFinalB);
-            NDArray logits = params.wU != null ? n.matMul(params.wU) : n.matMul(params.wE.transpose());
-            if (params.bU != null) logits = logits.add(params.bU);
+            NDArray logits = TransformerForward.unembed(params, x);
             int[] shape = residual.shape();
             shape[shape.length - 1] = config.vocabSize();
             return new Tensor(logits.toFloatArray(), shape);

@@ -50,11 +50,12 @@ public final class TransformerForward {
         }
         int d = c.dModel(), h = c.nHeads(), hkv = c.nKvHeads(), dh = c.dHead();
 
+        Sites sites = new Sites(hooks, positionOffset, lengths, batched, m);
         NDArray resid = p.wE.get(new NDIndex("{}", tokens.flatten())).reshape(b, t, d);
-        resid = fire(hooks, "hook_embed", resid, -1, positionOffset, lengths, batched, m);
+        resid = sites.fire("hook_embed", -1, resid);
         if (p.wPos != null) {
             NDArray pos = p.wPos.get(positionOffset + ":" + tk).expandDims(0).broadcast(b, t, d);
-            pos = fire(hooks, "hook_pos_embed", pos, -1, positionOffset, lengths, batched, m);
+            pos = sites.fire("hook_pos_embed", -1, pos);
             resid = resid.add(pos);
         }
         NDArray mask = causalMask(m, b, t, positionOffset, lengths);
@@ -66,10 +67,10 @@ public final class TransformerForward {
         float scale = (float) (1.0 / Math.sqrt(dh));
         for (int l = 0; l < c.nLayers(); l++) {
             TransformerParams.Block w = p.blocks.get(l);
-            String pre = "blocks." + l + ".";
-            resid = fire(hooks, pre + "hook_resid_pre", resid, l, positionOffset, lengths, batched, m);
+            BlockSites at = sites.block(l);
+            resid = at.fire("hook_resid_pre", resid);
 
-            NDArray n1 = fire(hooks, pre + "ln1.hook_normalized", normalize(c, resid), l, positionOffset, lengths, batched, m);
+            NDArray n1 = at.fire("ln1.hook_normalized", normalize(c, resid));
             NDArray x1 = affine(n1, w.ln1W, w.ln1B);
             NDArray qkv = x1.matMul(w.wQKV);
             if (w.bQKV != null) qkv = qkv.add(w.bQKV);
@@ -77,12 +78,12 @@ public final class TransformerForward {
             NDArray q = qkv.get(":, :, 0:" + qd).reshape(b, t, h, dh);
             NDArray k = qkv.get(":, :, " + qd + ":" + (qd + kd)).reshape(b, t, hkv, dh);
             NDArray v = qkv.get(":, :, " + (qd + kd) + ":").reshape(b, t, hkv, dh);
-            q = fire(hooks, pre + "attn.hook_q", q, l, positionOffset, lengths, batched, m);
-            k = fire(hooks, pre + "attn.hook_k", k, l, positionOffset, lengths, batched, m);
-            v = fire(hooks, pre + "attn.hook_v", v, l, positionOffset, lengths, batched, m);
+            q = at.fire("attn.hook_q", q);
+            k = at.fire("attn.hook_k", k);
+            v = at.fire("attn.hook_v", v);
             if (c.isLlama()) {
-                q = fire(hooks, pre + "attn.hook_rot_q", rope(q, cos, sin, p.ropeRotate), l, positionOffset, lengths, batched, m);
-                k = fire(hooks, pre + "attn.hook_rot_k", rope(k, cos, sin, p.ropeRotate), l, positionOffset, lengths, batched, m);
+                q = at.fire("attn.hook_rot_q", rope(q, cos, sin, p.ropeRotate));
+                k = at.fire("attn.hook_rot_k", rope(k, cos, sin, p.ropeRotate));
             }
             NDArray qh = q.transpose(0, 2, 1, 3);                 // [b, h, t, dh]
             NDArray kh = k.transpose(0, 2, 1, 3);                 // [b, hkv, t, dh]
@@ -98,25 +99,25 @@ public final class TransformerForward {
             NDArray qk = qh.reshape(b, hkv, (long) g * t, dh).matMul(kh.transpose(0, 1, 3, 2)).reshape(b, h, t, tk);
             NDArray scores = qk.mul(scalar(qk, scale));
             if (mask != null) scores = scores.add(mask); // 0 where allowed, -inf where masked: exact for allowed entries
-            scores = fire(hooks, pre + "attn.hook_attn_scores", scores, l, positionOffset, lengths, batched, m);
-            NDArray pattern = fire(hooks, pre + "attn.hook_pattern", scores.softmax(-1), l, positionOffset, lengths, batched, m);
+            scores = at.fire("attn.hook_attn_scores", scores);
+            NDArray pattern = at.fire("attn.hook_pattern", scores.softmax(-1));
             NDArray z = pattern.reshape(b, hkv, (long) g * t, tk).matMul(vh).reshape(b, h, t, dh).transpose(0, 2, 1, 3); // [b, t, h, dh]
-            z = fire(hooks, pre + "attn.hook_z", z, l, positionOffset, lengths, batched, m);
+            z = at.fire("attn.hook_z", z);
             NDArray attnOut = null;
-            if (hooks.has(pre + "attn.hook_result")) {
+            if (at.has("attn.hook_result")) {
                 // per-head outputs z_h W_O[h] (TransformerLens use_attn_result): [b, t, h, d]; costs h x memory.
                 // Only a hook that replaced them switches attn_out to their sum, so reading/caching hook_result
                 // leaves the numbers bit-identical to a plain forward.
                 NDArray result = z.transpose(0, 2, 1, 3).matMul(w.wO.reshape(h, dh, d)).transpose(0, 2, 1, 3);
-                NDArray hooked = fire(hooks, pre + "attn.hook_result", result, l, positionOffset, lengths, batched, m);
+                NDArray hooked = at.fire("attn.hook_result", result);
                 if (hooked != result) attnOut = hooked.sum(new int[]{2});
             }
             if (attnOut == null) attnOut = z.reshape(b, t, h * dh).matMul(w.wO);
             if (w.bO != null) attnOut = attnOut.add(w.bO);
-            attnOut = fire(hooks, pre + "hook_attn_out", attnOut, l, positionOffset, lengths, batched, m);
-            resid = fire(hooks, pre + "hook_resid_mid", resid.add(attnOut), l, positionOffset, lengths, batched, m);
+            attnOut = at.fire("hook_attn_out", attnOut);
+            resid = at.fire("hook_resid_mid", resid.add(attnOut));
 
-            NDArray n2 = fire(hooks, pre + "ln2.hook_normalized", normalize(c, resid), l, positionOffset, lengths, batched, m);
+            NDArray n2 = at.fire("ln2.hook_normalized", normalize(c, resid));
             NDArray x2 = affine(n2, w.ln2W, w.ln2B);
             NDArray mid = x2.matMul(w.wMlpIn);
             NDArray post;
@@ -127,31 +128,66 @@ public final class TransformerForward {
                 // the autograd graph: DJL's duplicate() clones under NoGradGuard, which silently cut the gradient
                 // to W_gate/W_up, ln2 and the residual stream's MLP branch. x * 1 is an exact (bitwise, -0 and
                 // NaN included) differentiable copy, written contiguously for a [.., 0:dm] slice.
-                NDArray gate = fire(hooks, pre + "mlp.hook_pre", contiguousCopy(mid.get(":, :, 0:" + dm)), l, positionOffset, lengths, batched, m);
-                NDArray up = fire(hooks, pre + "mlp.hook_pre_linear", contiguousCopy(mid.get(":, :, " + dm + ":")), l, positionOffset, lengths, batched, m);
+                NDArray gate = at.fire("mlp.hook_pre", contiguousCopy(mid.get(":, :, 0:" + dm)));
+                NDArray up = at.fire("mlp.hook_pre_linear", contiguousCopy(mid.get(":, :, " + dm + ":")));
                 post = silu(gate).mul(up);
             } else {
                 if (w.bMlpIn != null) mid = mid.add(w.bMlpIn);
-                NDArray preAct = fire(hooks, pre + "mlp.hook_pre", mid, l, positionOffset, lengths, batched, m);
+                NDArray preAct = at.fire("mlp.hook_pre", mid);
                 post = geluTanh(preAct);
             }
-            post = fire(hooks, pre + "mlp.hook_post", post, l, positionOffset, lengths, batched, m);
+            post = at.fire("mlp.hook_post", post);
             NDArray mlpOut = post.matMul(w.wOut);
             if (w.bOut != null) mlpOut = mlpOut.add(w.bOut);
-            mlpOut = fire(hooks, pre + "hook_mlp_out", mlpOut, l, positionOffset, lengths, batched, m);
-            resid = fire(hooks, pre + "hook_resid_post", resid.add(mlpOut), l, positionOffset, lengths, batched, m);
+            mlpOut = at.fire("hook_mlp_out", mlpOut);
+            resid = at.fire("hook_resid_post", resid.add(mlpOut));
         }
-        NDArray nf = fire(hooks, "ln_final.hook_normalized", normalize(c, resid), -1, positionOffset, lengths, batched, m);
-        NDArray xf = affine(nf, p.lnFinalW, p.lnFinalB);
+        NDArray nf = sites.fire("ln_final.hook_normalized", -1, normalize(c, resid));
+        return head(p, nf);
+    }
+
+    /**
+     * The model's head on residual vectors x [..., d_model] -> logits [..., vocab]: the final norm (RMSNorm for
+     * Llama, LayerNorm for GPT-2, with gain and bias) then the unembedding (and its bias). On the last block's
+     * hook_resid_post this is the model's output; on earlier residuals it is the logit lens (nostalgebraist 2020)
+     * and the tuned lens after its translator. Plain NDArray ops, so it runs under autograd.
+     */
+    public static NDArray unembed(TransformerParams p, NDArray x) {
+        return head(p, normalize(p.config, x));
+    }
+
+    /** The final norm's gain/bias and the unembedding on normalised vectors (ln_final.hook_normalized). */
+    private static NDArray head(TransformerParams p, NDArray normalized) {
+        NDArray xf = affine(normalized, p.lnFinalW, p.lnFinalB);
         NDArray logits = p.wU != null ? xf.matMul(p.wU) : xf.matMul(p.wE.transpose());
         if (p.bU != null) logits = logits.add(p.bU);
         return logits;
     }
 
-    private static NDArray fire(Hooks hooks, String name, NDArray act, int layer, int offset, int[] lengths, boolean batched,
-                                NDManager m) {
-        if (!hooks.has(name)) return act;
-        return hooks.fire(name, act, new HookContext(name, layer, offset, lengths, batched, m));
+    /**
+     * The hook sites of one forward call: what every {@link HookContext} of the call shares (position offset, row
+     * lengths, batching, the call's manager). A hook that is not registered costs one map lookup.
+     */
+    private record Sites(Hooks hooks, int offset, int[] lengths, boolean batched, NDManager m) {
+        NDArray fire(String name, int layer, NDArray act) {
+            if (!hooks.has(name)) return act;
+            return hooks.fire(name, act, new HookContext(name, layer, offset, lengths, batched, m));
+        }
+
+        BlockSites block(int layer) {
+            return new BlockSites(this, layer, "blocks." + layer + ".");
+        }
+    }
+
+    /** The hook sites of block {@code layer}: {@code fire("hook_resid_pre", x)} fires {@code blocks.L.hook_resid_pre}. */
+    private record BlockSites(Sites sites, int layer, String prefix) {
+        NDArray fire(String point, NDArray act) {
+            return sites.fire(prefix + point, layer, act);
+        }
+
+        boolean has(String point) {
+            return sites.hooks().has(prefix + point);
+        }
     }
 
     /** Additive mask [b, 1, t, tk]: 0 where query i (absolute offset+i) may attend to key j (j <= offset+i and

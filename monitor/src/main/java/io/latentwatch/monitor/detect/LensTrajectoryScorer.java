@@ -5,7 +5,6 @@ import io.latentwatch.interp.lens.TunedLens;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.model.ModelConfig;
 import io.latentwatch.interp.tensor.Tensor;
-import io.latentwatch.monitor.validate.HookName;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -53,19 +52,6 @@ public final class LensTrajectoryScorer {
 
     /** Name of the final residual hook of {@code m}: {@code blocks.(n_layers-1).hook_resid_post}. */
     public static String finalHook(ModelConfig c) { return "blocks." + (c.nLayers() - 1) + ".hook_resid_post"; }
-
-    /**
-     * Tuned-lens residual layer of {@code hook} (ResidualLayers numbering): {@code blocks.l.hook_resid_pre} is l,
-     * {@code blocks.l.hook_resid_post} is l+1 (the input of block l+1); -1 for anything else.
-     */
-    public static int residualLayer(ModelConfig c, String hook) {
-        return HookName.parse(hook).map(h -> {
-            if (h.layer() < 0 || h.layer() >= c.nLayers()) return -1;
-            if (h.point().equals("hook_resid_pre")) return h.layer();
-            if (h.point().equals("hook_resid_post")) return h.layer() + 1;
-            return -1;
-        }).orElse(-1);
-    }
 
     /** Logit-lens logits of the final residual vector (= the model's own output logits). */
     public static float[] finalLogits(HookedTransformer m, float[] h) {

@@ -8,7 +8,7 @@ import io.latentwatch.interp.lens.patchscope.TokenIdentityPrompt;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.monitor.detect.LensTrajectoryScorer;
 import io.latentwatch.monitor.sae.SaeRegistry;
-import io.latentwatch.monitor.validate.HookName;
+import io.latentwatch.interp.hooks.HookName;
 import io.latentwatch.schema.Alert;
 import io.latentwatch.schema.TokenProbability;
 
@@ -121,18 +121,18 @@ public final class ModelRepresentationReader implements RepresentationReader {
     public List<TokenProbability> tunedLensTokens(HookedTransformer m, String hook, float[] h) {
         TunedLens lens = tunedLenses.get(m.modelId());
         if (lens == null || lens.model() != m) lens = tunedLenses.values().stream().filter(l -> l.model() == m).findFirst().orElse(null);
-        int layer = LensTrajectoryScorer.residualLayer(m.config(), hook);
+        int layer = HookName.residualLayer(m.config(), hook);
         if (lens == null || layer < 0) return List.of();
         return tokens(lens.topK(layer, h, topTokens));
     }
 
     static boolean isResidual(String hook) {
-        return HookName.parse(hook).map(h -> h.point().startsWith("hook_resid")).orElse(false);
+        return HookName.parse(hook).map(HookName::isResidual).orElse(false);
     }
 
     /** {@code blocks.l.attn.hook_result}: one head's output z_h W_O[h] per row, in residual space. */
     static boolean isHeadOutput(String hook) {
-        return HookName.parse(hook).map(h -> "attn.hook_result".equals(h.point())).orElse(false);
+        return HookName.parse(hook).map(h -> h.is("attn.hook_result")).orElse(false);
     }
 
     /** Lens tokens as the Avro record the explanation carries. */

@@ -1,5 +1,6 @@
 package io.latentwatch.monitor.explain;
 
+import io.latentwatch.monitor.TopLatents;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.monitor.sae.LoadedSae;
 import io.latentwatch.monitor.sae.SaeRegistry;
@@ -25,8 +26,8 @@ public final class SaeReconstruction implements RepresentationSource {
     public Found find(Alert alert) {
         HookedTransformer m = models.get(alert.getModelId());
         if (m == null) return Found.missing("no weights of model " + alert.getModelId() + " are loaded in this monitor (loaded: " + models.keySet() + ")");
-        String tl = alert.getAttributes().get("top_latents");
-        if (tl == null || tl.isEmpty() || alert.getSaeVersion() == null) {
+        TopLatents tl = TopLatents.of(alert);
+        if (tl.isEmpty() || alert.getSaeVersion() == null) {
             return Found.missing("the " + alert.getDetector() + " alert carries no SAE latents to rebuild the representation from");
         }
         float[] x = reconstruct(alert, tl);
@@ -37,15 +38,14 @@ public final class SaeReconstruction implements RepresentationSource {
         return Found.of(m, alert.getHook(), x, null);
     }
 
-    private float[] reconstruct(Alert a, String topLatents) {
+    private float[] reconstruct(Alert a, TopLatents topLatents) {
         LoadedSae sae = registry.acquire(a.getModelId(), a.getHook(), a.getSaeVersion());
         if (sae == null) return null; // swapped out of the history since: its dictionary is gone
         try {
             float[] x = sae.sae().decoderBias(); // not weights(): that copies W_enc and W_dec too
-            for (String part : topLatents.split(",")) {
-                String[] kv = part.split(":");
-                float[] row = sae.sae().decoderRow(Integer.parseInt(kv[0]));
-                float v = Float.parseFloat(kv[1]);
+            for (TopLatents.Entry l : topLatents.entries()) {
+                float[] row = sae.sae().decoderRow(l.latent());
+                float v = (float) l.activation();
                 for (int i = 0; i < x.length; i++) x[i] += v * row[i];
             }
             return x;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.latentwatch.monitor.TopLatents;
 import io.latentwatch.schema.Explanation;
 import io.latentwatch.schema.Incident;
 import io.latentwatch.schema.IncidentAlert;
@@ -176,13 +177,12 @@ public final class IncidentPage {
                     .append(", hash <code>").append(esc(x.getHash() == null ? "-" : x.getHash().substring(0, Math.min(16, x.getHash().length()))))
                     .append("</code></div>");
         } else {
-            if (a.getTopLatents() != null && !a.getTopLatents().isBlank()) {
+            TopLatents top = topLatents(a.getTopLatents());
+            if (!top.isEmpty()) {
                 b.append("<div><b>top latents</b> ");
-                for (String part : a.getTopLatents().split(",")) {
-                    String[] kv = part.split(":");
-                    String label = kv.length == 2 && kv[0].matches("\\d+")
-                            ? source.latentLabel(i.getModelId(), a.getHook(), i.getSaeVersion(), Integer.parseInt(kv[0])) : null;
-                    b.append("<code>#").append(esc(kv[0])).append("</code> ").append(kv.length > 1 ? esc(kv[1]) : "")
+                for (TopLatents.Entry l : top.entries()) {
+                    String label = source.latentLabel(i.getModelId(), a.getHook(), i.getSaeVersion(), l.latent());
+                    b.append("<code>#").append(l.latent()).append("</code> ").append(esc(String.format(Locale.ROOT, "%.4g", l.activation())))
                             .append(label == null ? "" : " <i>" + esc(label) + "</i>").append("; ");
                 }
                 b.append("</div>");
@@ -227,5 +227,14 @@ public final class IncidentPage {
         ex.getResponseHeaders().add("Content-Type", type);
         ex.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = ex.getResponseBody()) { out.write(bytes); }
+    }
+
+    /** The incident's copy of an alert's top latents; none when it is not in the wire form (never fails the page). */
+    private static TopLatents topLatents(String wire) {
+        try {
+            return TopLatents.parse(wire);
+        } catch (IllegalArgumentException e) {
+            return TopLatents.parse(null);
+        }
     }
 }

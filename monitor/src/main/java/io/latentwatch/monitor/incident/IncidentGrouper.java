@@ -1,5 +1,6 @@
 package io.latentwatch.monitor.incident;
 
+import io.latentwatch.monitor.TopLatents;
 import io.latentwatch.schema.Alert;
 import io.latentwatch.schema.Incident;
 import io.latentwatch.schema.IncidentAlert;
@@ -161,7 +162,7 @@ public final class IncidentGrouper {
                 .setTimestampMs(a.getTimestampMs()).setSummary(a.getSummary())
                 // Explanations are keyed by alert id on the explanations topic: the id is the audit reference.
                 .setExplanationRef(a.getAlertId())
-                .setTopLatents(a.getAttributes().get("top_latents")).build();
+                .setTopLatents(a.getAttributes().get(TopLatents.ATTRIBUTE)).build();
     }
 
     private static List<String> sortedWith(List<String> values, String value) {

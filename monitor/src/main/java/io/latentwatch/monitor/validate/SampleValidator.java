@@ -47,7 +47,7 @@ public final class SampleValidator {
             Activation a = acts.get(i);
             String hook = quote(a.getHook());
             String where = "activation " + i + " (" + hook + ", position " + a.getPosition() + ")";
-            if (!HookName.isValid(a.getHook())) {
+            if (!WireHooks.accepts(a.getHook())) {
                 return Result.bad(DeadLetterReason.UNKNOWN_HOOK, where + ": '" + hook + "' is not a TransformerLens hook name");
             }
             if (a.getPosition() < 0) return Result.bad(DeadLetterReason.BAD_POSITION, where + ": negative token position");

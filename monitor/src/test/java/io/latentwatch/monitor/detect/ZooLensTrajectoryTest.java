@@ -1,5 +1,6 @@
 package io.latentwatch.monitor.detect;
 
+import io.latentwatch.interp.hooks.HookName;
 import io.latentwatch.interp.lens.TunedLens;
 import io.latentwatch.interp.model.ForwardResult;
 import io.latentwatch.interp.model.HookedTransformer;
@@ -58,12 +59,12 @@ class ZooLensTrajectoryTest {
 
     @Test
     void hooksMapToTunedLensLayers() {
-        assertEquals(1, LensTrajectoryScorer.residualLayer(zoo.config(), EARLY));
-        assertEquals(1, LensTrajectoryScorer.residualLayer(zoo.config(), "blocks.1.hook_resid_pre"));
-        assertEquals(0, LensTrajectoryScorer.residualLayer(zoo.config(), "blocks.0.hook_resid_pre"));
-        assertEquals(2, LensTrajectoryScorer.residualLayer(zoo.config(), FINAL));
-        assertEquals(-1, LensTrajectoryScorer.residualLayer(zoo.config(), "blocks.0.hook_resid_mid"));
-        assertEquals(-1, LensTrajectoryScorer.residualLayer(zoo.config(), "blocks.7.hook_resid_pre"));
+        assertEquals(1, HookName.residualLayer(zoo.config(), EARLY));
+        assertEquals(1, HookName.residualLayer(zoo.config(), "blocks.1.hook_resid_pre"));
+        assertEquals(0, HookName.residualLayer(zoo.config(), "blocks.0.hook_resid_pre"));
+        assertEquals(2, HookName.residualLayer(zoo.config(), FINAL));
+        assertEquals(-1, HookName.residualLayer(zoo.config(), "blocks.0.hook_resid_mid"));
+        assertEquals(-1, HookName.residualLayer(zoo.config(), "blocks.7.hook_resid_pre"));
         assertEquals(FINAL, LensTrajectoryScorer.finalHook(zoo.config()));
     }
 

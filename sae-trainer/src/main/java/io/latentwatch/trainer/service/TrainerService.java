@@ -89,7 +89,7 @@ public final class TrainerService implements AutoCloseable {
         SaeConfig cfg = c.config().forModel(model.dModel(), model.modelId());
         String hook = cfg.hookName();
         Function<Supplier<ActivationSource>, Callable<SaeRefit.Result>> refits = src -> new SaeRefit(model.modelId(), SaeTrainJob.of(cfg, c.options(), src)
-                        .withValidation(c.validationShare(), 32_768).withLogitLens(model.logitLens()), store, c.gates(), versions);
+                        .withValidation(c.validationShare(), 32_768).withDecoderLogits(model.decoderLogits()), store, c.gates(), versions);
         String group = TopicRefit.groupId(model.modelId(), hook);
         TopicRefit refit = c.source().equals("examples")
                 ? new TopicRefit(s.kafka(), s.topics().examples(), group, c.maxRecords(),
