@@ -2,6 +2,7 @@ package io.latentwatch.monitor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.latentwatch.common.BearerToken;
 import io.latentwatch.embedded.testing.AbstractKafkaIT;
 import io.latentwatch.embedded.testing.KafkaBackend;
 import io.latentwatch.monitor.detect.ActivationNormDetector;
@@ -69,9 +70,13 @@ class MonitorScaleOutIT extends AbstractKafkaIT {
                 .filter(t -> t.taskId().subtopology() == 0).count();
     }
 
+    /** Both instances require it; one forwards queries to the other with it. */
+    static final BearerToken TOKEN = BearerToken.of("scale-out-token-" + UUID.randomUUID());
+
     static JsonNode get(int port, String pathAndQuery) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + pathAndQuery)).build(), HttpResponse.BodyHandlers.ofString());
+                URI.create("http://127.0.0.1:" + port + pathAndQuery)).header("Authorization", TOKEN.authorization()).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         return JSON.readTree(r.body());
     }
@@ -106,9 +111,9 @@ class MonitorScaleOutIT extends AbstractKafkaIT {
         c2.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
         ActivationNormDetector norm = new ActivationNormDetector(1_000_000, 4, 8);
         int perModel = 150;
-        try (MonitorApp a = MonitorApp.builder(c1, topics, serdes).normDetector(norm).sae(cfg, null, null).build();
+        try (MonitorApp a = MonitorApp.builder(c1, topics, serdes).normDetector(norm).httpToken(TOKEN).sae(cfg, null, null).build();
              KafkaProducer<String, byte[]> p = new KafkaProducer<>(producerConfig(), new StringSerializer(), new ByteArraySerializer())) {
-            MonitorApp b = MonitorApp.builder(c2, topics, serdes).normDetector(norm).sae(cfg, null, null).build();
+            MonitorApp b = MonitorApp.builder(c2, topics, serdes).normDetector(norm).httpToken(TOKEN).sae(cfg, null, null).build();
             a.start();
             b.start();
             try {
@@ -183,6 +188,8 @@ class MonitorScaleOutIT extends AbstractKafkaIT {
                 assertEquals(2 * perModel, samples, "windows restored from the changelog on the surviving instance");
             }
             assertNotEquals(-1, a.httpPort());
+            assertEquals(401, HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.httpPort()
+                    + "/sae-versions")).build(), HttpResponse.BodyHandlers.discarding()).statusCode(), "no token, no answer");
         }
     }
 }
