@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +44,25 @@ public final class ArtifactStore {
     }
 
     public Path root() { return root; }
+
+    /**
+     * Deletes the hidden staging directories of publishes that died before their rename (a trainer killed while
+     * writing), when older than {@code minAge} (a publish in progress elsewhere is younger); returns how many.
+     * None of them was ever in force: only a complete directory is renamed into place.
+     */
+    public int removeStaleStaging(Duration minAge) throws IOException {
+        Instant cutoff = Instant.now().minus(minAge);
+        int n = 0;
+        try (Stream<Path> s = Files.walk(root, 3)) {
+            for (Path p : s.filter(Files::isDirectory).filter(p -> p.getFileName().toString().startsWith(".staging-")).toList()) {
+                if (Files.getLastModifiedTime(p).toInstant().isBefore(cutoff)) {
+                    deleteTree(p);
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
 
     public static String safe(String s) {
         return s.replaceAll("[^A-Za-z0-9._-]", "_");

@@ -72,6 +72,9 @@ public final class TrainerService implements AutoCloseable {
         try {
             versions = KafkaVersionPublisher.create(s.kafka(), s.serdes(), s.topics());
             ArtifactStore store = new ArtifactStore(s.artifacts());
+            // A trainer killed while writing an artifact leaves its staging directory behind (never in force).
+            int stale = store.removeStaleStaging(Duration.ofHours(1));
+            if (stale > 0) LOG.info("removed {} staging director(ies) of publishes that died before their rename", stale);
             var live = VersionTopic.liveKeys(s.kafka(), s.topics().saeVersions(), Duration.ofSeconds(60));
             List<SaeVersion> again = Reannouncer.reannounce(store, live, s.reannounce(), versions);
             TrainerService t = new TrainerService(m, versions, again, s);
