@@ -20,7 +20,10 @@ sides use the same schema id.
 
 from __future__ import annotations
 
+import os
 import struct
+import subprocess
+import sys
 import time
 import urllib.request
 import uuid
@@ -35,6 +38,7 @@ import stack  # noqa: E402
 from confluent_kafka import Consumer, Producer  # noqa: E402
 from confluent_kafka.schema_registry import SchemaRegistryClient  # noqa: E402
 from confluent_kafka.schema_registry.avro import AvroDeserializer  # noqa: E402
+from confluent_kafka.schema_registry.error import SchemaRegistryError  # noqa: E402
 from confluent_kafka.serialization import MessageField, SerializationContext  # noqa: E402
 
 from latentwatch import Publisher, SamplingPolicy, decode, producer_defaults  # noqa: E402
@@ -70,7 +74,10 @@ def consume(bootstrap: str, registry: SchemaRegistryClient | None, topic: str, w
                     return got
                 continue
             raw = m.value()
-            v = de(raw, SerializationContext(topic, MessageField.VALUE)) if de else raw
+            try:
+                v = de(raw, SerializationContext(topic, MessageField.VALUE)) if de else raw
+            except SchemaRegistryError:  # the record framed with an unknown schema id (test 1) stays on the topic
+                continue
             got.append((v, dict(m.headers() or []), raw))
             if want(got):
                 return got
@@ -102,7 +109,7 @@ def live():  # type: ignore[no-untyped-def]
             *["--d-sae", "256", "--k", "8", "--steps", "300", "--validation-share", "0.2", "--ce-prompts", "0"],
             *["--out", str(sae_dir), "--no-progress"],
         ]
-        s.run_java("train-sae", train, timeout=300)
+        s.run_java("train-sae", train, timeout=900)  # seconds on a quiet machine; generous for a loaded one
         publish = ["sae", "publish", str(sae_dir), "--model-id", "stories260K", "--store", str(store), *common]
         s.run_java("sae-publish", publish)
         s.java(
@@ -255,3 +262,62 @@ def test_python_and_java_publish_the_same_activations_and_the_monitor_alerts_on_
         and HOOK in line
     ]
     assert projected and projected[0] > 0, "no activation of stories260K projected"
+
+
+def readme_example() -> str:
+    """The python block under "In a few lines" of python/README.md, as documented."""
+    text = (stack.REPO / "python/README.md").read_text()
+    section = text.split("## In a few lines", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_example_publishes_and_the_monitor_alerts_name_its_requests(live, tmp_path):  # type: ignore[no-untyped-def]
+    """The README's example, run as a script (it never closes its publisher: the exit hook sends), on stories260K
+    converted into a directory of that name (so the samples carry the model id the Java-trained SAE is for)."""
+    bootstrap, ccompat = live["bootstrap"], live["ccompat"]
+    registry = SchemaRegistryClient({"url": ccompat})
+    hf_dir = convert(stack.STORIES / "stories260K.bin", stack.STORIES / "tok512.bin", tmp_path / "stories260K")
+    code = readme_example()
+    assert 'request_id="req-1"' in code and '"Once upon a time"' in code, code
+    # The same lines with an off-distribution prompt under another request id: what the monitor should flag. (With
+    # this seeded SAE, FVU 0.14, 8 of this prompt's 45 positions exceed the baseline's p99.9 recon error; a story
+    # prompt's largest error is half of it. German text: 2 positions; "zq xj ..." gibberish: none.)
+    odd = code.replace('"Once upon a time"', '"}}}}}}}}]]]]]]]]))))))))"').replace('"req-1"', '"req-odd"')
+    env = {
+        **os.environ,
+        "LATENTWATCH_BOOTSTRAP_SERVERS": bootstrap,
+        "LATENTWATCH_REGISTRY_URL": ccompat,
+        "PYTHONPATH": os.pathsep.join([str(stack.REPO / "python/src"), os.environ.get("PYTHONPATH", "")]),
+    }
+    for script in (code, odd):
+        r = subprocess.run(
+            [sys.executable, "-c", f"DIR = {str(hf_dir)!r}\n" + script],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert r.returncode == 0, r.stderr[-3000:]
+    hidden = consume(
+        bootstrap,
+        registry,
+        "latentwatch.hidden-states",
+        lambda rs: {"req-1", "req-odd"} <= {v["requestId"] for v, _, _ in rs},
+    )
+    mine = [v for v, _, _ in hidden if v["requestId"] in ("req-1", "req-odd")]
+    assert {v["modelId"] for v in mine} == {"stories260K"} and all(len(v["activations"]) > 1 for v in mine)
+    found = consume(
+        bootstrap,
+        registry,
+        "latentwatch.alerts",
+        lambda rs: any(v["requestId"] == "req-odd" and v["saeVersion"] for v, _, _ in rs),
+        90,
+    )
+    odd_alerts = [v for v, _, _ in found if v["requestId"] == "req-odd" and v["saeVersion"]]
+    assert odd_alerts[0]["modelId"] == "stories260K" and odd_alerts[0]["hook"] == HOOK, odd_alerts[0]
+    print(
+        "README example: alerts on req-odd:",
+        sorted({a["detector"] for a in odd_alerts}),
+        "on req-1:",
+        sorted({v["detector"] for v, _, _ in found if v["requestId"] == "req-1"}),
+    )

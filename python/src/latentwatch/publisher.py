@@ -12,10 +12,12 @@ the sample's timestamp.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +32,8 @@ from .schemas import schema_text
 
 LOG = logging.getLogger(__name__)
 DEFAULT_QUEUE_CAPACITY = 1024
+# How long the exit hook waits for queued samples to be acknowledged.
+EXIT_FLUSH_SECONDS = 10.0
 
 
 def producer_defaults(bootstrap_servers: str) -> dict[str, object]:
@@ -104,6 +108,17 @@ class Publisher:
         self._sender_cpu_ns = 0
         self._sender = threading.Thread(target=self._drain, name="latentwatch-publisher-sender", daemon=True)
         self._sender.start()
+        # A script that never calls close() (the README's example) still sends what it queued: at interpreter
+        # exit, before daemon threads stop, as the Java publisher's close does on its shutdown hook.
+        ref = weakref.ref(self)
+
+        def close_at_exit() -> None:
+            p = ref()
+            if p is not None:
+                p.close(EXIT_FLUSH_SECONDS)
+
+        self._close_at_exit = close_at_exit
+        atexit.register(close_at_exit)
 
     @classmethod
     def from_environment(
@@ -214,6 +229,7 @@ class Publisher:
         if self._closing.is_set():
             return
         self._closing.set()
+        atexit.unregister(self._close_at_exit)
         self._sender.join(timeout)
         if self._sender.is_alive():
             n = 0
