@@ -196,7 +196,7 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
                     g.add(new Slot(p, i, first, perHead ? shape.get(0) : 1, perHead));
                 }
             }
-            Map<Pending, Map<Integer, int[]>> headCodes = new IdentityHashMap<>();
+            Map<Pending, Map<Integer, CircuitMatcher.HeadLatents>> headCodes = new IdentityHashMap<>();
             Map<Pending, List<LatentProjection>> bySample = new IdentityHashMap<>();
             for (Map.Entry<String, List<Slot>> g : groups.entrySet()) {
                 project(saes.get(g.getKey()), g.getValue(), headCodes, bySample);
@@ -233,7 +233,7 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
                 .orElse(hook.endsWith("attn.hook_z") || hook.endsWith("attn.hook_result"));
     }
 
-    private void project(LoadedSae sae, List<Slot> slots, Map<Pending, Map<Integer, int[]>> headCodes,
+    private void project(LoadedSae sae, List<Slot> slots, Map<Pending, Map<Integer, CircuitMatcher.HeadLatents>> headCodes,
                          Map<Pending, List<LatentProjection>> bySample) {
         int dIn = sae.dIn();
         Slot last = slots.get(slots.size() - 1);
@@ -270,13 +270,14 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
             }
             if (codes != null) {
                 int layer = HookName.parse(a.getHook()).map(HookName::layer).orElse(-1);
-                headCodes.computeIfAbsent(s.p(), q -> new TreeMap<>()).put(layer, codes);
+                headCodes.computeIfAbsent(s.p(), q -> new TreeMap<>()).put(layer, new CircuitMatcher.HeadLatents(codes,
+                        s.p().values().get(s.activation())));
             }
         }
     }
 
     /** Circuit signatures of the model matched against this request's head codes; keeps a rate per circuit. */
-    private List<String> circuits(Pending p, Map<Integer, int[]> codes, long now) {
+    private List<String> circuits(Pending p, Map<Integer, CircuitMatcher.HeadLatents> codes, long now) {
         if (codes == null || codes.isEmpty()) return List.of();
         String model = p.sample().getModelId();
         List<CircuitSignature> sigs = registry.circuits(model);
@@ -304,17 +305,16 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
             String hook = "blocks.*.attn (per-head codes)";
             Alert a = Alerts.operational(CircuitMatcher.NAME + ":" + p.source() + ":" + s.getName(), model,
                     p.sample().getModelVersion(), hook, CircuitMatcher.NAME, circuitSeverity, null,
-                    String.format(Locale.ROOT, "%s: circuit '%s' active — %d of %d heads show their positive-only codes (%s); "
-                                    + "rate %.3f over %d sampled requests", model, s.getName(), m.matchedHeads(), m.heads(),
-                            String.join(", ", m.matched()), (double) rate[1] / rate[0], rate[0]),
+                    String.format(Locale.ROOT, "%s: circuit '%s' active — %s; rate %.3f over %d sampled requests", model, s.getName(),
+                            m.describe(), (double) rate[1] / rate[0], rate[0]),
                     attrs, now, p.sample().getTimestampMs().toEpochMilli());
-            a.setScore(m.matchedHeads());
-            a.setThreshold(m.required());
+            a.setScore(m.score());
+            a.setThreshold(m.threshold());
             a.setRequestId(p.sample().getRequestId());
             a.setNodeId(p.sample().getNodeId());
             context.forward(new Record<>(SaeRegistry.key(model, hook), ProjectionOutput.of(a), p.timestamp()));
             metrics.alert(CircuitMatcher.NAME, model, hook);
-            metrics.score(CircuitMatcher.NAME, m.matchedHeads());
+            metrics.score(CircuitMatcher.NAME, m.score());
         }
         return names;
     }
@@ -366,7 +366,10 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
             context.forward(new Record<>(key, ProjectionOutput.of(a), e.timeMs()));
             metrics.alert(SAE_VERSION_DETECTOR, e.modelId(), e.hook());
             if (e.rejected()) metrics.versionRejected(e.modelId(), e.hook());
-            else metrics.versionSwapped(e.modelId(), e.hook());
+            else {
+                metrics.versionSwapped(e.modelId(), e.hook());
+                metrics.falseAlarmTargets(registry.current(e.modelId(), e.hook()));
+            }
         }
     }
 

@@ -193,6 +193,8 @@ class ObservabilityIT {
         String model = "zoo-small";
         String hook = "blocks.1.hook_resid_post";
         m.processed(model);
+        m.requestFlagged(model, "recon-error");
+        m.falseAlarmTarget(model, hook, "recon-error", 0.01);
         m.deadLettered("shape-mismatch");
         m.alert("recon-error", model, hook);
         m.latencySeconds(0.002);
