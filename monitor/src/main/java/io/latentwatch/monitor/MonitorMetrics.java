@@ -174,12 +174,18 @@ public final class MonitorMetrics implements IncidentMetrics {
         }
     }
 
-    /** The false-alarm target per detector (the highest over models and hooks), as set by {@link #falseAlarmTargets}. */
+    /**
+     * The false-alarm target per request of each detector over all the hooks it watches with calibrated thresholds,
+     * 1 - prod_h (1 - target_h) (a request is flagged when any hook's threshold is crossed), the highest over models.
+     */
     public Map<String, Double> falseAlarmTargetsByDetector() {
-        Map<String, Double> out = new TreeMap<>();
+        Map<String, Map<String, Double>> passByModel = new TreeMap<>();
         for (var d : falseAlarmTarget.collect().getDataPoints()) {
-            out.merge(d.getLabels().get("detector"), d.getValue(), Math::max);
+            passByModel.computeIfAbsent(d.getLabels().get("detector"), k -> new TreeMap<>())
+                    .merge(d.getLabels().get("model"), 1 - d.getValue(), (a, b) -> a * b);
         }
+        Map<String, Double> out = new TreeMap<>();
+        passByModel.forEach((det, byModel) -> byModel.values().forEach(pass -> out.merge(det, 1 - pass, Math::max)));
         return out;
     }
 

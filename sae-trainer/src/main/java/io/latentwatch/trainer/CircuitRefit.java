@@ -63,6 +63,11 @@ public final class CircuitRefit {
             this(modelId, task, layer, positives, negatives, baseline, seed, DetectorThresholds.DEFAULT_RATE);
         }
 
+        /** The same discovery with another target false-alarm rate per request (its detectors' share of a budget). */
+        public Spec withFalseAlarmRate(double rate) {
+            return new Spec(modelId, task, layer, positives, negatives, baseline, seed, rate);
+        }
+
         public String hook() {
             return "blocks." + layer + ".attn.hook_result";
         }
