@@ -25,9 +25,11 @@ import java.util.List;
  * ("monday friday tuesday") score like the positives; they are reported ({@link Choice#negativeRate}).
  * The threshold is the middle of that gap (never below the reference quantile, so normal traffic is flagged at most at
  * the target rate); when nothing separates, q10(positives) or the reference quantile, whichever is higher.
- * Measured on zoo-small succession ({@code CircuitRefitZooTest}, the demo's traffic mix): with the outliers' q90 as the
- * lower edge the subset {L1H0, L1H1} (circuits.json's two ground-truth heads) recalled 83/83 successor triggers at
- * precision 0.74 (foreign text and random bytes between the outliers' q90 and the positives); the q99 edge is the rule.
+ * Measured on zoo-small succession ({@code CircuitRefitZooTest}, 900 prompts of the demo's traffic mix): the search
+ * picks {L1H0, L1H1}, circuits.json's two ground-truth heads (the code signature had L1H1 only); the outliers' q99 lies
+ * just above the positives' q10, so the threshold is that q10: 80/83 successor triggers at precision 1.0, 0/300 normal
+ * prompts, no anomaly or other task's trigger. With the outliers' q90 as the edge the midpoint recalled 83/83 at
+ * precision 0.74 (foreign text and random bytes between the q90 and the positives).
  */
 public final class CircuitScore {
     private CircuitScore() {}
