@@ -107,7 +107,7 @@ public final class DemoScore {
             m.put("false_alarm_rate", far);
             m.put("false_alarms", falseAlarms);
             m.put("normal_requests", normal);
-            Double farTarget = d.equals("any") ? null : targets.get(d);
+            Double farTarget = d.equals("any") || targets.get(d) == null ? null : round(targets.get(d));
             m.put("false_alarm_target", farTarget);
             m.put("false_alarm_within_factor_2", farTarget == null || far == null ? null : far >= farTarget / 2 && far <= farTarget * 2);
             // Out-of-distribution inputs and circuit activity scored apart: what share of each the detector flags.

@@ -77,8 +77,8 @@ class ThresholdDetectorsTest {
         }
         assertEquals("position 10", d.threshold(withBuckets, 10).scope());
         // No bucket there (or a baseline file without buckets): the global quantile.
-        assertEquals(new ReconErrorDetector.Threshold(global.get("p99"), "global"), d.threshold(withBuckets, 25));
-        assertEquals(new ReconErrorDetector.Threshold(global.get("p99"), "global"), d.threshold(globalOnly, 10));
+        assertEquals(new ReconErrorDetector.Threshold(global.get("p99"), "global", "p99"), d.threshold(withBuckets, 25));
+        assertEquals(new ReconErrorDetector.Threshold(global.get("p99"), "global", "p99"), d.threshold(globalOnly, 10));
     }
 
     @Test
