@@ -71,7 +71,7 @@ public final class ReconErrorDetector {
         Map<String, Double> q = b == null ? baseline.errorQuantiles() : b.errorQuantiles();
         Double base = q.get(DetectorThresholds.RECON_BASE_QUANTILE);
         if (base == null) return threshold(baseline, position);
-        return new Threshold(base * m, b == null ? "global" : b.describe(), String.format(Locale.ROOT, "%s x %.3f (false-alarm rate %.3g per request)",
+        return new Threshold(base * m, b == null ? "global" : b.describe(), String.format(Locale.ROOT, "%s x %.3f (false-alarm rate %s per request)",
                 DetectorThresholds.RECON_BASE_QUANTILE, m, calibrated.falseAlarmRate()));
     }
 
