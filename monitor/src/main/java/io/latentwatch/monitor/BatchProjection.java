@@ -2,6 +2,7 @@ package io.latentwatch.monitor;
 
 import io.latentwatch.interp.hooks.HookName;
 import io.latentwatch.interp.sae.SaeProjection;
+import io.latentwatch.monitor.detect.CircuitMatcher;
 import io.latentwatch.monitor.sae.LoadedSae;
 import io.latentwatch.monitor.sae.SaeRegistry;
 import io.latentwatch.schema.Activation;
@@ -31,7 +32,7 @@ final class BatchProjection {
 
     /** What the batch yields, per buffered sample (identity maps: one entry per buffered record). */
     record Result(Map<ProjectionBuffer.Entry, List<LatentProjection>> projections,
-                  Map<ProjectionBuffer.Entry, Map<Integer, int[]>> headCodes,
+                  Map<ProjectionBuffer.Entry, Map<Integer, CircuitMatcher.HeadLatents>> headCodes,
                   Map<ProjectionBuffer.Entry, List<String>> mismatches, List<Missing> missing) {}
 
     /** A row block of one activation inside a (model, hook) group. */
@@ -125,7 +126,8 @@ final class BatchProjection {
             metrics.projected(smp.getModelId(), a.getHook(), s.rows());
             if (codes != null) {
                 int layer = HookName.parse(a.getHook()).map(HookName::layer).orElse(-1);
-                out.headCodes().computeIfAbsent(s.entry(), q -> new TreeMap<>()).put(layer, codes);
+                out.headCodes().computeIfAbsent(s.entry(), q -> new TreeMap<>()).put(layer, new CircuitMatcher.HeadLatents(codes,
+                        s.entry().sample().values().get(s.activation())));
             }
         }
     }

@@ -42,7 +42,7 @@ final class CircuitAlerts {
     }
 
     /** Matches {@code codes} (per layer, each head's code) of the sample read from {@code source}. */
-    Outcome match(HiddenStateSample sample, String source, Map<Integer, int[]> codes, long now) {
+    Outcome match(HiddenStateSample sample, String source, Map<Integer, CircuitMatcher.HeadLatents> codes, long now) {
         if (codes == null || codes.isEmpty()) return Outcome.NONE;
         String model = sample.getModelId();
         List<CircuitSignature> sigs = registry.circuits(model);
@@ -63,7 +63,7 @@ final class CircuitAlerts {
             names.add(s.getName());
             alerts.add(alert(sample, source, s, m, rate, now));
             metrics.alert(CircuitMatcher.NAME, model, HOOK);
-            metrics.score(CircuitMatcher.NAME, m.matchedHeads());
+            metrics.score(CircuitMatcher.NAME, m.score());
         }
         return new Outcome(names, alerts);
     }
@@ -83,12 +83,11 @@ final class CircuitAlerts {
         attrs.put("circuit_samples", Long.toString(rate[0]));
         Alert a = Alerts.operational(CircuitMatcher.NAME + ":" + source + ":" + s.getName(), model, sample.getModelVersion(), HOOK,
                 CircuitMatcher.NAME, severity, null,
-                String.format(Locale.ROOT, "%s: circuit '%s' active — %d of %d heads show their positive-only codes (%s); "
-                                + "rate %.3f over %d sampled requests", model, s.getName(), m.matchedHeads(), m.heads(),
-                        String.join(", ", m.matched()), r, rate[0]),
+                String.format(Locale.ROOT, "%s: circuit '%s' active — %s; rate %.3f over %d sampled requests", model, s.getName(),
+                        m.describe(), r, rate[0]),
                 attrs, now, sample.getTimestampMs().toEpochMilli());
-        a.setScore(m.matchedHeads());
-        a.setThreshold(m.required());
+        a.setScore(m.score());
+        a.setThreshold(m.threshold());
         a.setRequestId(sample.getRequestId());
         a.setNodeId(sample.getNodeId());
         return a;

@@ -1,5 +1,7 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.interp.calibrate.DetectorThresholds;
+import io.latentwatch.monitor.detect.DriftWindow;
 import io.latentwatch.monitor.detect.LatentDriftDetector;
 import io.latentwatch.monitor.detect.RareLatentDetector;
 import io.latentwatch.monitor.detect.ReconErrorDetector;
@@ -67,7 +69,8 @@ final class DetectorProcessor implements Processor<String, LatentProjection, Str
         String key = record.key();
 
         // Reconstruction error against the baseline's quantile at this token position (global when the baseline has no bucket there).
-        ReconErrorDetector.Threshold t = recon.threshold(sae.baseline(), p.getPosition());
+        DetectorThresholds calibrated = sae.thresholds();
+        ReconErrorDetector.Threshold t = recon.threshold(sae.baseline(), p.getPosition(), calibrated);
         double threshold = t.value();
         metrics.score(ReconErrorDetector.NAME, p.getReconError());
         if (recon.fires(p.getReconError(), threshold)) {
@@ -75,20 +78,24 @@ final class DetectorProcessor implements Processor<String, LatentProjection, Str
                             : Severity.WARNING, p.getReconError(), threshold,
                     String.format(Locale.ROOT, "%s %s: reconstruction error %.4f exceeds the SAE %s baseline %s %.4f (%s) — the input is "
                                     + "unlike the reference data the SAE was fitted on", p.getModelId(), hookAndHead(p), p.getReconError(),
-                            p.getSaeVersion(), recon.quantile(), threshold, t.scope()),
-                    Map.of("quantile", recon.quantile(), "baseline_scope", t.scope()), now), record);
+                            p.getSaeVersion(), t.rule(), threshold, t.scope()),
+                    Map.of("quantile", t.rule(), "baseline_scope", t.scope()), now), record);
         }
 
         // Rare or never-seen latents.
         float[] freq = sae.baseline().firingFrequency();
-        List<RareLatentDetector.Hit> hits = rare.hits(p.getLatents(), p.getValues(), freq);
+        // The version's own epsilon and training-set frequencies when the trainer calibrated them, else the configured epsilon.
+        Double eps = calibrated == null ? null : calibrated.get(DetectorThresholds.RARE_EPSILON);
+        float[] rareFreq = eps != null && calibrated.latentFrequency() != null ? calibrated.latentFrequency() : freq;
+        double epsilon = eps != null ? eps : rare.epsilon();
+        List<RareLatentDetector.Hit> hits = rare.hits(p.getLatents(), p.getValues(), rareFreq, epsilon);
         if (!hits.isEmpty()) {
             double minFreq = hits.stream().mapToDouble(RareLatentDetector.Hit::baselineFrequency).min().orElse(0);
             String which = hits.stream().map(h -> h.latent() + label(sae, h.latent()) + " (" + fmt(h.activation()) + ", baseline "
                     + fmt(h.baselineFrequency()) + ")").collect(Collectors.joining(", "));
             Map<String, String> attrs = new LinkedHashMap<>();
             attrs.put("rare_latents", hits.stream().map(h -> Integer.toString(h.latent())).collect(Collectors.joining(",")));
-            emit(Alerts.fromProjection(p, RareLatentDetector.NAME, "", Severity.WARNING, minFreq, rare.epsilon(),
+            emit(Alerts.fromProjection(p, RareLatentDetector.NAME, "", Severity.WARNING, minFreq, epsilon,
                     p.getModelId() + " " + hookAndHead(p) + ": latents rare on the reference data fired: " + which, attrs, now), record);
         }
 

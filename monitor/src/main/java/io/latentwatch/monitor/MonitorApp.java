@@ -217,7 +217,7 @@ public final class MonitorApp implements AutoCloseable {
         if (b.lensScorer != null) topology.withLensTrajectory(b.lensScorer, b.lensDetector);
         // Incidents: every alert grouped per request or per (model, hook, detector) on the incidents topic.
         topology.withIncidents(new IncidentTopology(b.serdes.serde(Alert.class), b.serdes.serde(Incident.class),
-                settings.incidents(), metrics::incident));
+                settings.incidents(), metrics));
         this.streams = new KafkaStreams(topology.build(), KafkaConfig.toProperties(cfg));
         // Poison records are dead-lettered in the topology; anything else is a bug or an outage:
         // log it and replace the thread so the monitor keeps watching.

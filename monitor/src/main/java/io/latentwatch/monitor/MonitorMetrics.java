@@ -1,6 +1,12 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.interp.calibrate.DetectorThresholds;
+import io.latentwatch.monitor.incident.IncidentMetrics;
+import io.latentwatch.monitor.sae.LoadedSae;
+import io.latentwatch.schema.CircuitSignature;
+import io.latentwatch.schema.Incident;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -15,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Labels are model, hook, detector and dead-letter reason only, never request ids: each label
  * value makes a time series, and request ids would make one per request.
  */
-public final class MonitorMetrics {
+public final class MonitorMetrics implements IncidentMetrics {
     /**
      * Distinct model (and hook) label values kept before further ones are folded into
      * {@value #OTHER}: model ids come from producers, and a broken or hostile one must not be able
@@ -37,7 +43,7 @@ public final class MonitorMetrics {
     private final Histogram batchSize;
     private final Histogram endToEnd;
     private final Histogram scores;
-    private final io.prometheus.metrics.core.metrics.Gauge circuitRate;
+    private final Gauge circuitRate;
     private final Counter versionsSwapped;
     private final Counter versionsRejected;
     private final Counter explanations;
@@ -45,6 +51,8 @@ public final class MonitorMetrics {
     private final Counter incidents;
     private final Counter incidentsOpened;
     private final Counter replayLost;
+    private final Counter requestsFlagged;
+    private final Gauge falseAlarmTarget;
 
     public MonitorMetrics() { this(new PrometheusRegistry()); }
 
@@ -104,7 +112,7 @@ public final class MonitorMetrics {
                 .labelNames("detector")
                 .classicOnly().classicUpperBounds(1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 64)
                 .register(registry);
-        this.circuitRate = io.prometheus.metrics.core.metrics.Gauge.builder()
+        this.circuitRate = Gauge.builder()
                 .name("latentwatch_circuit_match_ratio")
                 .help("Share of sampled requests (with hook_z samples) whose head codes match the circuit signature")
                 .labelNames("model", "circuit").register(registry);
@@ -133,10 +141,67 @@ public final class MonitorMetrics {
                 .name("latentwatch_incidents_opened_total")
                 .help("Incidents opened (first record of an incident; re-opens inside the cooldown not counted), by scope and severity")
                 .labelNames("model", "scope", "severity").register(registry);
+        this.requestsFlagged = Counter.builder()
+                .name("latentwatch_requests_flagged_total")
+                .help("Requests with at least one alert of the detector, counted once per request and detector; over "
+                        + "latentwatch_records_processed_total (one sample per request) the share of requests it flags: its live "
+                        + "false-alarm rate, as long as anomalies are rare")
+                .labelNames("model", "detector").register(registry);
+        this.falseAlarmTarget = Gauge.builder()
+                .name("latentwatch_detector_false_alarm_target_ratio")
+                .help("Share of normal requests the detector's threshold was chosen to flag, per SAE version in force (trainer calibration)")
+                .labelNames("model", "hook", "detector").register(registry);
     }
 
+    /** A request's first alert of {@code detector}. */
+    @Override
+    public void requestFlagged(String model, String detector) {
+        requestsFlagged.labelValues(bounded(models, "model", model), detector).inc();
+    }
+
+    /** The target false-alarm rate of a detector's threshold for the version in force for (model, hook). */
+    public void falseAlarmTarget(String model, String hook, String detector, double rate) {
+        falseAlarmTarget.labelValues(bounded(models, "model", model), bounded(hooks, "hook", hook), detector).set(rate);
+    }
+
+    /** The targets of a version just put in force: its calibrated detectors and its circuit signatures. */
+    public void falseAlarmTargets(LoadedSae sae) {
+        if (sae == null) return;
+        String model = sae.version().getModelId(), hook = sae.version().getHook();
+        DetectorThresholds t = sae.thresholds();
+        if (t != null) {
+            if (t.get(DetectorThresholds.RECON_MARGIN) != null) falseAlarmTarget(model, hook, "recon-error", t.falseAlarmRate());
+            if (t.get(DetectorThresholds.RARE_EPSILON) != null) falseAlarmTarget(model, hook, "rare-latent", t.falseAlarmRate());
+            if (t.get(DetectorThresholds.NORM_Z) != null) falseAlarmTarget(model, hook, "activation-norm", t.falseAlarmRate());
+        }
+        for (CircuitSignature c : sae.version().getCircuits()) {
+            if (c.getFalseAlarmRate() != null) falseAlarmTarget(model, hook, "circuit", c.getFalseAlarmRate());
+        }
+    }
+
+    /**
+     * The false-alarm target per request of each detector over all the hooks it watches with calibrated thresholds,
+     * 1 - prod_h (1 - target_h) (a request is flagged when any hook's threshold is crossed), the highest over models.
+     */
+    public Map<String, Double> falseAlarmTargetsByDetector() {
+        Map<String, Map<String, Double>> passByModel = new TreeMap<>();
+        for (var d : falseAlarmTarget.collect().getDataPoints()) {
+            passByModel.computeIfAbsent(d.getLabels().get("detector"), k -> new TreeMap<>())
+                    .merge(d.getLabels().get("model"), 1 - d.getValue(), (a, b) -> a * b);
+        }
+        Map<String, Double> out = new TreeMap<>();
+        passByModel.forEach((det, byModel) -> byModel.values().forEach(pass -> out.merge(det, 1 - pass, Math::max)));
+        return out;
+    }
+
+    /** Requests flagged per detector (each request once per detector). */
+    public Map<String, Long> requestsFlaggedByDetector() { return byLabel(requestsFlagged.collect(), "detector"); }
+
+    @Override
+    public void record(Incident published) { incident(published); }
+
     /** An incident record was published (open, update, resolve). */
-    public void incident(io.latentwatch.schema.Incident i) {
+    public void incident(Incident i) {
         incidents.labelValues(i.getStatus().name(), bounded(models, "model", i.getModelId()), i.getSeverity().name()).inc();
         if (i.getRevision() == 0) {
             incidentsOpened.labelValues(bounded(models, "model", i.getModelId()), i.getScope().name().toLowerCase(java.util.Locale.ROOT),

@@ -163,7 +163,7 @@ public final class MonitorTopology {
 
         // 4. Valid samples: the activation-norm detector against the running baseline; alerts out.
         KStream<String, Alert> normAlerts = byValidity.get("sample-valid")
-                .process(() -> new ActivationNormProcessor(normDetector, metrics, NORM_BASELINES),
+                .process(() -> new ActivationNormProcessor(normDetector, metrics, NORM_BASELINES, sae == null ? null : sae.registry()),
                         Named.as("activation-norm"), NORM_BASELINES);
         if (lensScorer != null) {
             // 4b. Lens trajectory: early-layer tuned lens vs the final prediction, for samples carrying both.

@@ -283,7 +283,10 @@ final class ProjectionProcessor implements Processor<String, CheckedSample, Stri
             context.forward(new Record<>(key, ProjectionOutput.of(a), e.timeMs()));
             metrics.alert(SAE_VERSION_DETECTOR, e.modelId(), e.hook());
             if (e.rejected()) metrics.versionRejected(e.modelId(), e.hook());
-            else metrics.versionSwapped(e.modelId(), e.hook());
+            else {
+                metrics.versionSwapped(e.modelId(), e.hook());
+                metrics.falseAlarmTargets(registry.current(e.modelId(), e.hook()));
+            }
         }
     }
 

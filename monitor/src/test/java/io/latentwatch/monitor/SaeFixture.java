@@ -179,7 +179,7 @@ final class SaeFixture {
 
     static CircuitSignature signature(String name, int layer, int[] heads, int[] codes, int min) {
         List<HeadCode> hc = new ArrayList<>();
-        for (int i = 0; i < heads.length; i++) hc.add(new HeadCode(layer, heads[i], List.of(codes[i]), 1.0));
+        for (int i = 0; i < heads.length; i++) hc.add(new HeadCode(layer, heads[i], List.of(codes[i]), 1.0, List.of()));
         return CircuitSignature.newBuilder().setName(name).setHeads(hc).setMinMatchedHeads(min).build();
     }
 }

@@ -3,7 +3,9 @@ package io.latentwatch.trainer;
 import io.latentwatch.common.ArtifactStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.latentwatch.interp.calibrate.DetectorThresholds;
 import io.latentwatch.interp.circuits.CircuitDiscovery;
+import io.latentwatch.interp.circuits.CircuitScore;
 import io.latentwatch.interp.circuits.CircuitPrompts;
 import io.latentwatch.interp.circuits.HeadCodeSignature;
 import io.latentwatch.interp.model.HeadOutputs;
@@ -15,6 +17,7 @@ import io.latentwatch.interp.sae.SaeTrainingOptions;
 import io.latentwatch.interp.sae.SparseAutoencoder;
 import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.schema.CircuitSignature;
+import io.latentwatch.schema.HeadCode;
 import io.latentwatch.schema.SaeVersion;
 
 import java.io.IOException;
@@ -55,7 +58,16 @@ public final class CircuitRefit {
      * @param baseline  reference prompts (normal traffic) for the SAE's latent frequencies
      */
     public record Spec(String modelId, String task, int layer, List<String> positives, List<String> negatives,
-                       List<String> baseline, long seed) {
+                       List<String> baseline, long seed, double falseAlarmRate) {
+        public Spec(String modelId, String task, int layer, List<String> positives, List<String> negatives, List<String> baseline, long seed) {
+            this(modelId, task, layer, positives, negatives, baseline, seed, DetectorThresholds.DEFAULT_RATE);
+        }
+
+        /** The same discovery with another target false-alarm rate per request (its detectors' share of a budget). */
+        public Spec withFalseAlarmRate(double rate) {
+            return new Spec(modelId, task, layer, positives, negatives, baseline, seed, rate);
+        }
+
         public String hook() {
             return "blocks." + layer + ".attn.hook_result";
         }
@@ -100,6 +112,9 @@ public final class CircuitRefit {
             HeadCodeSignature sig;
             SaeEvaluation ev;
             SaeBaseline baseline;
+            DetectorThresholds thresholds;
+            CircuitScore.Choice scored;
+            CircuitSignature scoredSig;
             int dIn, dSae;
             String arch;
             CircuitDiscovery.Result r;
@@ -125,8 +140,32 @@ public final class CircuitRefit {
                 List<Integer> positions = new ArrayList<>();
                 float[] rows = headRows(model, heads, "blocks." + layer + ".attn.hook_z", layer, ref, lock, true, positions);
                 ev = SaeEvaluation.of(sae, rows, 2048, SaeTrainingOptions.defaults().denseThreshold());
-                baseline = SaeBaseline.of(ev, positions.stream().mapToInt(Integer::intValue).toArray());
+                int[] pos0 = positions.stream().mapToInt(Integer::intValue).toArray();
+                baseline = SaeBaseline.of(ev, pos0);
                 baseline.write(staging);
+                int nHeads = heads.heads();
+                int nRef = spec.baseline().size() * nHeads;
+                // Thresholds of the OOD detectors on this hook, on the reference (normal) prompts only: one request = one
+                // prompt's last position, all heads.
+                int[] request = new int[nRef];
+                for (int i = 0; i < nRef; i++) request[i] = i / nHeads;
+                long refRows = ev.rows();
+                long[] counts = new long[baseline.firingFrequency().length];
+                for (int j = 0; j < counts.length; j++) counts[j] = Math.round(baseline.firingFrequency()[j] * (double) refRows);
+                int dModel = heads.dModel();
+                thresholds = ThresholdCalibration.calibrate(sae, Arrays.copyOf(rows, nRef * dModel), request,
+                        Arrays.copyOf(ev.relativeError(), nRef), Arrays.copyOf(pos0, nRef), baseline,
+                        DetectorThresholds.smoothedFrequency(counts, refRows), refRows, spec.falseAlarmRate(), 1, nHeads, spec.seed());
+                thresholds.write(staging);
+                // The per-head score over the head outputs (CircuitScore), heads and threshold chosen on these prompts.
+                int w = nHeads * dModel;
+                int nB = spec.baseline().size();
+                List<Integer> unused = new ArrayList<>();
+                float[] outliers = headRows(model, heads, "blocks." + layer + ".attn.hook_z", layer, outliers(model, ref.subList(0, nB), spec.seed()),
+                        lock, true, unused);
+                scored = CircuitScore.choose(Arrays.copyOf(rows, nB * w), Arrays.copyOfRange(rows, nB * w, (nB + pos.size()) * w), outliers,
+                        Arrays.copyOfRange(rows, (nB + pos.size()) * w, rows.length), nHeads, dModel, spec.falseAlarmRate());
+                scoredSig = scoredSignature(r, layer, scored, spec.falseAlarmRate());
                 dIn = sae.config().dIn();
                 dSae = sae.config().dSae();
                 arch = sae.config().isTopK() ? "topk" : "relu";
@@ -144,7 +183,15 @@ public final class CircuitRefit {
                     + sig.heads().stream().map(h -> h.head().toString()).toList() + ")");
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (!reasons.isEmpty()) return new Outcome(new SaeRefit.Result(false, null, List.copyOf(reasons), metrics), hook, null, seconds);
-            CircuitSignature avro = CircuitSignatures.toAvro(kept);
+            // Codes-only signature heads (discovery) are replaced by the scored heads; kept decides whether layer L has any.
+            CircuitSignature avro = scoredSig;
+            metrics.put("circuit_heads", (double) scored.heads().length);
+            metrics.put("circuit_score_threshold", scored.threshold());
+            metrics.put("circuit_score_separation", scored.separation());
+            metrics.put("circuit_reference_far", scored.referenceRate());
+            metrics.put("circuit_positive_recall", scored.positiveRate());
+            metrics.put("circuit_negative_rate", scored.negativeRate());
+            metrics.put("circuit_outlier_rate", scored.outlierRate());
             // Beside the SAE files, so that the version can be re-announced from the store alone (SaeVersions.fromArtifact).
             Files.writeString(staging.resolve(CircuitTrainJob.SIGNATURE), CircuitTrainJob.avroJson(avro));
             ArtifactStore.Current cur = store.current(spec.modelId(), hook);
@@ -155,6 +202,7 @@ public final class CircuitRefit {
                     .setArtifactUri(a.uri().toString()).setSha256(a.sha256()).setCreatedMs(Instant.now())
                     .setDIn(dIn).setDSae(dSae).setArchitecture(arch)
                     .setMetrics(metrics).setBaseline(baseline.summary())
+                    .setThresholds(thresholds.asMap())
                     .setCircuits(List.of(avro))
                     .setPreviousVersion(cur == null ? null : cur.version())
                     .build();
@@ -164,6 +212,55 @@ public final class CircuitRefit {
         } finally {
             ArtifactStore.deleteTree(staging);
         }
+    }
+
+    /**
+     * The signature the monitor matches: the heads {@link CircuitScore#choose} picked in {@code layer} with their weights
+     * and threshold, each head keeping the positive-only codes discovery found for it (the code rule of older monitors).
+     */
+    static CircuitSignature scoredSignature(CircuitDiscovery.Result r, int layer, CircuitScore.Choice c, double rate) {
+        List<HeadCode> heads = new ArrayList<>();
+        for (int i = 0; i < c.heads().length; i++) {
+            int h = c.heads()[i];
+            List<Integer> codes = new ArrayList<>();
+            double score = 0;
+            for (var n : r.nodes()) {
+                if (n.head().layer() == layer && n.head().head() == h) {
+                    codes.addAll(n.codes());
+                    score = r.nodeScore(n);
+                }
+            }
+            List<Float> w = new ArrayList<>();
+            for (float x : c.weights().get(i)) w.add(x);
+            heads.add(HeadCode.newBuilder().setLayer(layer).setHead(h).setCodes(codes).setScore(score).setOutputWeights(w).build());
+        }
+        return CircuitSignature.newBuilder().setName(r.signature().name()).setHeads(heads).setMinMatchedHeads(1)
+                .setScoreThreshold(c.threshold()).setFalseAlarmRate(rate).build();
+    }
+
+    /**
+     * Synthetic inputs that are unusual without being the task (outlier exposure): 200 random token sequences of 3-12
+     * tokens after BOS, and 200 reference prompts with their tokens shuffled (BOS kept first).
+     */
+    static List<int[]> outliers(HookedTransformer m, List<int[]> reference, long seed) {
+        java.util.Random r = new java.util.Random(seed * 7919 + 13);
+        int vocab = m.config().vocabSize();
+        List<int[]> out = new ArrayList<>();
+        int[] bos = m.toTokens("");
+        for (int i = 0; i < 200; i++) {
+            int[] t = Arrays.copyOf(bos, bos.length + 3 + r.nextInt(10));
+            for (int j = bos.length; j < t.length; j++) t[j] = 3 + r.nextInt(Math.max(1, vocab - 3));
+            out.add(t);
+        }
+        for (int i = 0; i < Math.min(200, reference.size()); i++) {
+            int[] t = reference.get(i).clone();
+            for (int j = t.length - 1; j > bos.length; j--) {
+                int k = bos.length + r.nextInt(j - bos.length + 1);
+                int x = t[j]; t[j] = t[k]; t[k] = x;
+            }
+            out.add(t);
+        }
+        return out;
     }
 
     /** The signature's heads of {@code layer} only (null when none is left); the match threshold is capped at what is left. */

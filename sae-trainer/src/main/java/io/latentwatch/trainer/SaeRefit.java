@@ -59,6 +59,7 @@ public final class SaeRefit implements Callable<SaeRefit.Result> {
                     .setArtifactUri(a.uri().toString()).setSha256(a.sha256()).setCreatedMs(now)
                     .setDIn(config.dIn()).setDSae(config.dSae()).setArchitecture(savedArchitecture(o))
                     .setMetrics(o.metrics()).setBaseline(o.baseline().summary())
+                    .setThresholds(o.thresholds() == null ? Map.of() : o.thresholds().asMap())
                     .setPreviousVersion(cur == null ? null : cur.version())
                     .build();
             publisher.publish(v);

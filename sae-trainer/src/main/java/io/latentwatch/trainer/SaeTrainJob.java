@@ -1,5 +1,6 @@
 package io.latentwatch.trainer;
 
+import io.latentwatch.interp.calibrate.DetectorThresholds;
 import io.latentwatch.interp.sae.LatentLabels;
 import io.latentwatch.interp.sae.SaeBaseline;
 import io.latentwatch.interp.sae.SaeConfig;
@@ -9,10 +10,12 @@ import io.latentwatch.interp.sae.SaeTrainingOptions;
 import io.latentwatch.interp.sae.TrainingMethod;
 import io.latentwatch.interp.sae.TrainingReport;
 import io.latentwatch.interp.sae.DecoderLogits;
+import io.latentwatch.interp.sae.TokenContext;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +32,20 @@ import java.util.function.Supplier;
  */
 public record SaeTrainJob(SaeConfig config, SaeTrainingOptions options, Supplier<ActivationSource> source,
                           int bufferRows, int shuffleRows, double validationShare, int validationCap, int initRows,
-                          DecoderLogits logitLens, CeEvaluator ceEvaluator, TrainingMethod method) {
+                          DecoderLogits logitLens, CeEvaluator ceEvaluator, TrainingMethod method, Calibration calibration) {
+
+    /**
+     * How the detector thresholds are chosen ({@link ThresholdCalibration}): the target false-alarm rate per request and
+     * the positions the nodes sample per request (their random-k).
+     */
+    public record Calibration(double falseAlarmRate, int samplesPerRequest) {
+        public static final Calibration DEFAULT = new Calibration(DetectorThresholds.DEFAULT_RATE, 4);
+
+        public Calibration {
+            if (!(falseAlarmRate > 0 && falseAlarmRate < 1)) throw new IllegalArgumentException("false-alarm rate must be in (0, 1), got " + falseAlarmRate);
+            if (samplesPerRequest <= 0) throw new IllegalArgumentException("samples per request must be > 0, got " + samplesPerRequest);
+        }
+    }
 
     /** Next-token cross-entropy increase (nats) when the SAE's reconstruction replaces the hook's activation. */
     @FunctionalInterface
@@ -37,18 +53,21 @@ public record SaeTrainJob(SaeConfig config, SaeTrainingOptions options, Supplier
         double ceIncrease(io.latentwatch.interp.sae.SparseAutoencoder sae) throws Exception;
     }
 
-    public record Outcome(Path dir, Map<String, Double> metrics, SaeBaseline baseline, SaeTraining.Result training) {}
+    public record Outcome(Path dir, Map<String, Double> metrics, SaeBaseline baseline, SaeTraining.Result training, DetectorThresholds thresholds) {}
 
     public static SaeTrainJob of(SaeConfig cfg, SaeTrainingOptions opt, Supplier<ActivationSource> source) {
-        return new SaeTrainJob(cfg, opt, source, 65_536, 16_384, 0.1, 32_768, 8_192, null, null, TrainingMethod.forArchitecture(cfg.architecture()));
+        return new SaeTrainJob(cfg, opt, source, 65_536, 16_384, 0.1, 32_768, 8_192, null, null, TrainingMethod.forArchitecture(cfg.architecture()),
+                Calibration.DEFAULT);
     }
 
-    public SaeTrainJob withDecoderLogits(DecoderLogits l) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, l, ceEvaluator, method); }
-    public SaeTrainJob withCeEvaluator(CeEvaluator c) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, logitLens, c, method); }
-    public SaeTrainJob withValidation(double share, int cap) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, share, cap, initRows, logitLens, ceEvaluator, method); }
-    public SaeTrainJob withBuffers(int buffer, int shuffle, int init) { return new SaeTrainJob(config, options, source, buffer, shuffle, validationShare, validationCap, init, logitLens, ceEvaluator, method); }
+    public SaeTrainJob withDecoderLogits(DecoderLogits l) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, l, ceEvaluator, method, calibration); }
+    public SaeTrainJob withCeEvaluator(CeEvaluator c) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, logitLens, c, method, calibration); }
+    public SaeTrainJob withValidation(double share, int cap) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, share, cap, initRows, logitLens, ceEvaluator, method, calibration); }
+    public SaeTrainJob withBuffers(int buffer, int shuffle, int init) { return new SaeTrainJob(config, options, source, buffer, shuffle, validationShare, validationCap, init, logitLens, ceEvaluator, method, calibration); }
 
-    public SaeTrainJob withMethod(TrainingMethod m) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, logitLens, ceEvaluator, m); }
+    public SaeTrainJob withCalibration(Calibration c) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, logitLens, ceEvaluator, method, c); }
+
+    public SaeTrainJob withMethod(TrainingMethod m) { return new SaeTrainJob(config, options, source, bufferRows, shuffleRows, validationShare, validationCap, initRows, logitLens, ceEvaluator, m, calibration); }
 
     public Outcome run(Path out) throws Exception {
         Files.createDirectories(out);
@@ -61,13 +80,15 @@ public record SaeTrainJob(SaeConfig config, SaeTrainingOptions options, Supplier
             try {
                 SaeFiles.save(res.sae(), out);
                 float[] val = pipe.validationRows();
-                List<io.latentwatch.interp.sae.TokenContext> ctx = pipe.validationContexts().subList(0, val.length / config.dIn());
+                List<TokenContext> ctx = pipe.validationContexts().subList(0, val.length / config.dIn());
                 // Error quantiles per token-position bucket too: the validation rows are the ones evaluated, in order.
                 int[] positions = new int[ctx.size()];
                 for (int i = 0; i < positions.length; i++) positions[i] = ctx.get(i).position();
                 SaeBaseline baseline = SaeBaseline.of(res.validation(),
                         positions.length == res.validation().rows() ? positions : null);
                 baseline.write(out);
+                DetectorThresholds thresholds = thresholds(res, val, ctx, positions, baseline);
+                thresholds.write(out);
                 LatentLabels.compute(res.sae(), val, ctx, 10, logitLens).write(out);
                 Map<String, Double> metrics = new LinkedHashMap<>();
                 metrics.put("fvu", res.validation().fvu());
@@ -82,11 +103,27 @@ public record SaeTrainJob(SaeConfig config, SaeTrainingOptions options, Supplier
                 metrics.put("tokens_per_second", res.tokensPerSecond());
                 writeMetrics(out.resolve("latentwatch_metrics.json"), metrics);
                 TrainingReport.write(res, config, options, out.resolve("report"));
-                return new Outcome(out, metrics, baseline, res);
+                return new Outcome(out, metrics, baseline, res, thresholds);
             } finally {
                 res.sae().close();
             }
         }
+    }
+
+    /**
+     * The detector thresholds at {@link #calibration}'s false-alarm rate, on the held-out rows (one request per held-out
+     * prompt), with latent frequencies counted on every training row (a second pass over the source).
+     */
+    private DetectorThresholds thresholds(SaeTraining.Result res, float[] val, List<TokenContext> ctx, int[] positions, SaeBaseline baseline)
+            throws IOException {
+        long[] counts = ThresholdCalibration.trainingCounts(res.sae(), source,
+                prompt -> !ActivationPipeline.isValidation(prompt, options.seed(), validationShare));
+        long rows = counts[counts.length - 1];
+        float[] freq = rows == 0 ? null : DetectorThresholds.smoothedFrequency(Arrays.copyOf(counts, counts.length - 1), rows);
+        int[] request = new int[ctx.size()];
+        for (int i = 0; i < request.length; i++) request[i] = ctx.get(i).prompt();
+        return ThresholdCalibration.calibrate(res.sae(), val, request, res.validation().relativeError(), positions, baseline, freq, rows,
+                calibration.falseAlarmRate(), calibration.samplesPerRequest(), 1, options.seed());
     }
 
     static void writeMetrics(Path file, Map<String, Double> metrics) throws IOException {

@@ -4,6 +4,7 @@ import io.latentwatch.common.ArtifactStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.latentwatch.interp.calibrate.DetectorThresholds;
 import io.latentwatch.interp.sae.SaeBaseline;
 import io.latentwatch.interp.sae.SaeConfig;
 import io.latentwatch.interp.sae.SaeFiles;
@@ -44,6 +45,7 @@ public final class SaeVersions {
                 .setArtifactUri(a.uri().toString()).setSha256(a.sha256()).setCreatedMs(Instant.now())
                 .setDIn(cfg.dIn()).setDSae(cfg.dSae()).setArchitecture(cfg.isTopK() ? "topk" : "relu")
                 .setMetrics(metrics).setBaseline(SaeBaseline.read(dir).summary())
+                .setThresholds(thresholds(dir))
                 .setCircuits(circuits(dir))
                 .setPreviousVersion(previousVersion)
                 .build();
@@ -91,5 +93,11 @@ public final class SaeVersions {
         String json = Files.readString(f);
         return List.of(new SpecificDatumReader<>(CircuitSignature.class).read(null,
                 DecoderFactory.get().jsonDecoder(CircuitSignature.getClassSchema(), json)));
+    }
+
+    /** The thresholds the trainer stored with the artifact (empty for artifacts written before thresholds existed). */
+    static Map<String, Double> thresholds(Path dir) throws IOException {
+        DetectorThresholds t = DetectorThresholds.readIfPresent(dir);
+        return t == null ? Map.of() : t.asMap();
     }
 }

@@ -6,6 +6,7 @@ import io.latentwatch.common.CorruptArtifactException;
 import io.latentwatch.interp.sae.LatentLabels;
 import io.latentwatch.interp.sae.SaeBaseline;
 import io.latentwatch.interp.sae.SaeConfig;
+import io.latentwatch.interp.calibrate.DetectorThresholds;
 import io.latentwatch.interp.sae.SaeFiles;
 import io.latentwatch.interp.sae.SaeTrainingOptions;
 import io.latentwatch.interp.sae.SparseAutoencoder;
@@ -118,6 +119,18 @@ class RefitTest {
             assertEquals(16, sae.config().dIn());
         }
         assertEquals(first.version(), store.current("synthetic", "blocks.1.hook_resid_post").version());
+        // The thresholds chosen for a false-alarm rate per request travel with the version, in the record and the artifact.
+        DetectorThresholds t = DetectorThresholds.readIfPresent(dir);
+        assertNotNull(t, "latentwatch_thresholds.json in the artifact");
+        assertEquals(t.asMap(), v.getThresholds());
+        assertEquals(0.01, v.getThresholds().get(DetectorThresholds.RATE));
+        for (String k : List.of(DetectorThresholds.RECON_MARGIN, DetectorThresholds.RARE_EPSILON, DetectorThresholds.NORM_Z)) {
+            assertTrue(v.getThresholds().get(k) > 0, k + " = " + v.getThresholds().get(k));
+        }
+        assertTrue(t.frequencyRows() > t.referenceRequests(), "frequencies counted on the training rows: " + t.frequencyRows());
+        assertEquals(t.latentFrequency().length, v.getDSae());
+        // On its own calibration requests each detector flags about the target share (ties can lower it).
+        t.measured().forEach((d, rate) -> assertTrue(rate <= 0.02, d + " flags " + rate + " of the reference requests"));
 
         // A much weaker candidate (k=1, few steps) must not replace it.
         SaeRefit.Result second = new SaeRefit("synthetic", job(1, 60), store, gates, pub).call();

@@ -110,7 +110,8 @@ public final class DemoRun implements Callable<Integer> {
                  KafkaVersionPublisher<?> versions = KafkaVersionPublisher.create(Map.of("bootstrap.servers", bootstrap,
                          "client.id", "latentwatch-demo-trainer"), serdes, topics)) {
                 PromptMix.Domain domain = PromptMix.domainFor(modelId);
-                DemoTrainer trainer = new DemoTrainer(o, node, modelId, new ArtifactStore(work.resolve("artifacts")), versions, domain);
+                DemoTrainer trainer = new DemoTrainer(o, node, modelId, new ArtifactStore(work.resolve("artifacts")), versions, domain,
+                        hz == null ? 1 : 2);
                 initialTraining(trainer, node, h, hz, circuitsJson, circuitLayer);
                 DemoLens.Loaded lens = lensHooks == null ? null : lenses.load(m, modelId, node, trainer.activationModel(), domain);
 

@@ -21,6 +21,11 @@ import java.util.TreeMap;
  * circuit trigger" and "any injected request" are given too. Window-level drift alerts (which carry the
  * id of the request that closed the window) and alerts that name no request sent by the generator
  * (version events) are counted, not scored.
+ *
+ * <p>False-alarm rates are per request: the share of the traffic's normal requests (not injected, never seen by the
+ * trainer: held out) that at least one alert of the detector names, next to the target its thresholds were chosen for.
+ * Anomalies and circuit triggers are counted apart for every detector: a circuit firing is not an out-of-distribution
+ * input, and an OOD detector that flags circuit triggers is reported as such, not as a true positive.
  */
 public final class DemoScore {
     private DemoScore() {}
@@ -40,6 +45,16 @@ public final class DemoScore {
      */
     public static Map<String, Map<String, Object>> score(List<TrafficGenerator.RequestRecord> requests, List<Alert> alerts, Set<String> expected,
                                                          String circuitTask) {
+        return score(requests, alerts, expected, circuitTask, Map.of());
+    }
+
+    /**
+     * As {@link #score(List, List, Set, String)}, each detector's false-alarm rate set against {@code targets} (detector ->
+     * target share of normal requests, as the thresholds in force were chosen for). The unit is the request: a normal
+     * request of the traffic (not injected; the trainer never saw it) counts once when any alert of the detector names it.
+     */
+    public static Map<String, Map<String, Object>> score(List<TrafficGenerator.RequestRecord> requests, List<Alert> alerts, Set<String> expected,
+                                                         String circuitTask, Map<String, Double> targets) {
         String trigger = circuitTask == null ? null : triggerOf(circuitTask);
         Set<String> sent = new HashSet<>(), anomalies = new HashSet<>(), allCircuits = new HashSet<>(), injected = new HashSet<>();
         Set<String> circuits = new HashSet<>();
@@ -86,8 +101,20 @@ public final class DemoScore {
             }
             long tpAny = f.stream().filter(injected::contains).count();
             m.put("precision_vs_any_injected", f.isEmpty() ? null : round(tpAny / (double) f.size()));
-            m.put("false_alarm_rate", sent.size() == injected.size() ? null
-                    : round(f.stream().filter(x -> !injected.contains(x)).count() / (double) (sent.size() - injected.size())));
+            long normal = sent.size() - injected.size();
+            long falseAlarms = f.stream().filter(x -> !injected.contains(x)).count();
+            Double far = normal == 0 ? null : round(falseAlarms / (double) normal);
+            m.put("false_alarm_rate", far);
+            m.put("false_alarms", falseAlarms);
+            m.put("normal_requests", normal);
+            Double farTarget = d.equals("any") || targets.get(d) == null ? null : round(targets.get(d));
+            m.put("false_alarm_target", farTarget);
+            m.put("false_alarm_within_factor_2", farTarget == null || far == null ? null : far >= farTarget / 2 && far <= farTarget * 2);
+            // Out-of-distribution inputs and circuit activity scored apart: what share of each the detector flags.
+            m.put("anomalies_flagged", f.stream().filter(anomalies::contains).count());
+            m.put("anomalies", anomalies.size());
+            m.put("circuit_triggers_flagged", f.stream().filter(allCircuits::contains).count());
+            m.put("circuit_triggers", allCircuits.size());
             m.put("unscored_alerts", unscored.getOrDefault(d, 0L));
             out.put(d, m);
         }

@@ -1,7 +1,9 @@
 package io.latentwatch.cli.demo;
 
 import io.latentwatch.cli.traffic.TrafficGenerator;
+import io.latentwatch.interp.calibrate.DetectorThresholds;
 import io.latentwatch.monitor.MetricsScrape;
+import io.latentwatch.monitor.MonitorMetrics;
 import io.latentwatch.monitor.MonitorApp;
 import io.latentwatch.monitor.detect.LensTrajectoryDetector;
 import io.latentwatch.node.InferenceNode;
@@ -98,7 +100,9 @@ public final class DemoSummary {
         Set<String> expected = new TreeSet<>();
         if (circuitWatched) expected.add("circuit");
         if (lensSetup != null) expected.add(LensTrajectoryDetector.NAME);
-        s.put("detectors", DemoScore.score(traffic.requests(), alerts, expected, circuitWatched ? o.circuitTask() : null));
+        s.put("false_alarm_unit", "request: a normal (not injected) request of the traffic flagged by at least one alert of the "
+                + "detector, over all normal requests; the trainer chose the thresholds on other, held-out reference requests");
+        s.put("detectors", DemoScore.score(traffic.requests(), alerts, expected, circuitWatched ? o.circuitTask() : null, targets(m)));
         // Incidents: the alerts grouped per request / per window finding, as on-call would be paged.
         s.putAll(DemoScore.incidents(m.incidentsOpenedByScope(), traffic.requests(), alerts));
         if (lensSetup != null) {
@@ -118,6 +122,17 @@ public final class DemoSummary {
         s.put("consistent", m.processedTotal() == st.published() && console.deadLetters.get() == malformed.sent.get()
                 && (long) scrape.sum("latentwatch_alerts_total") == console.alerts.get());
         return s;
+    }
+
+    /**
+     * The false-alarm target of each detector: the rates the trainer chose the thresholds in force for (exported by the
+     * monitor per SAE version), and for the lens trajectory, whose threshold the monitor learns from its warm-up, the
+     * same default target (its per-sample rule is not calibrated per request: compare, do not trust).
+     */
+    private Map<String, Double> targets(MonitorMetrics m) {
+        Map<String, Double> t = new TreeMap<>(m.falseAlarmTargetsByDetector());
+        if (lensSetup != null) t.putIfAbsent(LensTrajectoryDetector.NAME, DetectorThresholds.DEFAULT_RATE);
+        return t;
     }
 
     /** The lens trajectory's set-up and how often it flagged each kind of request (scored in "detectors" like the others). */
@@ -175,8 +190,10 @@ public final class DemoSummary {
         out.printf("  SAE versions applied / swaps  %s / %s  (%s)%n", s.get("sae_versions_applied"), s.get("hot_swaps"), s.get("refit"));
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> det = (Map<String, Map<String, Object>>) s.get("detectors");
-        det.forEach((d, v) -> { if (!d.equals("unscored")) out.printf("  %-28s precision %s recall %s (flagged %s, true %s)%n", d, v.get("precision"), v.get("recall"),
-                v.get("flagged_requests"), v.get("true_positives")); });
+        det.forEach((d, v) -> { if (!d.equals("unscored")) out.printf("  %-28s precision %s recall %s (flagged %s, true %s); false alarms %s of %s normal requests = %s"
+                + " (target %s); anomalies %s/%s, circuit triggers %s/%s%n", d, v.get("precision"), v.get("recall"),
+                v.get("flagged_requests"), v.get("true_positives"), v.get("false_alarms"), v.get("normal_requests"), v.get("false_alarm_rate"),
+                v.get("false_alarm_target"), v.get("anomalies_flagged"), v.get("anomalies"), v.get("circuit_triggers_flagged"), v.get("circuit_triggers")); });
         if (det.containsKey("unscored")) out.printf("  alerts about no request         %s%n", det.get("unscored").get("alerts_by_detector"));
         @SuppressWarnings("unchecked")
         Map<String, Object> lt = (Map<String, Object>) s.get("lens_trajectory");

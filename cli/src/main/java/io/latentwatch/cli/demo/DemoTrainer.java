@@ -1,6 +1,7 @@
 package io.latentwatch.cli.demo;
 
 import io.latentwatch.cli.traffic.PromptMix;
+import io.latentwatch.interp.calibrate.DetectorThresholds;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.sae.SaeConfig;
 import io.latentwatch.interp.sae.SaeTrainingOptions;
@@ -36,9 +37,15 @@ public final class DemoTrainer {
     private final ArtifactStore store;
     private final VersionPublisher versions;
     private final PromptMix.Domain domain;
+    private final SaeTrainJob.Calibration calibration;
 
+    /**
+     * @param saeHooks hooks the demo watches with an SAE (the residual, and the circuit hook when circuits are on): each
+     *                 gets an equal share of the 1% per-detector false-alarm budget (Bonferroni), so that a detector that
+     *                 reads both still flags about 1% of normal requests
+     */
     public DemoTrainer(DemoOptions o, InferenceNode node, String modelId, ArtifactStore store, VersionPublisher versions,
-                       PromptMix.Domain domain) {
+                       PromptMix.Domain domain, int saeHooks) {
         this.o = o;
         this.model = node.model();
         this.node = node;
@@ -46,6 +53,9 @@ public final class DemoTrainer {
         this.store = store;
         this.versions = versions;
         this.domain = domain;
+        // The node samples 4 random positions per request (random-k), or the last one.
+        int k = "last".equals(o.positions()) ? 1 : 4;
+        this.calibration = new SaeTrainJob.Calibration(DetectorThresholds.DEFAULT_RATE / Math.max(1, saeHooks), k);
     }
 
     public HookedTransformerActivationModel activationModel() { return am; }
@@ -64,7 +74,8 @@ public final class DemoTrainer {
         List<String> prompts = DemoCorpus.reference(am, new PromptMix(domain, seed * 7919), 1000, o.maxTokens(), 0.8f, seed);
         BatchedActivations acts = BatchedActivations.compute(model, hook, prompts, 64, node.modelLock());
         SaeTrainJob job = SaeTrainJob.of(cfg, opt, acts::source).withMethod(o.saeMethod())
-                .withBuffers(4_096, 1_024, 512).withValidation(DemoCorpus.VALIDATION_SHARE, 8_192).withDecoderLogits(am.decoderLogits());
+                .withBuffers(4_096, 1_024, 512).withValidation(DemoCorpus.VALIDATION_SHARE, 8_192).withDecoderLogits(am.decoderLogits())
+                .withCalibration(calibration);
         return new SaeRefit(am.modelId(), job, store, GATES, versions).call();
     }
 
@@ -77,6 +88,7 @@ public final class DemoTrainer {
         List<String> baseline = new ArrayList<>();
         for (int i = 0; i < 2000; i++) baseline.add(bm.normal().text());
         return new CircuitRefit(model, node.modelLock(), store, versions, CircuitRefit.DEFAULT_GATES)
-                .run(CircuitRefit.fromCircuitsJson(circuitsJson, am.modelId(), o.circuitTask(), layer, baseline, o.seed()));
+                .run(CircuitRefit.fromCircuitsJson(circuitsJson, am.modelId(), o.circuitTask(), layer, baseline, o.seed())
+                        .withFalseAlarmRate(calibration.falseAlarmRate()));
     }
 }

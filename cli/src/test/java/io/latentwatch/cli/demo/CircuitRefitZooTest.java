@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -97,7 +98,7 @@ class CircuitRefitZooTest {
                     if (pr.kind() == PromptMix.Kind.CIRCUIT && !trigger) continue;
                     int[] toks = model.toTokens(pr.text());
                     Tensor z = model.runWithCache(toks, List.of("blocks.1.attn.hook_z")).cache().get("blocks.1.attn.hook_z");
-                    boolean hit = !CircuitMatcher.match(List.of(p.signature()), Map.of(1, coder.codes(1, z)[toks.length - 1])).isEmpty();
+                    boolean hit = !CircuitMatcher.matchCodes(List.of(p.signature()), Map.of(1, coder.codes(1, z)[toks.length - 1])).isEmpty();
                     if (trigger) { triggers++; if (hit) triggerHits++; } else { normal++; if (hit) normalHits++; }
                 }
             }
@@ -107,5 +108,80 @@ class CircuitRefitZooTest {
             assertTrue(triggerHits >= 0.1 * triggers, triggerHits + "/" + triggers + " successor triggers matched");
             assertTrue(normalHits <= 0.02 * normal, normalHits + "/" + normal + " normal prompts matched");
         }
+    }
+
+    /**
+     * The per-head score ({@code CircuitScore}, the rule the published signature carries) on traffic shaped like the
+     * demo's: successor triggers against normal prompts, injected anomalies and the other tasks' triggers. Exact code
+     * matching recalled 16/54 successor triggers here (the test above); the score must recall at least 80% at a precision
+     * of at least 90% (the demo's target), with a false-alarm rate on normal prompts at most twice the 1% target.
+     * Measured (seed 42): heads [L1H0, L1H1], threshold 0.173, recall 80/83, precision 1.0, normal 0/300.
+     */
+    @Test
+    void perHeadScoreRecallsTheTriggersAtHighPrecision(@TempDir Path tmp) throws Exception {
+        ReentrantLock lock = new ReentrantLock();
+        PromptMix bm = new PromptMix(PromptMix.Domain.ZOO, 42 * 31 + 5);
+        List<String> baseline = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) baseline.add(bm.normal().text());
+        List<SaeVersion> published = new ArrayList<>();
+        VersionPublisher versions = new VersionPublisher() {
+            @Override public void publish(SaeVersion v) { published.add(v); }
+            @Override public void close() {}
+        };
+        CircuitRefit.Outcome p = new CircuitRefit(model, lock, new ArtifactStore(tmp.resolve("store")), versions, CircuitRefit.DEFAULT_GATES)
+                .run(CircuitRefit.fromCircuitsJson(DIR.resolve("circuits.json"), "zoo-small", TASK, 1, baseline, 42));
+        assertTrue(p.result().published(), String.valueOf(p.result().reasons()));
+        assertNotNull(p.signature().getScoreThreshold(), "the signature carries a score threshold");
+        assertFalse(published.get(0).getThresholds().isEmpty(), "the version carries the OOD detectors' thresholds");
+        SaeVersion v = published.get(0);
+        Path dir = ArtifactStore.verify(URI.create(v.getArtifactUri()), v.getSha256());
+        var c = model.config();
+        float[][] wO = new float[c.nLayers()][];
+        for (int l = 0; l < wO.length; l++) wO[l] = model.params().blocks.get(l).wO.toFloatArray();
+        PromptMix traffic = new PromptMix(PromptMix.Domain.ZOO, 99);
+        int triggers = 0, tp = 0, flagged = 0, normal = 0, normalHits = 0;
+        Map<String, int[]> byKind = new java.util.TreeMap<>();
+        Map<String, List<Double>> scores = new java.util.TreeMap<>();
+        try (SparseAutoencoder sae = SaeFiles.load(dir); HeadCoder coder = new HeadCoder(sae, wO, c.nHeads(), c.dHead(), c.dModel())) {
+            int dSae = sae.config().dSae();
+            for (int i = 0; i < 900; i++) {
+                PromptMix.Prompt pr = i % 3 == 0 ? traffic.normal() : i % 3 == 1 ? traffic.circuit() : traffic.anomaly();
+                boolean trigger = pr.kind() == PromptMix.Kind.CIRCUIT && "successor".equals(pr.subtype());
+                int[] toks = model.toTokens(pr.text());
+                Tensor z = model.runWithCache(toks, List.of("blocks.1.attn.hook_z")).cache().get("blocks.1.attn.hook_z");
+                float[] rows = coder.project(1, z);
+                float[] last = java.util.Arrays.copyOfRange(rows, (toks.length - 1) * c.nHeads() * c.dModel(), toks.length * c.nHeads() * c.dModel());
+                int[] codes = coder.codes(last);
+                boolean hit = !CircuitMatcher.match(List.of(p.signature()), Map.of(1, new CircuitMatcher.HeadLatents(codes, last))).isEmpty();
+                String kind = pr.kind() + (pr.subtype() == null ? "" : ":" + pr.subtype());
+                double sc = 0;
+                for (HeadCode h : p.signature().getHeads()) {
+                    float[] w = new float[h.getOutputWeights().size()];
+                    for (int j = 0; j < w.length; j++) w[j] = h.getOutputWeights().get(j);
+                    sc += io.latentwatch.interp.circuits.CircuitScore.dot(w, last, h.getHead() * c.dModel());
+                }
+                scores.computeIfAbsent(kind, x -> new ArrayList<>()).add(sc);
+                int[] k = byKind.computeIfAbsent(kind, x -> new int[2]);
+                k[1]++;
+                if (hit) { k[0]++; flagged++; }
+                if (trigger) { triggers++; if (hit) tp++; }
+                if (pr.kind() == PromptMix.Kind.NORMAL) { normal++; if (hit) normalHits++; }
+            }
+        }
+        scores.forEach((k, x) -> {
+            double[] d = x.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            System.out.printf(Locale.ROOT, "  score %-24s min %.4f p10 %.4f p50 %.4f p90 %.4f max %.4f%n", k, d[0], d[d.length / 10], d[d.length / 2],
+                    d[d.length * 9 / 10], d[d.length - 1]);
+        });
+        System.out.println("  version metrics " + published.get(0).getMetrics());
+        StringBuilder b = new StringBuilder();
+        byKind.forEach((k, x) -> b.append(' ').append(k).append(' ').append(x[0]).append('/').append(x[1]));
+        double recall = tp / (double) triggers, precision = flagged == 0 ? 0 : tp / (double) flagged, far = normalHits / (double) normal;
+        System.out.println("  signature heads " + p.signature().getHeads().stream().map(h -> "L" + h.getLayer() + "H" + h.getHead()).toList());
+        System.out.printf(Locale.ROOT, "zoo-small %s per-head score (threshold %.3f): recall %.3f (%d/%d), precision %.3f, normal %d/%d;%s%n", TASK,
+                p.signature().getScoreThreshold(), recall, tp, triggers, precision, normalHits, normal, b);
+        assertTrue(recall >= 0.8, "recall " + recall);
+        assertTrue(precision >= 0.9, "precision " + precision);
+        assertTrue(far <= 0.02, "false alarms on normal prompts " + far);
     }
 }

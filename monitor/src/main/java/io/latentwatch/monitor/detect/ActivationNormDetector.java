@@ -64,4 +64,19 @@ public final class ActivationNormDetector {
         Severity sev = !alert ? Severity.INFO : Math.abs(z) > criticalThreshold ? Severity.CRITICAL : Severity.WARNING;
         return new Verdict(norm, z, warm, alert, sev, b, alert ? b : b.add(norm));
     }
+
+    /**
+     * Scores {@code values} against a reference the trainer measured for the SAE version of this hook: its norm mean and
+     * sd and the |z| threshold chosen for a false-alarm rate per request ({@code DetectorThresholds}). The verdict's
+     * baselines are that reference as (count 0) statistics; nothing is learned from live traffic. CRITICAL above twice the
+     * threshold, or above the configured critical |z| when that is higher.
+     */
+    public Verdict evaluate(double refMean, double refSd, double zThreshold, float[] values) {
+        double norm = l2Norm(values);
+        double z = refSd > 0 ? (norm - refMean) / refSd : norm == refMean ? 0 : Math.copySign(Double.POSITIVE_INFINITY, norm - refMean);
+        boolean alert = Math.abs(z) > zThreshold;
+        Severity sev = !alert ? Severity.INFO : Math.abs(z) > Math.max(2 * zThreshold, criticalThreshold) ? Severity.CRITICAL : Severity.WARNING;
+        WelfordStats ref = new WelfordStats(0, refMean, 0);
+        return new Verdict(norm, z, true, alert, sev, ref, ref);
+    }
 }

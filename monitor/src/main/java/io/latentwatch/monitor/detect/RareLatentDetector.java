@@ -8,6 +8,10 @@ import java.util.List;
  * (never seen on the reference data when epsilon is below 1/tokens) fires with at least a minimum
  * activation. On in-distribution traffic the chance of a false alarm per activation is at most
  * the sum of the baseline frequencies of the rare latents (each below epsilon).
+ *
+ * <p>An SAE version with trainer-chosen thresholds ({@code DetectorThresholds}) brings its own frequencies, counted on the
+ * full training set and smoothed so that a latent never seen in N rows has 0.5 / (N + 1), and its own epsilon, chosen so
+ * that a share {@code false_alarm_rate} of held-out normal requests has a latent below it.
  */
 public final class RareLatentDetector {
     public static final String NAME = "rare-latent";
@@ -26,6 +30,11 @@ public final class RareLatentDetector {
     public double epsilon() { return epsilon; }
 
     public List<Hit> hits(List<Integer> latents, List<Float> values, float[] baselineFrequency) {
+        return hits(latents, values, baselineFrequency, epsilon);
+    }
+
+    /** As {@link #hits(List, List, float[])} with another epsilon (the one the trainer calibrated for the SAE version). */
+    public List<Hit> hits(List<Integer> latents, List<Float> values, float[] baselineFrequency, double epsilon) {
         List<Hit> out = new ArrayList<>();
         for (int i = 0; i < latents.size(); i++) {
             int id = latents.get(i);

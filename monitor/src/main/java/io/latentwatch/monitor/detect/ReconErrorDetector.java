@@ -1,7 +1,9 @@
 package io.latentwatch.monitor.detect;
 
+import io.latentwatch.interp.calibrate.DetectorThresholds;
 import io.latentwatch.interp.sae.SaeBaseline;
 
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -47,12 +49,30 @@ public final class ReconErrorDetector {
     }
 
     /** The threshold for an activation at {@code position}, and which baseline it came from ("position 3", "positions 16-31", "global"). */
-    public record Threshold(double value, String scope) {}
+    public record Threshold(double value, String scope, String rule) {
+        public Threshold(double value, String scope) { this(value, scope, null); }
+    }
 
     public Threshold threshold(SaeBaseline baseline, int position) {
         SaeBaseline.PositionBucket b = position < 0 ? null : baseline.bucketAt(position);
-        return b == null ? new Threshold(threshold(baseline.errorQuantiles()), "global")
-                : new Threshold(threshold(b.errorQuantiles()), b.describe());
+        return b == null ? new Threshold(threshold(baseline.errorQuantiles()), "global", quantile)
+                : new Threshold(threshold(b.errorQuantiles()), b.describe(), quantile);
+    }
+
+    /**
+     * The threshold the trainer calibrated for this SAE version when it has one ({@code recon-error.margin} x the position
+     * bucket's p99, chosen so that a share {@code false_alarm_rate} of held-out normal requests exceeds it), else the
+     * configured quantile x margin.
+     */
+    public Threshold threshold(SaeBaseline baseline, int position, DetectorThresholds calibrated) {
+        Double m = calibrated == null ? null : calibrated.get(DetectorThresholds.RECON_MARGIN);
+        if (m == null) return threshold(baseline, position);
+        SaeBaseline.PositionBucket b = position < 0 ? null : baseline.bucketAt(position);
+        Map<String, Double> q = b == null ? baseline.errorQuantiles() : b.errorQuantiles();
+        Double base = q.get(DetectorThresholds.RECON_BASE_QUANTILE);
+        if (base == null) return threshold(baseline, position);
+        return new Threshold(base * m, b == null ? "global" : b.describe(), String.format(Locale.ROOT, "%s x %.3f (false-alarm rate %s per request)",
+                DetectorThresholds.RECON_BASE_QUANTILE, m, calibrated.falseAlarmRate()));
     }
 
     /**

@@ -6,4 +6,10 @@ import io.latentwatch.schema.Incident;
 @FunctionalInterface
 public interface IncidentMetrics {
     void record(Incident published);
+
+    /**
+     * A request got its first alert of {@code detector} (counted once per request and detector, whatever the number of
+     * its alerts): with the requests processed, the share of requests each detector flags.
+     */
+    default void requestFlagged(String model, String detector) {}
 }

@@ -2,6 +2,7 @@ package io.latentwatch.monitor.incident;
 
 import io.latentwatch.schema.Alert;
 import io.latentwatch.schema.Incident;
+import io.latentwatch.schema.IncidentScope;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -45,8 +46,15 @@ final class IncidentProcessor implements Processor<String, Alert, String, Incide
 
     @Override
     public void process(Record<String, Alert> record) {
-        String key = IncidentGrouper.groupKey(record.value());
-        IncidentGrouper.Step step = grouper.onAlert(state.get(key), record.value(), context.currentSystemTimeMs());
+        Alert a = record.value();
+        String key = IncidentGrouper.groupKey(a);
+        Incident current = state.get(key);
+        // Per-request false-alarm accounting: the first alert of each detector on a request (redeliveries change nothing).
+        if (metrics != null && IncidentGrouper.scope(a) == IncidentScope.REQUEST
+                && (current == null || !current.getDetectors().contains(a.getDetector()))) {
+            metrics.requestFlagged(a.getModelId(), a.getDetector());
+        }
+        IncidentGrouper.Step step = grouper.onAlert(current, a, context.currentSystemTimeMs());
         apply(key, step, record.timestamp());
     }
 

@@ -1,5 +1,6 @@
 package io.latentwatch.monitor.sae;
 
+import io.latentwatch.interp.calibrate.DetectorThresholds;
 import io.latentwatch.interp.sae.LatentLabels;
 import io.latentwatch.interp.sae.SaeBaseline;
 import io.latentwatch.interp.sae.SparseAutoencoder;
@@ -21,17 +22,19 @@ public final class LoadedSae {
     private final SaeBaseline baseline;
     private final LatentLabels labels;
     private final Map<Integer, List<Watchlist.Watched>> watched;
+    private final DetectorThresholds thresholds;
     private int users;
     private boolean retired;
     private boolean closed;
 
     LoadedSae(SaeVersion version, SparseAutoencoder sae, SaeBaseline baseline, LatentLabels labels,
-              Map<Integer, List<Watchlist.Watched>> watched) {
+              Map<Integer, List<Watchlist.Watched>> watched, DetectorThresholds thresholds) {
         this.version = version;
         this.sae = sae;
         this.baseline = baseline;
         this.labels = labels;
         this.watched = watched;
+        this.thresholds = thresholds;
     }
 
     public SaeVersion version() { return version; }
@@ -40,6 +43,8 @@ public final class LoadedSae {
     public SaeBaseline baseline() { return baseline; }
     public LatentLabels labels() { return labels; }
     public Map<Integer, List<Watchlist.Watched>> watched() { return watched; }
+    /** The detector thresholds the trainer chose for this version (at a false-alarm rate per request), or null: configured ones apply. */
+    public DetectorThresholds thresholds() { return thresholds; }
     public int dIn() { return sae.config().dIn(); }
     public int dSae() { return sae.config().dSae(); }
 

@@ -1,5 +1,6 @@
 package io.latentwatch.monitor.sae;
 
+import io.latentwatch.interp.calibrate.DetectorThresholds;
 import io.latentwatch.interp.sae.LatentLabels;
 import io.latentwatch.interp.sae.SaeBaseline;
 import io.latentwatch.interp.sae.SaeConfig;
@@ -91,8 +92,15 @@ public final class SaeRegistry implements AutoCloseable {
                             + sae.config().dSae());
                 }
                 LatentLabels labels = Files.exists(dir.resolve(LatentLabels.FILE)) ? LatentLabels.read(dir) : null;
+                // Thresholds from the verified artifact (with the training-set latent frequencies), else from the record.
+                DetectorThresholds thresholds = DetectorThresholds.readIfPresent(dir);
+                if (thresholds == null) thresholds = DetectorThresholds.fromMap(v.getThresholds());
+                if (thresholds != null && thresholds.latentFrequency() != null && thresholds.latentFrequency().length != sae.config().dSae()) {
+                    throw new IllegalArgumentException("thresholds carry frequencies of " + thresholds.latentFrequency().length
+                            + " latents, SAE has " + sae.config().dSae());
+                }
                 loaded = new LoadedSae(v, sae, baseline, labels,
-                        watchlist.resolve(v.getModelId(), v.getHook(), sae.config().dSae(), labels));
+                        watchlist.resolve(v.getModelId(), v.getHook(), sae.config().dSae(), labels), thresholds);
             } catch (Exception e) {
                 sae.close();
                 throw e;
@@ -152,6 +160,11 @@ public final class SaeRegistry implements AutoCloseable {
             for (LoadedSae x : h) if (x.versionId().equals(version)) return x.tryAcquire() ? x : null;
         }
         return null;
+    }
+
+    /** The version in force for its heap data (baseline, thresholds; never its native weights), or null. Not held. */
+    public LoadedSae current(String modelId, String hook) {
+        return inForce.get(key(modelId, hook));
     }
 
     /** The version id in force, or null (for queries; not held). */

@@ -1,5 +1,6 @@
 package io.latentwatch.monitor.detect;
 
+import io.latentwatch.interp.calibrate.DetectorThresholds;
 import io.latentwatch.interp.sae.SaeBaseline;
 import org.junit.jupiter.api.Test;
 
@@ -77,8 +78,8 @@ class ThresholdDetectorsTest {
         }
         assertEquals("position 10", d.threshold(withBuckets, 10).scope());
         // No bucket there (or a baseline file without buckets): the global quantile.
-        assertEquals(new ReconErrorDetector.Threshold(global.get("p99"), "global"), d.threshold(withBuckets, 25));
-        assertEquals(new ReconErrorDetector.Threshold(global.get("p99"), "global"), d.threshold(globalOnly, 10));
+        assertEquals(new ReconErrorDetector.Threshold(global.get("p99"), "global", "p99"), d.threshold(withBuckets, 25));
+        assertEquals(new ReconErrorDetector.Threshold(global.get("p99"), "global", "p99"), d.threshold(globalOnly, 10));
     }
 
     @Test
@@ -116,5 +117,33 @@ class ThresholdDetectorsTest {
         List<RareLatentDetector.Hit> hits = d.hits(List.of(0, 1, 2, 3), List.of(1f, 0.5f, 0.05f, 2f), f);
         assertEquals(1, hits.size()); // latent 2 is rare but below the minimum activation
         assertEquals(1, hits.get(0).latent());
+    }
+
+    @Test
+    void thresholdsCalibratedForAnSaeVersionReplaceTheConfiguredOnes() {
+        Map<String, Double> q = Map.of("p99", 0.2, "p99.9", 0.5);
+        SaeBaseline b = new SaeBaseline(1000, 0.1, 0.1, 8, new float[] {0.5f, 1e-5f}, q, new double[] {1e-5, 10}, new long[] {1000},
+                List.of(new SaeBaseline.PositionBucket(3, 4, 200, Map.of("p99", 0.1, "p99.9", 0.3))));
+        ReconErrorDetector d = new ReconErrorDetector("p99.9", 1.0, 4.0);
+        DetectorThresholds t = new DetectorThresholds(0.01, 4, 250, Map.of(DetectorThresholds.RECON_MARGIN, 1.5,
+                DetectorThresholds.RARE_EPSILON, 1e-3), Map.of(), new float[] {0.2f, 5e-4f}, 10_000);
+        // Calibrated: the bucket's p99 x the version's margin, and the rule says so.
+        ReconErrorDetector.Threshold at3 = d.threshold(b, 3, t);
+        assertEquals(0.15, at3.value(), 1e-12);
+        assertEquals("position 3", at3.scope());
+        assertTrue(at3.rule().contains("false-alarm rate 0.01 per request"), at3.rule());
+        assertEquals(0.3, d.threshold(b, 9, t).value(), 1e-12); // no bucket: global p99 x margin
+        // Without calibrated thresholds: the configured quantile x margin.
+        assertEquals(0.3, d.threshold(b, 3, null).value(), 1e-12);
+        // Rare latent with the version's epsilon and training-set frequencies: latent 1 (5e-4 < 1e-3) is rare.
+        RareLatentDetector rare = new RareLatentDetector(1e-4, 0);
+        assertEquals(1, rare.hits(List.of(0, 1), List.of(1f, 1f), t.latentFrequency(), t.get(DetectorThresholds.RARE_EPSILON)).size());
+        assertTrue(rare.hits(List.of(0, 1), List.of(1f, 1f), t.latentFrequency()).isEmpty(), "the configured 1e-4 finds none");
+        // Activation norm against a version's reference: |z| = |3 - 1| / 0.5 = 4 > 3.5.
+        ActivationNormDetector norm = ActivationNormDetector.defaults();
+        ActivationNormDetector.Verdict v = norm.evaluate(1.0, 0.5, 3.5, new float[] {3f});
+        assertTrue(v.alert());
+        assertEquals(4.0, v.z(), 1e-12);
+        assertFalse(norm.evaluate(1.0, 0.5, 3.5, new float[] {2.5f}).alert());
     }
 }
