@@ -284,17 +284,8 @@ public final class CircuitRefit {
         for (int from = 0; from < prompts.size(); from += 64) {
             List<int[]> part = prompts.subList(from, Math.min(prompts.size(), from + 64));
             int[][] toks = new int[part.size()][];
-            for (int i = 0; i < toks.length; i++) {
-                int[] tk = part.get(i);
-                toks[i] = tk.length > m.config().nCtx() ? Arrays.copyOf(tk, m.config().nCtx()) : tk;
-            }
-            Tensor z;
-            lock.lock();
-            try {
-                z = m.runWithCache(toks, List.of(hook)).cache().get(hook);
-            } finally {
-                lock.unlock();
-            }
+            for (int i = 0; i < toks.length; i++) toks[i] = HookedTransformerActivationModel.fitContext(m, part.get(i));
+            Tensor z = HookedTransformerActivationModel.cacheHook(m, lock, toks, hook);
             int maxLen = z.shape()[1];
             int zw = z.shape()[2] * z.shape()[3];
             for (int b = 0; b < toks.length; b++) {

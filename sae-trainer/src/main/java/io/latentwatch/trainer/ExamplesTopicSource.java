@@ -73,7 +73,7 @@ public final class ExamplesTopicSource implements ActivationSource {
         }
         int d = current.dim();
         float[] row = Arrays.copyOfRange(current.rows(), pos * d, (pos + 1) * d);
-        TokenContext ctx = new TokenContext(current.tokens()[pos], PromptActivationSource.context(current.tokens(), pos), promptId, pos);
+        TokenContext ctx = TokenContext.of(current.tokens(), promptId, pos);
         pos++;
         return new ActivationRow(row, ctx);
     }

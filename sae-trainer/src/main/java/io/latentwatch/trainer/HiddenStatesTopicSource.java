@@ -106,7 +106,7 @@ public final class HiddenStatesTopicSource implements ActivationSource {
         int len = s.getTokenText() != null ? s.getTokenText().size() : s.getTokenIds().size();
         String[] toks = new String[len];
         for (int i = 0; i < len; i++) toks[i] = token(s, i);
-        return pos >= 0 && pos < len ? PromptActivationSource.context(toks, pos) : "⟦" + token(s, pos) + "⟧";
+        return pos >= 0 && pos < len ? TokenContext.window(toks, pos) : "⟦" + token(s, pos) + "⟧";
     }
 
     private void skip(String reason, ConsumerRecord<byte[], byte[]> r, String detail) {

@@ -74,11 +74,30 @@ public final class HookedTransformerActivationModel implements ActivationModel {
     @Override
     public int dModel() { return model.config().dModel(); }
 
+    /** {@code toks} cut to the model's context (the runtime refuses longer sequences). */
+    public static int[] fitContext(HookedTransformer m, int[] toks) {
+        return toks.length > m.config().nCtx() ? Arrays.copyOf(toks, m.config().nCtx()) : toks;
+    }
+
+    /**
+     * One batched forward (right-padded) of {@code toks}, each cut to the context, holding {@code lock}: the activation of
+     * {@code hook}, [batch, max_len, ...]. Trainers sharing a model with a node (the demo) call this, so they never
+     * compete with generation mid-forward.
+     */
+    public static Tensor cacheHook(HookedTransformer m, Lock lock, int[][] toks, String hook) {
+        int[][] fitted = new int[toks.length][];
+        for (int i = 0; i < toks.length; i++) fitted[i] = fitContext(m, toks[i]);
+        lock.lock();
+        try {
+            return m.runWithCache(fitted, List.of(hook)).cache().get(hook);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public PromptActivations run(String prompt, String hook) {
-        int[] toks = model.toTokens(prompt);
-        int n = Math.min(toks.length, model.config().nCtx());
-        if (n < toks.length) toks = Arrays.copyOf(toks, n);
+        int[] toks = fitContext(model, model.toTokens(prompt));
         Tensor t;
         lock.lock();
         try {

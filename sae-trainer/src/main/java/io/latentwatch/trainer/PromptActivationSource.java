@@ -53,19 +53,9 @@ public final class PromptActivationSource implements ActivationSource {
         }
         int d = current.dim();
         float[] row = java.util.Arrays.copyOfRange(current.rows(), pos * d, (pos + 1) * d);
-        TokenContext ctx = new TokenContext(current.tokens()[pos], context(current.tokens(), pos), promptIndex, pos);
+        TokenContext ctx = TokenContext.of(current.tokens(), promptIndex, pos);
         pos++;
         return new ActivationRow(row, ctx);
-    }
-
-    /** Up to 8 tokens before and 3 after, the token itself in ⟦ ⟧. */
-    static String context(String[] toks, int pos) {
-        StringBuilder b = new StringBuilder();
-        for (int i = Math.max(0, pos - 8); i < Math.min(toks.length, pos + 4); i++) {
-            if (i == pos) b.append('⟦').append(toks[i]).append('⟧');
-            else b.append(toks[i]);
-        }
-        return b.toString();
     }
 
     @Override

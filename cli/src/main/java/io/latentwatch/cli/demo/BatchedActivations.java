@@ -4,6 +4,7 @@ import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.sae.TokenContext;
 import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.trainer.ArrayActivationSource;
+import io.latentwatch.trainer.HookedTransformerActivationModel;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,17 +37,8 @@ public final class BatchedActivations {
         for (int from = 0; from < prompts.size(); from += batch) {
             List<String> part = prompts.subList(from, Math.min(prompts.size(), from + batch));
             int[][] toks = new int[part.size()][];
-            for (int i = 0; i < toks.length; i++) {
-                int[] t = m.toTokens(part.get(i));
-                toks[i] = t.length > m.config().nCtx() ? Arrays.copyOf(t, m.config().nCtx()) : t;
-            }
-            Tensor a;
-            lock.lock();
-            try {
-                a = m.runWithCache(toks, List.of(hook)).cache().get(hook);
-            } finally {
-                lock.unlock();
-            }
+            for (int i = 0; i < toks.length; i++) toks[i] = HookedTransformerActivationModel.fitContext(m, m.toTokens(part.get(i)));
+            Tensor a = HookedTransformerActivationModel.cacheHook(m, lock, toks, hook);
             int maxLen = a.shape()[1];
             for (int b = 0; b < toks.length; b++) {
                 String[] strings = new String[toks[b].length];
@@ -54,22 +46,12 @@ public final class BatchedActivations {
                 for (int p = toks[b].length > 1 ? 1 : 0; p < toks[b].length; p++) {
                     if ((n + 1) * d > out.length) out = Arrays.copyOf(out, Math.max(out.length * 2, 1024 * d));
                     System.arraycopy(a.data(), (b * maxLen + p) * d, out, n * d, d);
-                    ctx.add(new TokenContext(strings[p], context(strings, p), from + b, p));
+                    ctx.add(TokenContext.of(strings, from + b, p));
                     n++;
                 }
             }
         }
         return new BatchedActivations(Arrays.copyOf(out, n * d), d, ctx);
-    }
-
-    /** Up to 8 tokens before and 3 after, the token itself in ⟦ ⟧ (as the trainer's prompt source writes it). */
-    static String context(String[] toks, int pos) {
-        StringBuilder b = new StringBuilder();
-        for (int i = Math.max(0, pos - 8); i < Math.min(toks.length, pos + 4); i++) {
-            if (i == pos) b.append('⟦').append(toks[i]).append('⟧');
-            else b.append(toks[i]);
-        }
-        return b.toString();
     }
 
     public int rows() { return contexts.size(); }

@@ -2,6 +2,9 @@ package io.latentwatch.interp.circuits;
 
 import io.latentwatch.interp.model.ForwardResult;
 import io.latentwatch.interp.model.HookedTransformer;
+import io.latentwatch.interp.model.ModelConfig;
+import io.latentwatch.interp.paths.ComponentMath;
+import io.latentwatch.interp.paths.ComponentTrace;
 import io.latentwatch.interp.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -62,6 +65,31 @@ public record AttentionScores(double[][] previousToken, double[][] induction) {
             }
         }
         return new AttentionScores(prev, ind);
+    }
+
+    /**
+     * The same scores from path patching's clean traces of [BOS] A A prompts (A of {@code n} tokens; Olsson et al.
+     * 2022): previous-token score = mean attention from position q to q - 1 (q after the first real token),
+     * induction score = mean attention from the second copy of A[j] to the first copy of A[j+1]. The patterns are
+     * recomputed from each trace's cached resid_pre with {@link ComponentMath} (tested against the runtime's heads).
+     */
+    public static AttentionScores fromTraces(ComponentMath math, List<ComponentTrace> cleanTraces, int n, boolean bos) {
+        ModelConfig c = math.config();
+        double[][][] s = new double[2][c.nLayers()][c.nHeads()];
+        int off = bos ? 1 : 0;
+        for (ComponentTrace t : cleanTraces) {
+            for (int l = 0; l < c.nLayers(); l++)
+                for (int h = 0; h < c.nHeads(); h++) {
+                    float[][] x = t.residPre[l];
+                    float[][] p = math.pattern(math.query(l, h, x), math.key(l, h, x));
+                    double prev = 0, ind = 0;
+                    for (int q = off + 1; q < p.length; q++) prev += p[q][q - 1];
+                    for (int j = 0; j < n - 1; j++) ind += p[off + n + j][off + j + 1];
+                    s[0][l][h] += prev / (p.length - off - 1) / cleanTraces.size();
+                    s[1][l][h] += ind / (n - 1) / cleanTraces.size();
+                }
+        }
+        return new AttentionScores(s[0], s[1]);
     }
 
     private static int idx(int b, int h, int q, int k, int H, int T) { return ((b * H + h) * T + q) * T + k; }

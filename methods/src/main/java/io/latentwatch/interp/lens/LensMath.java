@@ -1,5 +1,6 @@
 package io.latentwatch.interp.lens;
 
+import io.latentwatch.interp.tensor.Logits;
 import io.latentwatch.interp.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
@@ -9,26 +10,15 @@ import java.util.List;
 public final class LensMath {
     private LensMath() {}
 
-    public static double[] logSoftmax(float[] logits, int off, int n) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) max = Math.max(max, logits[off + i]);
-        double s = 0;
-        for (int i = 0; i < n; i++) s += Math.exp(logits[off + i] - max);
-        double lse = max + Math.log(s);
-        double[] out = new double[n];
-        for (int i = 0; i < n; i++) out[i] = logits[off + i] - lse;
-        return out;
-    }
+    /** {@link Logits#logSoftmax(float[], int, int)}. */
+    public static double[] logSoftmax(float[] logits, int off, int n) { return Logits.logSoftmax(logits, off, n); }
 
-    public static double[] logSoftmax(float[] logits) { return logSoftmax(logits, 0, logits.length); }
+    public static double[] logSoftmax(float[] logits) { return Logits.logSoftmax(logits); }
 
-    public static int argmax(float[] a, int off, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) if (a[off + i] > a[off + best]) best = i;
-        return best;
-    }
+    /** {@link Logits#argmax(float[], int, int)}. */
+    public static int argmax(float[] a, int off, int n) { return Logits.argmax(a, off, n); }
 
-    public static int argmax(float[] a) { return argmax(a, 0, a.length); }
+    public static int argmax(float[] a) { return Logits.argmax(a); }
 
     /** KL(p || q) = sum_v p_v (log p_v - log q_v) for log-probabilities, in nats. */
     public static double kl(double[] logP, double[] logQ) {

@@ -1,5 +1,6 @@
 package io.latentwatch.interp.paths;
 
+import io.latentwatch.interp.circuits.AttentionScores;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -86,10 +87,10 @@ public final class PathAnalyses {
         ModelConfig c = model.config();
         PathPatcher pp = new PathPatcher(model, task);
         boolean bos = task.pairs().get(0).clean().length == 2 * n + 1;
-        double[][][] sc = AttentionScores.induction(pp.math(), pp.cleanTraces(), n, bos);
-        List<Component> ih = pick(sc[1], 1, c.nLayers(), 3);
+        AttentionScores sc = AttentionScores.fromTraces(pp.math(), pp.cleanTraces(), n, bos);
+        List<Component> ih = pick(sc.induction(), 1, c.nLayers(), 3);
         int minIh = ih.stream().mapToInt(Component::layer).min().orElse(1);
-        List<Component> pt = pick(sc[0], 0, Math.max(1, ih.stream().mapToInt(Component::layer).max().orElse(1)), 3);
+        List<Component> pt = pick(sc.previousToken(), 0, Math.max(1, ih.stream().mapToInt(Component::layer).max().orElse(1)), 3);
         pt.removeIf(x -> x.layer() >= minIh && ih.stream().noneMatch(i -> x.layer() < i.layer()));
 
         List<CircuitPath> mlp0Naive = new ArrayList<>();
@@ -133,8 +134,8 @@ public final class PathAnalyses {
         ObjectNode o = JSON.createObjectNode();
         warnIfNoEffect(rs.get(0), html, o);
         String[] L = HeatMapPng.labels("L", c.nLayers()), H = HeatMapPng.labels("H", c.nHeads());
-        HeatMapPng.write(sc[0], L, H, "previous-token score", "mean attention", out.resolve("induction-prev-token-score.png"));
-        HeatMapPng.write(sc[1], L, H, "induction score", "mean attention", out.resolve("induction-score.png"));
+        HeatMapPng.write(sc.previousToken(), L, H, "previous-token score", "mean attention", out.resolve("induction-prev-token-score.png"));
+        HeatMapPng.write(sc.induction(), L, H, "induction score", "mean attention", out.resolve("induction-score.png"));
         html.img("induction-prev-token-score.png", "previous-token attention score per head");
         html.img("induction-score.png", "induction attention score per head");
         Component top = ih.get(0);
@@ -160,8 +161,8 @@ public final class PathAnalyses {
         o.put("pairs", task.pairs().size());
         o.set("induction_heads", arr(ih));
         o.set("previous_token_heads", arr(pt));
-        o.set("previous_token_score", mat(sc[0]));
-        o.set("induction_score", mat(sc[1]));
+        o.set("previous_token_score", mat(sc.previousToken()));
+        o.set("induction_score", mat(sc.induction()));
         ArrayNode hs = o.putArray("hypotheses");
         for (PatchingResult r : rs) hs.add(r.toJson(JSON));
         o.set("sweep", sweep.toJson(JSON));

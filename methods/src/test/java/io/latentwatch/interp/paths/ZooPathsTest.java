@@ -1,5 +1,6 @@
 package io.latentwatch.interp.paths;
 
+import io.latentwatch.interp.circuits.AttentionScores;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentwatch.interp.model.HookedTransformer;
@@ -47,10 +48,10 @@ class ZooPathsTest {
         int n = 8;
         PatchingTask task = TaskBuilders.induction(zoo.config().bosId(), TaskBuilders.ordinaryTokens(zoo.tokenizer(), zoo.config().vocabSize()), n, 8, 5);
         PathPatcher pp = new PathPatcher(zoo, task);
-        double[][][] sc = AttentionScores.induction(pp.math(), pp.cleanTraces(), n, true);
-        List<Component> ih = PathAnalyses.pick(sc[1], 1, zoo.config().nLayers(), 1);
+        AttentionScores sc = AttentionScores.fromTraces(pp.math(), pp.cleanTraces(), n, true);
+        List<Component> ih = PathAnalyses.pick(sc.induction(), 1, zoo.config().nLayers(), 1);
         assertTrue(groundTruth("induction", "induction").contains(ih.get(0).toString()), "attention picks " + ih + ", ablation " + groundTruth("induction", null));
-        List<Component> pt = PathAnalyses.pick(sc[0], 0, 1, 1);
+        List<Component> pt = PathAnalyses.pick(sc.previousToken(), 0, 1, 1);
         assertTrue(groundTruth("induction", "previous_token").contains(pt.get(0).toString()));
         Component i = ih.get(0), p = pt.get(0);
         List<CircuitPath> kOnly = CircuitPath.compose("embed -> " + p + ".v -> " + i + ".k", CircuitPath.exits(i, zoo.config(), false));

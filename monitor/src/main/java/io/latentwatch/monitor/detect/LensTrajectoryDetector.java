@@ -1,5 +1,6 @@
 package io.latentwatch.monitor.detect;
 
+import io.latentwatch.interp.lens.LensMath;
 import io.latentwatch.monitor.MonitorConfig;
 
 import io.latentwatch.schema.Severity;
@@ -57,24 +58,8 @@ public final class LensTrajectoryDetector {
         if (finalLogits.length != earlyLogits.length) {
             throw new IllegalArgumentException("lens-trajectory: final logits have " + finalLogits.length + " entries, early ones " + earlyLogits.length);
         }
-        double[] lp = logSoftmax(finalLogits), lq = logSoftmax(earlyLogits);
-        double s = 0;
-        for (int i = 0; i < lp.length; i++) {
-            double p = Math.exp(lp[i]);
-            if (p > 0) s += p * (lp[i] - lq[i]);
-        }
-        return Math.max(0, s); // rounding can give -1e-9 for identical rows
-    }
-
-    static double[] logSoftmax(float[] x) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : x) max = Math.max(max, v);
-        double z = 0;
-        for (float v : x) z += Math.exp(v - max);
-        double lse = max + Math.log(z);
-        double[] out = new double[x.length];
-        for (int i = 0; i < x.length; i++) out[i] = x[i] - lse;
-        return out;
+        double kl = LensMath.kl(LensMath.logSoftmax(finalLogits), LensMath.logSoftmax(earlyLogits));
+        return Math.max(0, kl); // rounding can give -1e-9 for identical rows
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.latentwatch.interp.zoo;
 
+import io.latentwatch.interp.tensor.Logits;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
@@ -137,7 +138,7 @@ public final class ZooTasks {
     public static double top1Accuracy(ZooLlama model, List<Prompt> prompts, ZooLlama.Hooks hooks) {
         float[][] last = lastLogits(model, tokens(prompts), hooks);
         int ok = 0;
-        for (int i = 0; i < last.length; i++) if (argmax(last[i]) == prompts.get(i).answer()) ok++;
+        for (int i = 0; i < last.length; i++) if (Logits.argmax(last[i]) == prompts.get(i).answer()) ok++;
         return (double) ok / last.length;
     }
 
@@ -145,7 +146,7 @@ public final class ZooTasks {
     public static double meanAnswerLogProb(ZooLlama model, List<Prompt> prompts, ZooLlama.Hooks hooks) {
         float[][] last = lastLogits(model, tokens(prompts), hooks);
         double s = 0;
-        for (int i = 0; i < last.length; i++) s += logSoftmax(last[i])[prompts.get(i).answer()];
+        for (int i = 0; i < last.length; i++) s += Logits.logSoftmax(last[i])[prompts.get(i).answer()];
         return s / last.length;
     }
 
@@ -183,7 +184,7 @@ public final class ZooTasks {
         int zero = V.id("0");
         double s = 0;
         for (int i = 0; i < last.length; i++) {
-            double[] lp = logSoftmax(last[i]);
+            double[] lp = Logits.logSoftmax(last[i]);
             int n = prompts.get(i).answer() - zero;
             for (int k = 0; k < 100; k++) {
                 double p = Math.exp(lp[zero + k]);
@@ -220,22 +221,5 @@ public final class ZooTasks {
             for (int i = 0; i < b; i++) for (int j = 0; j < t; j++) System.arraycopy(flat, (i * t + j) * v, out[i][j], 0, v);
             return out;
         }
-    }
-
-    static int argmax(float[] a) {
-        int best = 0;
-        for (int i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
-        return best;
-    }
-
-    static double[] logSoftmax(float[] a) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float x : a) max = Math.max(max, x);
-        double sum = 0;
-        for (float x : a) sum += Math.exp(x - max);
-        double lse = max + Math.log(sum);
-        double[] out = new double[a.length];
-        for (int i = 0; i < a.length; i++) out[i] = a[i] - lse;
-        return out;
     }
 }
