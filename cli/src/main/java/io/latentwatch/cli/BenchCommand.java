@@ -1,5 +1,6 @@
 package io.latentwatch.cli;
 
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,6 +13,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -91,7 +93,7 @@ public final class BenchCommand implements Runnable {
             ObjectNode root = new ObjectMapper().createObjectNode();
             root.put("matmul_n", matmulSize);
             root.put("matmul_gflops", ModelBenchmark.matmulGflops(matmulSize, Math.max(3, reps)));
-            root.put("torch_threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
+            root.put("torch_threads", JniUtils.getNumThreads());
             root.put("cpus", Runtime.getRuntime().availableProcessors());
             ArrayNode arr = root.putArray("models");
             try {
@@ -118,7 +120,7 @@ public final class BenchCommand implements Runnable {
             } finally {
                 if (tmp != null) {
                     try (Stream<Path> s = Files.walk(tmp)) {
-                        s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                        s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
                     }
                 }
             }

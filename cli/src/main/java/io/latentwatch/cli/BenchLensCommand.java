@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentwatch.interp.lens.LogitLens;
+import io.latentwatch.interp.lens.ResidualLayers;
 import io.latentwatch.interp.lens.TunedLens;
 import io.latentwatch.interp.lens.patchscope.Patchscope;
 import io.latentwatch.interp.lens.patchscope.TokenIdentityPrompt;
@@ -16,6 +17,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -50,7 +52,7 @@ public class BenchLensCommand implements Callable<Integer> {
             int l = layer == null ? m.config().nLayers() / 2 : layer;
             String text = "Once upon a time, there was a little girl named Lily";
             int[] toks = m.tokenizer() != null ? m.toTokens(text) : new int[]{Math.max(m.config().bosId(), 0), 1, 2};
-            String hook = io.latentwatch.interp.lens.ResidualLayers.hook(m.config(), l);
+            String hook = ResidualLayers.hook(m.config(), l);
             Tensor act = m.runWithCache(toks, List.of(hook)).cache().get(hook);
             float[] h = act.row(act.dim(0) - 1);
             Tensor one = new Tensor(h, 1, h.length);
@@ -72,7 +74,7 @@ public class BenchLensCommand implements Callable<Integer> {
                 o.put("iterations", iterations);
                 o.put("available_processors", Runtime.getRuntime().availableProcessors());
                 // other processes compete for the same cores: the load average says how far from idle the figures are
-                o.put("system_load_average_1m", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                o.put("system_load_average_1m", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
                 ObjectNode d = o.putObject("decoders");
                 put(d.putObject("logit_lens"), tLogit);
                 put(d.putObject("tuned_lens"), tTuned);

@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -80,7 +81,7 @@ public final class InspectCommand implements Callable<Integer> {
                 for (int i = 0; i < ids.length; i++) out.printf("%4d %6d %s%n", i, ids[i], m.tokenizer().tokenString(ids[i]));
                 for (String h : hooks) {
                     Tensor t = r.cache().get(h);
-                    out.printf("%s %s%n", h, java.util.Arrays.toString(t.shape()));
+                    out.printf("%s %s%n", h, Arrays.toString(t.shape()));
                 }
                 int best = 0;
                 for (int i = 1; i < last.length; i++) if (last[i] > last[best]) best = i;

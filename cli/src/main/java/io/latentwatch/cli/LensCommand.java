@@ -6,7 +6,9 @@ import io.latentwatch.interp.lens.LensReport;
 import io.latentwatch.interp.lens.ResidualDataset;
 import io.latentwatch.interp.lens.TunedLens;
 import io.latentwatch.interp.lens.TunedLensTrainer;
+import io.latentwatch.interp.lens.patchscope.TokenIdentityPrompt;
 import io.latentwatch.interp.model.HookedTransformer;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -53,7 +55,7 @@ public class LensCommand implements Runnable {
                 ResidualDataset data = ResidualDataset.collect(m, toks);
                 TunedLensTrainer.Result r;
                 try (ProgressBar pb = new ProgressBarBuilder().setTaskName("tuned lens").setInitialMax(steps)
-                        .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+                        .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
                     r = TunedLensTrainer.train(m, data, new TunedLensTrainer.Options(steps, batch, lr, seed), s -> pb.step());
                 }
                 Map<String, Object> info = new LinkedHashMap<>(r.lens().info());
@@ -89,7 +91,7 @@ public class LensCommand implements Runnable {
                 TunedLens lens = tuned == null ? null : TunedLens.load(tuned, m);
                 Map<String, List<LayerScore>> r;
                 try (ProgressBar pb = new ProgressBarBuilder().setTaskName("layers").setInitialMax(m.config().nLayers() + 1)
-                        .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+                        .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
                     r = LensEvaluation.evaluate(m, data, lens, !noTokenIdentity, l -> pb.step());
                 }
                 Map<String, Object> meta = new LinkedHashMap<>();
@@ -99,7 +101,7 @@ public class LensCommand implements Runnable {
                 meta.put("prompts", lines.size());
                 meta.put("positions", data.size());
                 meta.put("tuned_lens", tuned == null ? "none" : tuned.getFileName().toString());
-                if (!noTokenIdentity) meta.put("token_identity_prompt", io.latentwatch.interp.lens.patchscope.TokenIdentityPrompt.text(m));
+                if (!noTokenIdentity) meta.put("token_identity_prompt", TokenIdentityPrompt.text(m));
                 LensReport.write(out, r, meta);
                 var w = spec.commandLine().getOut();
                 w.printf("%s: %d positions -> %s%n", m.modelId(), data.size(), out.resolve("report.html"));

@@ -1,5 +1,8 @@
 package io.latentwatch.cli;
 
+import java.io.FileNotFoundException;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -41,7 +44,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setUsageHelpAutoWidth(true); // use the terminal's width: several commands explain their file formats at length
-        cl.registerConverter(java.time.Duration.class, new DurationConverter());
+        cl.registerConverter(Duration.class, new DurationConverter());
         cl.setExecutionExceptionHandler(Main::reportFailure);
         return cl;
     }
@@ -52,9 +55,9 @@ public final class Main implements Runnable {
      * outage: the stack trace, exit code 1.
      */
     static int reportFailure(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
-        if (e instanceof IllegalArgumentException || e instanceof java.nio.file.NoSuchFileException
-                || e instanceof java.io.FileNotFoundException) {
-            String what = e instanceof java.nio.file.NoSuchFileException ? "no such file: " + e.getMessage() : e.getMessage();
+        if (e instanceof IllegalArgumentException || e instanceof NoSuchFileException
+                || e instanceof FileNotFoundException) {
+            String what = e instanceof NoSuchFileException ? "no such file: " + e.getMessage() : e.getMessage();
             cl.getErr().println(cl.getCommandSpec().qualifiedName() + ": " + what);
             cl.getErr().println("Run '" + cl.getCommandSpec().qualifiedName() + " --help' for usage.");
             cl.getErr().flush();

@@ -1,5 +1,6 @@
 package io.latentwatch.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentwatch.interp.model.ModelLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -12,15 +13,20 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -115,7 +121,7 @@ public final class ModelsCommand implements Runnable {
             if (Files.isDirectory(p)) {
                 Path cfg = p.resolve("config.json");
                 if (Files.isRegularFile(cfg)) {
-                    String type = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cfg.toFile()).path("model_type").asText("?");
+                    String type = new ObjectMapper().readTree(cfg.toFile()).path("model_type").asText("?");
                     return "hf " + type + (Files.exists(p.resolve("tokenizer.json")) ? " + tokenizer.json" : "");
                 }
                 try (Stream<Path> s = Files.list(p)) {
@@ -177,12 +183,12 @@ public final class ModelsCommand implements Runnable {
                         : URI.create(baseUrl.replaceAll("/+$", "") + "/" + f.path());
                 try {
                     download(http, uri, f, target, out);
-                } catch (ConnectException | java.net.http.HttpConnectTimeoutException | java.nio.channels.UnresolvedAddressException e) {
+                } catch (ConnectException | HttpConnectTimeoutException | UnresolvedAddressException e) {
                     err.println("cannot reach " + uri.getHost() + " to download " + name + " (offline?): " + e
                             + ". Everything else works from local paths: pass --model PATH.");
                     return 3;
                 } catch (IOException e) {
-                    if (e.getCause() instanceof java.nio.channels.UnresolvedAddressException || e instanceof java.net.UnknownHostException) {
+                    if (e.getCause() instanceof UnresolvedAddressException || e instanceof UnknownHostException) {
                         err.println("cannot resolve " + uri.getHost() + " to download " + name + " (offline?). "
                                 + "Everything else works from local paths: pass --model PATH.");
                         return 3;
@@ -238,13 +244,13 @@ public final class ModelsCommand implements Runnable {
 
     static final class Names implements Iterable<String> {
         @Override
-        public java.util.Iterator<String> iterator() { return KNOWN.keySet().iterator(); }
+        public Iterator<String> iterator() { return KNOWN.keySet().iterator(); }
     }
 
     static MessageDigest newSha() {
         try {
             return MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.paths.HtmlReport;
 import io.latentwatch.interp.paths.PathAnalyses;
+import io.latentwatch.interp.successor.ContextualInputs;
 import io.latentwatch.interp.successor.OrdinalTask;
 import io.latentwatch.interp.successor.SuccessorAnalysis;
 import picocli.CommandLine.Command;
@@ -11,6 +12,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -42,9 +44,9 @@ public final class SuccessorHeadsCommand implements Callable<Integer> {
             List<OrdinalTask> tasks = OrdinalTask.find(m.tokenizer(), m.config().vocabSize());
             if (tasks.isEmpty()) throw new IllegalArgumentException("no ordinal sequence of single tokens in the vocabulary of " + m.modelId());
             HtmlReport html = new HtmlReport("successor heads: " + m.modelId());
-            int[] all = tasks.stream().flatMapToInt(t -> java.util.Arrays.stream(t.presentIds())).distinct().toArray();
+            int[] all = tasks.stream().flatMapToInt(t -> Arrays.stream(t.presentIds())).distinct().toArray();
             ObjectNode o = SuccessorAnalysis.run(m.params().toWeights(), tasks, m.modelId(),
-                    new io.latentwatch.interp.successor.ContextualInputs(m, all), out, html);
+                    new ContextualInputs(m, all), out, html);
             o.put("model_sha256", m.versionHash());
             PathAnalyses.writeJson(o, out.resolve("successor-heads.json"));
             html.write(out.resolve("report.html"));

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -133,7 +134,7 @@ public final class TrainScheduleCommand implements Callable<Integer> {
         try (ActivationModel m = p.open(model, tokenizer); VersionPublisher pub = publisher(servers, serdes, topics)) {
             SaeConfig cfg = sae.config(m.dModel(), m.modelId());
             ArtifactStore st = new ArtifactStore(store);
-            java.util.function.Function<Supplier<ActivationSource>, Callable<SaeRefit.Result>> refits = src -> new SaeRefit(m.modelId(),
+            Function<Supplier<ActivationSource>, Callable<SaeRefit.Result>> refits = src -> new SaeRefit(m.modelId(),
                     SaeTrainJob.of(cfg, sae.options(), src).withMethod(sae.method()).withValidation(sae.validationShare, 32_768).withDecoderLogits(m.decoderLogits()),
                     st, QualityGates.defaults(), pub);
             RefitScheduler s;

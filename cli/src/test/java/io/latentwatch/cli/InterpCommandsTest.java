@@ -13,6 +13,7 @@ import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,7 +81,7 @@ class InterpCommandsTest {
         try (HookedTransformer m = HookedTransformer.load(MODEL, TOK)) {
             float[] last = m.logits(ids).row(ids.length - 1);
             for (int i = 0; i < last.length; i++) assertEquals(last[i], j.get("last_logits").get(i).floatValue(), 0f);
-            float[] e0 = m.runWithCache(ids, java.util.List.of("blocks.0.hook_resid_pre")).cache().get("blocks.0.hook_resid_pre").row(2);
+            float[] e0 = m.runWithCache(ids, List.of("blocks.0.hook_resid_pre")).cache().get("blocks.0.hook_resid_pre").row(2);
             for (int i = 0; i < 64; i++) assertEquals(e0[i], resid.get(2).get(i).floatValue(), 0f);
         }
     }

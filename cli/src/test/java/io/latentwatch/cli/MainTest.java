@@ -6,6 +6,7 @@ import picocli.CommandLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,7 +30,7 @@ class MainTest {
         String root = run(0, "--help");
         assertTrue(root.contains("Watches the inside of deployed language models"), root);
         Map<String, CommandLine> subs = Main.commandLine().getSubcommands();
-        assertTrue(subs.keySet().containsAll(java.util.List.of("demo", "kafka", "monitor", "node", "traffic", "audit", "generate", "inspect", "models", "zoo",
+        assertTrue(subs.keySet().containsAll(List.of("demo", "kafka", "monitor", "node", "traffic", "audit", "generate", "inspect", "models", "zoo",
                 "train", "lens", "patchscope", "patchscope-eval", "path-patch", "successor-heads", "bench", "trainer", "sae", "help")), subs.keySet().toString());
         for (Map.Entry<String, CommandLine> e : subs.entrySet()) {
             if (e.getKey().equals("help")) continue;
@@ -56,7 +57,7 @@ class MainTest {
         for (String key : new String[]{"--circuit-task", "--reannounce", "--health-port", "LATENTWATCH_BOOTSTRAP_SERVERS", "LATENTWATCH_KAFKA_"}) {
             assertTrue(trainer.contains(key), "trainer --help lacks " + key);
         }
-        assertTrue(subs.get("bench").getSubcommands().keySet().containsAll(java.util.List.of("monitor", "node", "sae-train", "model", "lens")));
+        assertTrue(subs.get("bench").getSubcommands().keySet().containsAll(List.of("monitor", "node", "sae-train", "model", "lens")));
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentwatch.interp.model.RandomCheckpoints;
 import io.latentwatch.interp.tensor.DType;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -79,7 +80,7 @@ class PathsCommandsTest {
     void successorHeadsRunsOnStories260K() throws Exception {
         Path model = Path.of("../../shared/models/stories260K/stories260K.bin");
         if (!Files.exists(model)) model = Path.of("../shared/models/stories260K/stories260K.bin");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(model), "stories260K not present");
+        Assumptions.assumeTrue(Files.exists(model), "stories260K not present");
         Path out = tmp.resolve("succ");
         assertEquals(0, new CommandLine(new SuccessorHeadsCommand()).execute("--model", model.toString(),
                 "--tokenizer", model.resolveSibling("tok512.bin").toString(), "--out", out.toString()));

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -36,9 +38,9 @@ class SaeCommandTest {
         CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(o));
         cl.setErr(new PrintWriter(e));
-        java.io.PrintStream old = System.out;
-        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-        System.setOut(new java.io.PrintStream(captured, true));
+        PrintStream old = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true));
         try {
             int code = cl.execute(args);
             return new Run(code, captured + o.toString(), e.toString());

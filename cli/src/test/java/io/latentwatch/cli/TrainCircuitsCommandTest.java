@@ -8,6 +8,8 @@ import io.latentwatch.interp.circuits.HeadCodeSignature;
 import io.latentwatch.interp.circuits.HeadCoder;
 import io.latentwatch.schema.CircuitSignature;
 import io.latentwatch.trainer.CircuitSignatures;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -57,9 +59,9 @@ class TrainCircuitsCommandTest {
     void unequalLengthsAndUnknownTaskAreClearErrors(@TempDir Path dir) throws Exception {
         Path pos = Files.writeString(dir.resolve("p.txt"), "[BOS] when carl and tom went to the village , tom gave a bag to\n");
         Path neg = Files.writeString(dir.resolve("n.txt"), "[BOS] when kate and leo went to the market , lucy gave a box\n");
-        java.io.StringWriter err = new java.io.StringWriter();
+        StringWriter err = new StringWriter();
         CommandLine cl = new CommandLine(new TrainCircuitsCommand());
-        cl.setErr(new java.io.PrintWriter(err));
+        cl.setErr(new PrintWriter(err));
         assertNotEquals(0, cl.execute("--model", ZOO.toString(), "--positives", pos.toString(), "--negatives", neg.toString(),
                 "--steps", "5", "--out", dir.resolve("o").toString()));
         assertTrue(err.toString().contains("same token length"), err.toString());

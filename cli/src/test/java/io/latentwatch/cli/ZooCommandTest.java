@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -30,8 +32,8 @@ class ZooCommandTest {
     @Test
     void unknownSizeIsRefusedWithAClearError(@TempDir Path tmp) {
         CommandLine cl = new CommandLine(new ZooCommand());
-        java.io.StringWriter err = new java.io.StringWriter();
-        cl.setErr(new java.io.PrintWriter(err));
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
         int rc = cl.execute("train", "--size", "huge", "--out", tmp.toString());
         assertNotEquals(0, rc);
         assertTrue(err.toString().contains("unknown zoo size 'huge'"), err.toString());
@@ -39,9 +41,9 @@ class ZooCommandTest {
 
     @Test
     void helpDescribesTheSubcommands() {
-        java.io.StringWriter out = new java.io.StringWriter();
+        StringWriter out = new StringWriter();
         CommandLine cl = new CommandLine(new ZooCommand());
-        cl.setOut(new java.io.PrintWriter(out));
+        cl.setOut(new PrintWriter(out));
         assertEquals(0, cl.execute("--help"));
         assertTrue(out.toString().contains("train") && out.toString().contains("circuits") && out.toString().contains("eval"), out.toString());
     }

@@ -9,12 +9,14 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -130,7 +132,7 @@ public final class ArtifactStore {
     /** Recomputes the artifact's hash; throws {@link CorruptArtifactException} when it differs. */
     public static Path verify(URI uri, String expectedSha256) throws IOException {
         Path dir = Path.of(uri);
-        if (!Files.isDirectory(dir)) throw new java.nio.file.NoSuchFileException(dir + ": artifact directory not found");
+        if (!Files.isDirectory(dir)) throw new NoSuchFileException(dir + ": artifact directory not found");
         String actual = sha256(dir);
         if (!actual.equalsIgnoreCase(expectedSha256)) {
             throw new CorruptArtifactException(dir + ": SHA-256 " + actual + " does not match the recorded " + expectedSha256
@@ -195,7 +197,7 @@ public final class ArtifactStore {
     public static void deleteTree(Path p) {
         if (p == null || !Files.exists(p)) return;
         try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> {
+            s.sorted(Comparator.reverseOrder()).forEach(x -> {
                 try {
                     Files.deleteIfExists(x);
                 } catch (IOException ignored) {

@@ -1,5 +1,6 @@
 package io.latentwatch.embedded;
 
+import java.net.BindException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,7 +56,7 @@ public record SaslSsl(Path keyStore, String keyStorePassword, Map<String, String
     }
 
     private static boolean bindFailure(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof java.net.BindException) return true;
+        for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof BindException) return true;
         return false;
     }
 

@@ -3,6 +3,7 @@ package io.latentwatch.embedded;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -115,7 +116,7 @@ abstract class BrokerContract extends AbstractKafkaIT {
                 .setTokenIds(List.of(1, 2, 3)).setTokenText(null)
                 .setSampling(SamplingMetadata.newBuilder().setSampleRate(1.0).setPositionPolicy("last").build())
                 .setActivations(List.of(Activation.newBuilder().setHook("blocks.0.hook_resid_post").setPosition(2)
-                        .setDtype(Dtype.F16).setShape(List.of(2)).setData(java.nio.ByteBuffer.wrap(new byte[] {0, 0x3C, 0, 0x40})).build()))
+                        .setDtype(Dtype.F16).setShape(List.of(2)).setData(ByteBuffer.wrap(new byte[] {0, 0x3C, 0, 0x40})).build()))
                 .build();
     }
 }

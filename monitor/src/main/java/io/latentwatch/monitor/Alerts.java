@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /** Builds Alert records for the detectors, with deterministic ids (source offset + detector). */
 final class Alerts {
@@ -35,7 +37,7 @@ final class Alerts {
     }
 
     /** "topic-partition@offset" of the record being processed, else {@code fallback}. */
-    static String source(java.util.Optional<org.apache.kafka.streams.processor.api.RecordMetadata> md, String fallback) {
+    static String source(Optional<RecordMetadata> md, String fallback) {
         return md.map(m -> m.topic() + "-" + m.partition() + "@" + m.offset()).orElse(fallback);
     }
 

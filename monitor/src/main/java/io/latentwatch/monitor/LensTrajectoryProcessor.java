@@ -12,6 +12,8 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -28,7 +30,7 @@ import java.util.Map;
  * are skipped and counted by the scorer.
  */
 final class LensTrajectoryProcessor implements Processor<String, CheckedSample, String, Alert> {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LensTrajectoryProcessor.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LensTrajectoryProcessor.class);
     private final LensTrajectoryScorer scorer;
     private final LensTrajectoryDetector detector;
     private final MonitorMetrics metrics;

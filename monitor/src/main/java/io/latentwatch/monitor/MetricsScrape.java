@@ -6,8 +6,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,9 +25,9 @@ public final class MetricsScrape {
     /** One sample line: metric name, labels, value. */
     public record Sample(String name, Map<String, String> labels, double value) {}
 
-    private final java.util.List<Sample> samples;
+    private final List<Sample> samples;
 
-    private MetricsScrape(java.util.List<Sample> samples) { this.samples = samples; }
+    private MetricsScrape(List<Sample> samples) { this.samples = samples; }
 
     /** GETs {@code url} (e.g. http://127.0.0.1:9400/metrics) and parses it. */
     public static MetricsScrape fetch(String url) throws IOException, InterruptedException {
@@ -36,7 +39,7 @@ public final class MetricsScrape {
     }
 
     public static MetricsScrape parse(String text) {
-        java.util.List<Sample> out = new java.util.ArrayList<>();
+        List<Sample> out = new ArrayList<>();
         for (String line : text.split("\n")) {
             line = line.strip();
             if (line.isEmpty() || line.startsWith("#")) continue;
@@ -52,7 +55,7 @@ public final class MetricsScrape {
         return new MetricsScrape(out);
     }
 
-    public java.util.List<Sample> samples() { return samples; }
+    public List<Sample> samples() { return samples; }
 
     /** Sum of every sample of {@code name} whose labels include {@code match}. */
     public double sum(String name, Map<String, String> match) {
@@ -65,7 +68,7 @@ public final class MetricsScrape {
 
     /** Sums of {@code name} grouped by the value of {@code label}. */
     public Map<String, Double> sumBy(String name, String label) {
-        Map<String, Double> out = new java.util.TreeMap<>();
+        Map<String, Double> out = new TreeMap<>();
         samples.stream().filter(s -> s.name().equals(name) && s.labels().containsKey(label))
                 .forEach(s -> out.merge(s.labels().get(label), s.value(), Double::sum));
         return out;

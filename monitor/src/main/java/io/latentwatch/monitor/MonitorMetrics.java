@@ -11,6 +11,7 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -204,7 +205,7 @@ public final class MonitorMetrics implements IncidentMetrics {
     public void incident(Incident i) {
         incidents.labelValues(i.getStatus().name(), bounded(models, "model", i.getModelId()), i.getSeverity().name()).inc();
         if (i.getRevision() == 0) {
-            incidentsOpened.labelValues(bounded(models, "model", i.getModelId()), i.getScope().name().toLowerCase(java.util.Locale.ROOT),
+            incidentsOpened.labelValues(bounded(models, "model", i.getModelId()), i.getScope().name().toLowerCase(Locale.ROOT),
                     i.getSeverity().name()).inc();
         }
     }

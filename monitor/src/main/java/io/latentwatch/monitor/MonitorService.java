@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -195,7 +196,7 @@ public final class MonitorService implements AutoCloseable {
     public Settings settings() { return settings; }
 
     /** Model ids whose weights are loaded (for explanations and the lens trajectory). */
-    public java.util.Set<String> models() { return models.keySet(); }
+    public Set<String> models() { return models.keySet(); }
 
     /** Stops within the configured grace period ({@code monitor.shutdown.grace.ms}). */
     @Override

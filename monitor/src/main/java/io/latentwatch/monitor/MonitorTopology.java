@@ -2,8 +2,11 @@ package io.latentwatch.monitor;
 
 import io.latentwatch.monitor.audit.AuditKey;
 import io.latentwatch.monitor.detect.ActivationNormDetector;
+import io.latentwatch.monitor.detect.LensTrajectoryDetector;
+import io.latentwatch.monitor.detect.LensTrajectoryScorer;
 import io.latentwatch.monitor.incident.IncidentTopology;
 import io.latentwatch.monitor.detect.WelfordStatsSerde;
+import io.latentwatch.monitor.explain.ExplanationWorker;
 import io.latentwatch.monitor.validate.InputLimits;
 import io.latentwatch.schema.Alert;
 import io.latentwatch.schema.AuditCheckpoint;
@@ -33,6 +36,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The monitor's stream topology, top to bottom:
@@ -58,8 +62,8 @@ public final class MonitorTopology {
     private final ActivationNormDetector normDetector;
     private final MonitorMetrics metrics;
     private final Sae sae;
-    private io.latentwatch.monitor.detect.LensTrajectoryScorer lensScorer;
-    private io.latentwatch.monitor.detect.LensTrajectoryDetector lensDetector;
+    private LensTrajectoryScorer lensScorer;
+    private LensTrajectoryDetector lensDetector;
     private InputLimits inputLimits = InputLimits.defaults();
     /** The (model, hook) series each task admits (see {@link SeriesBudget}). */
     public static final String ADMITTED_SERIES = "admitted-series";
@@ -81,7 +85,7 @@ public final class MonitorTopology {
 
     /** The SAE half of the monitor: projection, detectors, explanations. */
     public record Sae(SaeRegistry registry, MonitorConfig config, LatentwatchSerdes serdes,
-                      io.latentwatch.monitor.explain.ExplanationWorker worker, int explanationPartitions) {}
+                      ExplanationWorker worker, int explanationPartitions) {}
 
     public MonitorTopology(Topics topics, Deserializer<HiddenStateSample> sampleDeserializer, Serde<Alert> alertSerde,
                            ActivationNormDetector normDetector, MonitorMetrics metrics) {
@@ -102,16 +106,16 @@ public final class MonitorTopology {
      * Adds the lens-trajectory detector on valid samples (both with and without the SAE half); its alerts
      * join the others (alerts topic, explanations).
      */
-    public MonitorTopology withLensTrajectory(io.latentwatch.monitor.detect.LensTrajectoryScorer scorer,
-                                              io.latentwatch.monitor.detect.LensTrajectoryDetector detector) {
-        this.lensScorer = java.util.Objects.requireNonNull(scorer, "scorer");
-        this.lensDetector = java.util.Objects.requireNonNull(detector, "detector");
+    public MonitorTopology withLensTrajectory(LensTrajectoryScorer scorer,
+                                              LensTrajectoryDetector detector) {
+        this.lensScorer = Objects.requireNonNull(scorer, "scorer");
+        this.lensDetector = Objects.requireNonNull(detector, "detector");
         return this;
     }
 
     /** Replaces the default input limits (record size, series per task). */
     public MonitorTopology withInputLimits(InputLimits limits) {
-        this.inputLimits = java.util.Objects.requireNonNull(limits, "limits");
+        this.inputLimits = Objects.requireNonNull(limits, "limits");
         return this;
     }
 
@@ -132,7 +136,7 @@ public final class MonitorTopology {
 
     /** Groups every alert into incidents on the incidents topic (see {@link IncidentTopology}). */
     public MonitorTopology withIncidents(IncidentTopology incidents) {
-        this.incidents = java.util.Objects.requireNonNull(incidents, "incidents");
+        this.incidents = Objects.requireNonNull(incidents, "incidents");
         return this;
     }
 
@@ -170,7 +174,7 @@ public final class MonitorTopology {
             var scorer = lensScorer;
             var detector = lensDetector;
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LENS_BASELINES),
-                    Serdes.String(), io.latentwatch.monitor.detect.LensTrajectoryDetector.Baseline.serde()));
+                    Serdes.String(), LensTrajectoryDetector.Baseline.serde()));
             normAlerts = normAlerts.merge(byValidity.get("sample-valid")
                     .process(() -> new LensTrajectoryProcessor(scorer, detector, metrics, LENS_BASELINES), Named.as("lens-trajectory"),
                             LENS_BASELINES),

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentwatch.schema.Alert;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -46,8 +48,8 @@ final class RecentAlertsProcessor implements Processor<String, Alert, Void, Void
             arr.insert(0, o);
             while (arr.size() > KEEP) arr.remove(arr.size() - 1);
             recent.put(key, JSON.writeValueAsString(arr));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -40,6 +40,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -308,7 +309,7 @@ class HostileInputFuzzTest {
         assertTrue(outcomes.get("hook-name-flood").getOrDefault("series-limit", 0) > 0, "hook flood: " + outcomes.get("hook-name-flood"));
         assertTrue(metrics.labelValuesInUse("model") <= MAX_LABELS);
         assertTrue(metrics.labelOverflowByLabel().getOrDefault("model", 0L) > 0, "label overflow counted: " + metrics.labelOverflowByLabel());
-        Set<String> modelLabels = new java.util.HashSet<>();
+        Set<String> modelLabels = new HashSet<>();
         for (var snapshot : metrics.registry().scrape()) {
             snapshot.getDataPoints().forEach(dp -> { String v = dp.getLabels().get("model"); if (v != null) modelLabels.add(v); });
         }

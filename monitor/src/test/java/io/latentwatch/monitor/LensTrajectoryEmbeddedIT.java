@@ -39,6 +39,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -85,7 +86,7 @@ class LensTrajectoryEmbeddedIT extends AbstractKafkaIT {
         ForwardResult r = zoo.runWithCache(toks, List.of(EARLY, FINAL));
         Tensor e = r.cache().get(EARLY), f = r.cache().get(FINAL);
         int d = zoo.config().dModel();
-        if (positions == null) positions = java.util.stream.IntStream.range(1, toks.length).toArray();
+        if (positions == null) positions = IntStream.range(1, toks.length).toArray();
         List<Activation> acts = new ArrayList<>();
         for (int p : positions) {
             acts.add(act(EARLY, p, Arrays.copyOfRange(e.data(), p * d, (p + 1) * d)));

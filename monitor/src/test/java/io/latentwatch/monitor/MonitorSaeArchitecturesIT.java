@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,7 +112,7 @@ class MonitorSaeArchitecturesIT extends AbstractKafkaIT {
                     boolean resid = p.getHook().equals(SaeFixture.RESID);
                     SparseAutoencoder sae = resid ? j : g;
                     int d = sae.config().dIn();
-                    float[] x = resid ? act : java.util.Arrays.copyOfRange(act, p.getHead() * d, (p.getHead() + 1) * d);
+                    float[] x = resid ? act : Arrays.copyOfRange(act, p.getHead() * d, (p.getHead() + 1) * d);
                     check(sae, x, p, maxLatents);
                     if (resid) { residRowsSeen++; residL0 += p.getL0(); } else { headRowsSeen++; headL0 += p.getL0(); }
                 }
@@ -176,7 +177,7 @@ class MonitorSaeArchitecturesIT extends AbstractKafkaIT {
                 for (int i = 0; i < 64; i++) v += (rows[r * 64 + i] * f - bDec[i]) * wEnc[i * 128 + a];
                 pre[r] = (float) v;
             }
-            java.util.Arrays.sort(pre);
+            Arrays.sort(pre);
             th[a] = Math.max(0.01f, pre[(int) (n * 0.8)]);
         }
         w.put("threshold", new Tensor(th, 128));

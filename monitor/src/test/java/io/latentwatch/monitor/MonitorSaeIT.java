@@ -32,6 +32,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -39,6 +40,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +98,7 @@ class MonitorSaeIT extends AbstractKafkaIT {
         System.out.printf("fixture: two SAEs built in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         Injections inj;
         try (SparseAutoencoder resid = SaeFixture.load(residV1); SparseAutoencoder zsae = SaeFixture.load(zV1Raw)) {
-            inj = Injections.build(fx, resid, SaeBaseline.read(Path.of(java.net.URI.create(residV1.getArtifactUri()))), zsae, residRows, zRows);
+            inj = Injections.build(fx, resid, SaeBaseline.read(Path.of(URI.create(residV1.getArtifactUri()))), zsae, residRows, zRows);
         }
         // The circuit signature rides on the hook_z SaeVersion, as the trainer publishes it.
         SaeVersion zV1 = SaeVersion.newBuilder(zV1Raw).setCircuits(List.of(inj.signature)).build();
@@ -124,9 +126,9 @@ class MonitorSaeIT extends AbstractKafkaIT {
         Set<String> normalRequests = new HashSet<>();
         Map<String, String> injected = new TreeMap<>(); // requestId -> detector expected
         try (KafkaProducer<String, byte[]> versions = new KafkaProducer<>(producerConfig(), new StringSerializer(),
-                new org.apache.kafka.common.serialization.ByteArraySerializer());
+                new ByteArraySerializer());
              KafkaProducer<String, byte[]> samples = new KafkaProducer<>(producerConfig(), new StringSerializer(),
-                     new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                     new ByteArraySerializer())) {
             Serializer<SaeVersion> vSer = serdes.serializer(SaeVersion.class);
             versions.send(new ProducerRecord<>(topics.saeVersions(), MODEL + "|" + SaeFixture.RESID, vSer.serialize(topics.saeVersions(), residV1))).get();
             versions.send(new ProducerRecord<>(topics.saeVersions(), MODEL + "|" + SaeFixture.HOOK_Z, vSer.serialize(topics.saeVersions(), zV1))).get();
@@ -167,7 +169,7 @@ class MonitorSaeIT extends AbstractKafkaIT {
                 // Phase 3: hot swap mid-stream — v2 (retrained) while samples flow, then a corrupt v3.
                 SaeVersion residV2 = fx.train(MODEL, SaeFixture.RESID, 64, 128, 8, residRows, 2, "v2", List.of());
                 SaeVersion residV3 = fx.republish(residV2, "v3");
-                Path v3dir = Path.of(java.net.URI.create(residV3.getArtifactUri()));
+                Path v3dir = Path.of(URI.create(residV3.getArtifactUri()));
                 Files.writeString(v3dir.resolve("cfg.json"), Files.readString(v3dir.resolve("cfg.json")) + " ");
                 for (int i = 0; i < 300; i++) {
                     if (i == 100) versions.send(new ProducerRecord<>(topics.saeVersions(), MODEL + "|" + SaeFixture.RESID,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentwatch.common.BearerToken;
 import io.latentwatch.embedded.testing.AbstractKafkaIT;
 import io.latentwatch.embedded.testing.KafkaBackend;
+import io.latentwatch.interp.tensor.DType;
 import io.latentwatch.monitor.detect.ActivationNormDetector;
 import io.latentwatch.publisher.synthetic.SyntheticTraffic;
 import io.latentwatch.schema.HiddenStateSample;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -84,7 +86,7 @@ class MonitorScaleOutIT extends AbstractKafkaIT {
     @Test
     void twoInstancesSharePartitionsAnswerEachOthersQueriesAndHandOverOnShutdown() throws Exception {
         long t0 = System.nanoTime();
-        java.util.function.Consumer<String> mark = what -> System.out.printf("scale-out IT: %s at %.1f s%n", what, (System.nanoTime() - t0) / 1e9);
+        Consumer<String> mark = what -> System.out.printf("scale-out IT: %s at %.1f s%n", what, (System.nanoTime() - t0) / 1e9);
         Topics topics = uniqueTopics();
         try (Admin admin = admin()) { topics.create(admin, 2, (short) 1); }
         LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry(LatentwatchSerdes.EMBEDDED);
@@ -94,7 +96,7 @@ class MonitorScaleOutIT extends AbstractKafkaIT {
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(producerConfig(), new StringSerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < models.size(); i++) {
                 SyntheticTraffic t = new SyntheticTraffic(models.get(i), "v", "node", List.of(SyntheticTraffic.DEFAULT_HOOKS.get(0)), 10 + i,
-                        io.latentwatch.interp.tensor.DType.F16);
+                        DType.F16);
                 traffic.add(t);
                 SaeFixture fx = new SaeFixture(tmp.resolve("artifacts-" + i), t);
                 SaeVersion v = fx.train(models.get(i), HOOK, 64, 64, 4, fx.rows(1000, HOOK, t), 1, "v1", List.of());

@@ -1,9 +1,12 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.interp.tensor.DType;
 import io.latentwatch.monitor.detect.ActivationNormDetector;
+import io.latentwatch.monitor.detect.WelfordStats;
 import io.latentwatch.publisher.synthetic.SyntheticTraffic;
 import io.latentwatch.schema.Alert;
 import io.latentwatch.schema.HiddenStateSample;
+import io.latentwatch.schema.Severity;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
 import org.apache.kafka.common.header.Header;
@@ -22,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -100,7 +104,7 @@ class MonitorTopologyTest {
             assertEquals(ActivationNormDetector.NAME, a.getDetector());
             assertEquals(outlier.getRequestId(), a.getRequestId());
             assertTrue(a.getScore() > 8, "z = " + a.getScore());
-            assertEquals(io.latentwatch.schema.Severity.CRITICAL, a.getSeverity());
+            assertEquals(Severity.CRITICAL, a.getSeverity());
             assertEquals(4.0, a.getThreshold());
             assertTrue(a.getSummary().contains(a.getHook()) && a.getSummary().contains("sd above"), a.getSummary());
         }
@@ -113,7 +117,7 @@ class MonitorTopologyTest {
     @Test
     void eachMalformedKindIsDeadLetteredWithOriginalBytesReasonAndSourceAndTheStreamGoesOn() {
         SyntheticTraffic traffic = new SyntheticTraffic("model-b", 22);
-        List<byte[]> sent = new java.util.ArrayList<>();
+        List<byte[]> sent = new ArrayList<>();
         for (SyntheticTraffic.Defect d : SyntheticTraffic.Defect.values()) {
             byte[] bytes = traffic.malformed(d, sampleSerializer, topics.hiddenStates());
             sent.add(bytes);
@@ -155,14 +159,14 @@ class MonitorTopologyTest {
         // Same hooks, ten times the scale: on its own baseline, nothing is unusual.
         SyntheticTraffic big = new SyntheticTraffic("big", "v", "n", SyntheticTraffic.DEFAULT_HOOKS.stream()
                 .map(h -> new SyntheticTraffic.HookSpec(h.hook(), h.shape(), h.noise() * 10, h.massiveDims()))
-                .collect(Collectors.toList()), 24, io.latentwatch.interp.tensor.DType.F16);
+                .collect(Collectors.toList()), 24, DType.F16);
         for (int i = 0; i < 100; i++) {
             send("small", sampleSerializer.serialize(topics.hiddenStates(), small.normal()));
             send("big", sampleSerializer.serialize(topics.hiddenStates(), big.normal()));
         }
         assertTrue(alerts.getQueueSize() <= 1, "alerts: " + alerts.getQueueSize());
         assertEquals(200, metrics.processedTotal());
-        var store = driver.<String, io.latentwatch.monitor.detect.WelfordStats>getKeyValueStore(MonitorTopology.NORM_BASELINES);
+        var store = driver.<String, WelfordStats>getKeyValueStore(MonitorTopology.NORM_BASELINES);
         var smallStats = store.get("small|" + SyntheticTraffic.DEFAULT_HOOKS.get(0).hook());
         var bigStats = store.get("big|" + SyntheticTraffic.DEFAULT_HOOKS.get(0).hook());
         assertTrue(smallStats.count() >= 99 && bigStats.count() >= 99);

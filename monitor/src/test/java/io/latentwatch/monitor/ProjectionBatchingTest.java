@@ -1,5 +1,6 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.interp.tensor.DType;
 import io.latentwatch.monitor.detect.ActivationNormDetector;
 import io.latentwatch.monitor.detect.Watchlist;
 import io.latentwatch.monitor.explain.ExplanationWorker;
@@ -57,7 +58,7 @@ class ProjectionBatchingTest {
     @BeforeEach
     void setUp() throws Exception {
         traffic = new SyntheticTraffic(MODEL, "v", "node", List.of(SyntheticTraffic.DEFAULT_HOOKS.get(0)), 5,
-                io.latentwatch.interp.tensor.DType.F16);
+                DType.F16);
         SaeFixture fx = new SaeFixture(tmp.resolve("artifacts"), traffic);
         int dIn = SyntheticTraffic.DEFAULT_HOOKS.get(0).shape()[0];
         SaeVersion v1 = fx.train(MODEL, HOOK, dIn, 64, 4, fx.rows(600, HOOK, traffic), 1, "v1", List.of());

@@ -19,12 +19,15 @@ import io.latentwatch.interp.sae.SaeBaseline;
 import io.latentwatch.interp.sae.LatentLabels;
 import io.latentwatch.interp.sae.TokenContext;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /**
  * Real SAEs for the monitor's tests, trained by the trainer's own job on synthetic normal traffic
@@ -75,7 +78,7 @@ final class SaeFixture {
         int n = rows.length / dIn;
         Path staging = Files.createTempDirectory(store.root().getParent(), "staging-");
         // The baseline on held-out normal rows, computed and written by the interp classes the trainer uses.
-        float[] val = java.util.Arrays.copyOfRange(rows, (n / 2) * dIn, n * dIn);
+        float[] val = Arrays.copyOfRange(rows, (n / 2) * dIn, n * dIn);
         SaeFiles.save(sae, staging);
         SaeBaseline.of(SaeEvaluation.of(sae, val, 512, 0.1f)).write(staging);
         List<TokenContext> ctx = new ArrayList<>();
@@ -88,7 +91,7 @@ final class SaeFixture {
 
     /** Publishes an existing artifact directory's files again under a new version (e.g. to corrupt it afterwards). */
     SaeVersion republish(SaeVersion from, String version) throws Exception {
-        ArtifactStore.Artifact a = store.publish(Path.of(java.net.URI.create(from.getArtifactUri())), from.getModelId(), from.getHook(), version);
+        ArtifactStore.Artifact a = store.publish(Path.of(URI.create(from.getArtifactUri())), from.getModelId(), from.getHook(), version);
         return describe(from.getModelId(), from.getHook(), version, a, from.getDIn(), from.getDSae(), from.getCircuits());
     }
 
@@ -111,7 +114,7 @@ final class SaeFixture {
      */
     static SparseAutoencoder dictionary(SaeConfig cfg, float[] rows, long seed) {
         int d = cfg.dIn(), m = cfg.dSae(), n = rows.length / d;
-        java.util.Random r = new java.util.Random(seed);
+        Random r = new Random(seed);
         float[] mean = new float[d];
         for (int i = 0; i < n; i++) for (int j = 0; j < d; j++) mean[j] += rows[i * d + j] / n;
         double var = 0;
@@ -127,7 +130,7 @@ final class SaeFixture {
     }
 
     static SparseAutoencoder load(SaeVersion v) throws Exception {
-        return SaeFiles.load(ArtifactStore.verify(java.net.URI.create(v.getArtifactUri()), v.getSha256()));
+        return SaeFiles.load(ArtifactStore.verify(URI.create(v.getArtifactUri()), v.getSha256()));
     }
 
     /** The argmax code of each row. */

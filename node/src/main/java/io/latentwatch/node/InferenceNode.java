@@ -15,11 +15,19 @@ import io.latentwatch.schema.Activation;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.schema.SamplingMetadata;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -42,20 +50,20 @@ public final class InferenceNode implements AutoCloseable {
     private final String nodeId;
     private final boolean tokenText;
     /** hook_z hooks published as per-head outputs z_h W_O[h] at the prompt's last position (circuit detection); see {@link #withCircuitHooks}. */
-    private volatile java.util.Set<String> circuitHooks = java.util.Set.of();
+    private volatile Set<String> circuitHooks = Set.of();
     private volatile HeadOutputs headOutputs;
     private final ReentrantLock generation = new ReentrantLock(true);
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong sampled = new AtomicLong();
     private final AtomicLong enqueued = new AtomicLong();
     private final AtomicLong notEnqueued = new AtomicLong();
-    private final java.util.concurrent.atomic.LongAdder samplingNanos = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder captureNanos = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder samplingNanos = new LongAdder();
+    private final LongAdder captureNanos = new LongAdder();
     private final AtomicLong seeds = new AtomicLong(System.nanoTime());
     /** Token ids of the most recent sampled requests, for explanations that re-read a flagged representation. */
-    private final java.util.Map<String, int[]> recent = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(256, 0.75f, false) {
-                @Override protected boolean removeEldestEntry(java.util.Map.Entry<String, int[]> e) { return size() > 4096; }
+    private final Map<String, int[]> recent = Collections.synchronizedMap(
+            new LinkedHashMap<>(256, 0.75f, false) {
+                @Override protected boolean removeEldestEntry(Map.Entry<String, int[]> e) { return size() > 4096; }
             });
 
     /**
@@ -88,7 +96,7 @@ public final class InferenceNode implements AutoCloseable {
     }
 
     /** The model id from a checkpoint path: the file or directory name without a {@code .bin} extension. */
-    public static String modelIdOf(java.nio.file.Path model) {
+    public static String modelIdOf(Path model) {
         String n = model.toAbsolutePath().normalize().getFileName().toString();
         return n.endsWith(".bin") ? n.substring(0, n.length() - 4) : n;
     }
@@ -98,13 +106,13 @@ public final class InferenceNode implements AutoCloseable {
      * for the circuit detector: at the prompt's last position only, and as each head's output
      * z_h W_O[h] of shape [n_heads, d_model] ({@link HeadOutputs}), the rows the circuit SAE encodes.
      */
-    public InferenceNode withCircuitHooks(java.util.Set<String> hookZ) {
+    public InferenceNode withCircuitHooks(Set<String> hookZ) {
         for (String h : hookZ) {
             if (!HookName.parse(h).map(n -> n.is("attn.hook_z")).orElse(false)) throw new IllegalArgumentException("circuit hook '" + h + "' is not a blocks.L.attn.hook_z hook");
             if (!hooks.contains(h)) throw new IllegalArgumentException("circuit hook '" + h + "' is not sampled by this node (hooks " + hooks + ")");
         }
         if (!hookZ.isEmpty() && headOutputs == null) headOutputs = new HeadOutputs(model);
-        circuitHooks = java.util.Set.copyOf(hookZ);
+        circuitHooks = Set.copyOf(hookZ);
         return this;
     }
 
@@ -115,7 +123,7 @@ public final class InferenceNode implements AutoCloseable {
     public SamplingPolicy policy() { return policy; }
 
     /** The lock generations hold; other users of the same model (a trainer, an explainer) take it too. */
-    public java.util.concurrent.locks.Lock modelLock() { return generation; }
+    public Lock modelLock() { return generation; }
 
     /** Token ids (prompt + generated) of a recent sampled request, or null when unknown or evicted. */
     public int[] recentTokens(String requestId) { return recent.get(requestId); }
@@ -194,7 +202,7 @@ public final class InferenceNode implements AutoCloseable {
         List<SampleCapture.Row> rows = capture.rows(valid);
         if (rows.isEmpty()) return;
         List<Activation> acts = new ArrayList<>(rows.size());
-        java.util.Set<String> ch = circuitHooks;
+        Set<String> ch = circuitHooks;
         for (SampleCapture.Row r : rows) {
             if (ch.contains(r.hook())) {
                 HeadOutputs ho = headOutputs;
@@ -256,7 +264,7 @@ public final class InferenceNode implements AutoCloseable {
     }
 
     /** Waits until queued samples are acknowledged or failed (false on timeout); true without a publisher. */
-    public boolean publisherFlush(java.time.Duration timeout) throws InterruptedException {
+    public boolean publisherFlush(Duration timeout) throws InterruptedException {
         return publisher == null || publisher.flush(timeout);
     }
 

@@ -1,5 +1,6 @@
 package io.latentwatch.node;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.publisher.ActivationEncoder;
 import io.latentwatch.publisher.HiddenStatePublisher;
@@ -9,6 +10,8 @@ import io.latentwatch.serde.LatentwatchSerdes;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -74,7 +77,7 @@ public final class NodeOverheadBench {
                 onCpu[r] = b[1];
                 ratio[r] = onMs[r] / offMs[r];
                 try {
-                    on.publisherFlush(java.time.Duration.ofSeconds(10)); // the sender's work must not spill into the next pass
+                    on.publisherFlush(Duration.ofSeconds(10)); // the sender's work must not spill into the next pass
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -85,7 +88,7 @@ public final class NodeOverheadBench {
             long samplingNanos = on.samplingNanos() - sampling0, senderNanos = publisher.senderCpuNanos() - sender0;
             for (CompletionRequest q : reqs) tokens += on.complete(q, "count", null).get(0).completionTokens();
             try {
-                publisher.flush(java.time.Duration.ofSeconds(10));
+                publisher.flush(Duration.ofSeconds(10));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -119,7 +122,7 @@ public final class NodeOverheadBench {
             out.put("sender_cpu_ms_per_request", senderNanos < 0 ? null : round(senderNanos / 1e6 / ((double) repeats * requests)));
             out.put("direct_overhead_pct", round(100 * samplingNanos / 1e6 / genMs));
             out.put("direct_overhead_with_sender_cpu_pct", senderNanos < 0 ? null : round(100 * (samplingNanos + senderNanos) / 1e6 / genMs));
-            out.put("load_average", round(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+            out.put("load_average", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
             out.put("cores", Runtime.getRuntime().availableProcessors());
             out.put("samples_enqueued", s.enqueued());
             out.put("samples_published", s.published());
@@ -131,7 +134,7 @@ public final class NodeOverheadBench {
 
     /** {wall ms, process CPU ms} of one pass over the requests. */
     private static double[] time(InferenceNode node, List<CompletionRequest> reqs) {
-        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long c0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
         int i = 0;

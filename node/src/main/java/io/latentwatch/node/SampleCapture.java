@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 
@@ -61,7 +62,7 @@ public final class SampleCapture {
 
     /** Adds a read-only capture hook for each name to {@code hooks}. Attention maps are refused (no single position axis to sample). */
     public Hooks install(Hooks hooks, List<String> hookNames) {
-        return install(hooks, hookNames, java.util.Set.of());
+        return install(hooks, hookNames, Set.of());
     }
 
     /**
@@ -69,7 +70,7 @@ public final class SampleCapture {
      * last position (where a prompt-level behaviour such as IOI's name mover acts, Wang et al. 2022),
      * whatever the position policy.
      */
-    public Hooks install(Hooks hooks, List<String> hookNames, java.util.Set<String> atPromptEnd) {
+    public Hooks install(Hooks hooks, List<String> hookNames, Set<String> atPromptEnd) {
         for (String name : hookNames) {
             if (HookName.isAttentionMap(name)) {
                 throw new IllegalArgumentException("hook '" + name + "' is an attention map; the node publishes per-position "

@@ -28,6 +28,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -135,7 +136,7 @@ class InferenceNodeTest {
     void allAndRandomKPublishTheRightPositions() throws Exception {
         Rig all = rig(SamplingPolicy.Positions.ALL, 1);
         try (InferenceNode n1 = all.node()) {
-            var c = all.node().complete(new io.latentwatch.node.CompletionRequest(null, List.of("The cat"), 6, 0f, 1f, 0, null,
+            var c = all.node().complete(new CompletionRequest(null, List.of("The cat"), 6, 0f, 1f, 0, null,
                     List.of(), false), "all-1", null).get(0);
             HiddenStateSample s = published(all, 1).get(0);
             int len = c.promptTokens() + c.completionTokens();
@@ -176,7 +177,7 @@ class InferenceNodeTest {
             Set<Integer> seen = new HashSet<>();
             for (HiddenStateSample s : published(rig, 5)) {
                 Map<String, List<Integer>> byHook = s.getActivations().stream().collect(Collectors.groupingBy(Activation::getHook,
-                        java.util.TreeMap::new, Collectors.mapping(Activation::getPosition, Collectors.toList())));
+                        TreeMap::new, Collectors.mapping(Activation::getPosition, Collectors.toList())));
                 assertEquals(Set.copyOf(hooks), byHook.keySet());
                 assertEquals(3, byHook.get(HOOK).size());
                 assertEquals(byHook.get(HOOK), byHook.get("blocks.0.hook_resid_post"), s.getRequestId());

@@ -13,6 +13,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -115,7 +116,7 @@ public final class HiddenStatePublisher implements AutoCloseable {
      * the request path.
      */
     public long senderCpuNanos() {
-        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        var mx = ManagementFactory.getThreadMXBean();
         return mx.isThreadCpuTimeSupported() ? mx.getThreadCpuTime(sender.getId()) : -1;
     }
 

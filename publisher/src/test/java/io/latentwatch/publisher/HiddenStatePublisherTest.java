@@ -6,6 +6,7 @@ import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class HiddenStatePublisherTest {
             pub.publish(traffic.normal());
             while (mock.history().size() < 2) Thread.sleep(5);
             mock.completeNext();
-            mock.errorNext(new org.apache.kafka.common.errors.TimeoutException("broker gone"));
+            mock.errorNext(new TimeoutException("broker gone"));
             assertTrue(pub.flush(Duration.ofSeconds(10)));
             assertEquals(1, pub.published());
             assertEquals(1, pub.failed());

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -123,7 +124,7 @@ class SharedVectorsTest {
                 + "Inputs are float32 bit patterns; a case with 'error' must be refused at encode time.");
         ArrayNode cases = root.putArray("cases");
         for (DType dtype : DType.values()) {
-            List<Integer> ok = new java.util.ArrayList<>();
+            List<Integer> ok = new ArrayList<>();
             for (int b : BITS) {
                 float f = Float.intBitsToFloat(b);
                 if (dtype == DType.F16 && Float.isFinite(f) && Math.abs(f) > ActivationEncoder.F16_MAX) {

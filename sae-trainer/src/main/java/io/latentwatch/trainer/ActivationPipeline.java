@@ -6,6 +6,7 @@ import io.latentwatch.interp.sae.TokenContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -150,11 +151,11 @@ public final class ActivationPipeline implements SaeTraining.Batches, AutoClosea
         private int n;
 
         void addAll(float[] v) {
-            if (n + v.length > a.length) a = java.util.Arrays.copyOf(a, Math.max(a.length * 2, n + v.length));
+            if (n + v.length > a.length) a = Arrays.copyOf(a, Math.max(a.length * 2, n + v.length));
             System.arraycopy(v, 0, a, n, v.length);
             n += v.length;
         }
 
-        float[] toArray() { return java.util.Arrays.copyOf(a, n); }
+        float[] toArray() { return Arrays.copyOf(a, n); }
     }
 }

@@ -2,6 +2,7 @@ package io.latentwatch.trainer;
 
 import io.latentwatch.interp.sae.TokenContext;
 
+import java.util.Arrays;
 import java.util.List;
 
 /** Rows from memory (tests, cached activations). Contexts may be null: a placeholder is used (position -1: unknown). */
@@ -27,7 +28,7 @@ public final class ArrayActivationSource implements ActivationSource {
     @Override
     public ActivationRow next() {
         if (next * d >= rows.length) return null;
-        float[] r = java.util.Arrays.copyOfRange(rows, next * d, (next + 1) * d);
+        float[] r = Arrays.copyOfRange(rows, next * d, (next + 1) * d);
         TokenContext c = contexts != null ? contexts.get(next) : new TokenContext("#" + next, "#" + next, next, -1);
         next++;
         return new ActivationRow(r, c);

@@ -29,6 +29,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.locks.Lock;
 
 /**
@@ -243,7 +244,7 @@ public final class CircuitRefit {
      * tokens after BOS, and 200 reference prompts with their tokens shuffled (BOS kept first).
      */
     static List<int[]> outliers(HookedTransformer m, List<int[]> reference, long seed) {
-        java.util.Random r = new java.util.Random(seed * 7919 + 13);
+        Random r = new Random(seed * 7919 + 13);
         int vocab = m.config().vocabSize();
         List<int[]> out = new ArrayList<>();
         int[] bos = m.toTokens("");

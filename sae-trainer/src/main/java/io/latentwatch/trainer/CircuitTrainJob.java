@@ -15,6 +15,7 @@ import org.apache.avro.specific.SpecificDatumWriter;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -60,6 +61,6 @@ public final class CircuitTrainJob {
         JsonEncoder enc = EncoderFactory.get().jsonEncoder(CircuitSignature.getClassSchema(), bos, true);
         new SpecificDatumWriter<>(CircuitSignature.class).write(s, enc);
         enc.flush();
-        return bos.toString(java.nio.charset.StandardCharsets.UTF_8) + "\n";
+        return bos.toString(StandardCharsets.UTF_8) + "\n";
     }
 }

@@ -10,8 +10,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Reads {@link LabeledExample}s from JSONL (one JSON object per line with the schema's field names:
@@ -34,11 +36,11 @@ public final class LabeledExampleFile {
                 try {
                     JsonNode o = JSON.readTree(line);
                     String prompt = req(o, "prompt");
-                    ExampleLabel label = ExampleLabel.valueOf(req(o, "label").toUpperCase(java.util.Locale.ROOT));
+                    ExampleLabel label = ExampleLabel.valueOf(req(o, "label").toUpperCase(Locale.ROOT));
                     out.add(LabeledExample.newBuilder().setPrompt(prompt).setLabel(label)
                             .setTask(o.path("task").asText("")).setSource(o.path("source").asText(""))
                             .setModelId(o.hasNonNull("modelId") ? o.get("modelId").asText() : null)
-                            .setTimestampMs(o.hasNonNull("timestampMs") ? java.time.Instant.ofEpochMilli(o.get("timestampMs").asLong()) : null)
+                            .setTimestampMs(o.hasNonNull("timestampMs") ? Instant.ofEpochMilli(o.get("timestampMs").asLong()) : null)
                             .build());
                 } catch (IOException | IllegalArgumentException e) {
                     throw new IOException(file + ":" + n + ": not a LabeledExample: " + e.getMessage(), e);

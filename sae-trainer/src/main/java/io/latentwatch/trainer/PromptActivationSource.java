@@ -6,7 +6,9 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Iterator;
 
 /**
@@ -34,7 +36,7 @@ public final class PromptActivationSource implements ActivationSource {
     }
 
     public static PromptActivationSource fromFile(ActivationModel model, String hook, Path file) throws IOException {
-        if (!Files.isReadable(file)) throw new java.nio.file.NoSuchFileException(file + ": prompts file not found or unreadable");
+        if (!Files.isReadable(file)) throw new NoSuchFileException(file + ": prompts file not found or unreadable");
         BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
         Iterator<String> it = r.lines().map(String::strip).filter(l -> !l.isEmpty()).iterator();
         return new PromptActivationSource(model, hook, it, true, r);
@@ -52,7 +54,7 @@ public final class PromptActivationSource implements ActivationSource {
             pos = skipBos && current.positions() > 1 ? 1 : 0;
         }
         int d = current.dim();
-        float[] row = java.util.Arrays.copyOfRange(current.rows(), pos * d, (pos + 1) * d);
+        float[] row = Arrays.copyOfRange(current.rows(), pos * d, (pos + 1) * d);
         TokenContext ctx = TokenContext.of(current.tokens(), promptIndex, pos);
         pos++;
         return new ActivationRow(row, ctx);

@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -95,8 +96,8 @@ public final class RefitScheduler implements AutoCloseable {
 
     /** Parses "6h", "30m", "45s", "1d" or an ISO-8601 duration. */
     public static Duration parseDuration(String s) {
-        String t = s.strip().toLowerCase(java.util.Locale.ROOT);
-        if (t.startsWith("p")) return Duration.parse(s.toUpperCase(java.util.Locale.ROOT));
+        String t = s.strip().toLowerCase(Locale.ROOT);
+        if (t.startsWith("p")) return Duration.parse(s.toUpperCase(Locale.ROOT));
         if (t.length() < 2) throw new IllegalArgumentException("bad duration '" + s + "' (use e.g. 6h, 30m, 45s, 1d)");
         long n;
         try {

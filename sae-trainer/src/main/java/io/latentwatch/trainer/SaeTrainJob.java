@@ -1,5 +1,6 @@
 package io.latentwatch.trainer;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentwatch.interp.calibrate.DetectorThresholds;
 import io.latentwatch.interp.sae.LatentLabels;
 import io.latentwatch.interp.sae.SaeBaseline;
@@ -7,6 +8,7 @@ import io.latentwatch.interp.sae.SaeConfig;
 import io.latentwatch.interp.sae.SaeFiles;
 import io.latentwatch.interp.sae.SaeTraining;
 import io.latentwatch.interp.sae.SaeTrainingOptions;
+import io.latentwatch.interp.sae.SparseAutoencoder;
 import io.latentwatch.interp.sae.TrainingMethod;
 import io.latentwatch.interp.sae.TrainingReport;
 import io.latentwatch.interp.sae.DecoderLogits;
@@ -15,6 +17,7 @@ import io.latentwatch.interp.sae.TokenContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,7 +53,7 @@ public record SaeTrainJob(SaeConfig config, SaeTrainingOptions options, Supplier
     /** Next-token cross-entropy increase (nats) when the SAE's reconstruction replaces the hook's activation. */
     @FunctionalInterface
     public interface CeEvaluator {
-        double ceIncrease(io.latentwatch.interp.sae.SparseAutoencoder sae) throws Exception;
+        double ceIncrease(SparseAutoencoder sae) throws Exception;
     }
 
     public record Outcome(Path dir, Map<String, Double> metrics, SaeBaseline baseline, SaeTraining.Result training, DetectorThresholds thresholds) {}
@@ -127,9 +130,9 @@ public record SaeTrainJob(SaeConfig config, SaeTrainingOptions options, Supplier
     }
 
     static void writeMetrics(Path file, Map<String, Double> metrics) throws IOException {
-        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var json = new ObjectMapper();
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsString(metrics));
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -113,7 +114,7 @@ public final class ThresholdCalibration {
      * Firing counts of every latent over the training rows of {@code source} (prompts not held out: {@code isTrain}),
      * encoded in chunks of 4096 rows; returns the counts with the row count as last element.
      */
-    public static long[] trainingCounts(SparseAutoencoder sae, Supplier<ActivationSource> source, java.util.function.IntPredicate isTrain)
+    public static long[] trainingCounts(SparseAutoencoder sae, Supplier<ActivationSource> source, IntPredicate isTrain)
             throws IOException {
         int d = sae.config().dIn(), s = sae.config().dSae();
         long[] counts = new long[s + 1];

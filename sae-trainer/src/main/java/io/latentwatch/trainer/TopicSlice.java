@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,7 +75,7 @@ public final class TopicSlice {
             parts.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
             Map<TopicPartition, Long> begin = consumer.beginningOffsets(parts, Duration.ofSeconds(30));
             Map<TopicPartition, Long> end = consumer.endOffsets(parts, Duration.ofSeconds(30));
-            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new java.util.HashSet<>(parts), Duration.ofSeconds(30));
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(parts), Duration.ofSeconds(30));
             long[] lag = new long[parts.size()];
             long[] from = new long[parts.size()];
             for (int i = 0; i < parts.size(); i++) {
@@ -189,7 +190,7 @@ public final class TopicSlice {
                     // Partitions whose position reached their end are done (markers may skip offsets).
                     open.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue()[1]);
                     if (open.isEmpty()) return null;
-                    consumer.pause(new java.util.HashSet<>(consumer.assignment()).stream().filter(tp -> !open.containsKey(tp)).toList());
+                    consumer.pause(new HashSet<>(consumer.assignment()).stream().filter(tp -> !open.containsKey(tp)).toList());
                 }
                 var polled = consumer.poll(Duration.ofMillis(500));
                 if (!polled.isEmpty()) idleSince = System.nanoTime();

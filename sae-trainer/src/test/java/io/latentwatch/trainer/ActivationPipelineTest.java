@@ -3,6 +3,7 @@ package io.latentwatch.trainer;
 import io.latentwatch.interp.sae.TokenContext;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -45,9 +46,9 @@ class ActivationPipelineTest {
             public ActivationRow next() { throw new IllegalStateException("model exploded"); }
         };
         try (BoundedActivationBuffer b = new BoundedActivationBuffer(bad, 4)) {
-            var e = assertThrows(java.io.IOException.class, b::next);
+            var e = assertThrows(IOException.class, b::next);
             assertTrue(e.getMessage().contains("model exploded"));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             fail(e);
         }
     }

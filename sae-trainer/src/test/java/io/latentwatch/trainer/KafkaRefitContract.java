@@ -20,6 +20,7 @@ import io.latentwatch.schema.SaeVersion;
 import io.latentwatch.schema.SamplingMetadata;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -34,15 +35,19 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -174,7 +179,7 @@ abstract class KafkaRefitContract extends AbstractKafkaIT {
             assertEquals(model.dModel(), v1.getDIn());
             assertEquals(128, v1.getDSae());
             assertEquals("topk", v1.getArchitecture());
-            Path dir1 = ArtifactStore.verify(java.net.URI.create(v1.getArtifactUri()), v1.getSha256());
+            Path dir1 = ArtifactStore.verify(URI.create(v1.getArtifactUri()), v1.getSha256());
             try (SparseAutoencoder sae = SaeFiles.load(dir1)) {
                 assertEquals(HOOK, sae.config().hookName());
             }
@@ -200,7 +205,7 @@ abstract class KafkaRefitContract extends AbstractKafkaIT {
             assertEquals("2", v2.getVersion());
             assertEquals("1", v2.getPreviousVersion());
             assertTrue(v2.getMetrics().get("fvu") < v1.getMetrics().get("fvu"));
-            ArtifactStore.verify(java.net.URI.create(v2.getArtifactUri()), v2.getSha256());
+            ArtifactStore.verify(URI.create(v2.getArtifactUri()), v2.getSha256());
             assertEquals("2", store.current(id, HOOK).version());
 
             // 4. A crash after the artifacts were written but before the SaeVersion was sent: v2 stays in force,
@@ -219,14 +224,14 @@ abstract class KafkaRefitContract extends AbstractKafkaIT {
             assertEquals("4", store.nextVersion(id, HOOK), "the crashed version's number is not reused");
 
             // 5. A corrupt artifact is refused by its hash (the monitor's check before loading).
-            Path weights = Path.of(java.net.URI.create(v2.getArtifactUri())).resolve("sae_weights.safetensors");
+            Path weights = Path.of(URI.create(v2.getArtifactUri())).resolve("sae_weights.safetensors");
             byte[] b = Files.readAllBytes(weights);
             b[b.length - 1] ^= 0x01;
             Files.write(weights, b);
             CorruptArtifactException ce = assertThrows(CorruptArtifactException.class,
-                    () -> ArtifactStore.verify(java.net.URI.create(v2.getArtifactUri()), v2.getSha256()));
+                    () -> ArtifactStore.verify(URI.create(v2.getArtifactUri()), v2.getSha256()));
             assertTrue(ce.getMessage().contains("refusing"), ce.getMessage());
-            ArtifactStore.verify(java.net.URI.create(v1.getArtifactUri()), v1.getSha256());
+            ArtifactStore.verify(URI.create(v1.getArtifactUri()), v1.getSha256());
         }
     }
 
@@ -234,7 +239,7 @@ abstract class KafkaRefitContract extends AbstractKafkaIT {
     void boundedSliceTakesAtMostNFairlyAcrossPartitionsAndCommitsOnlyWhenAsked() throws Exception {
         String topic = uniqueTopics().examples();
         try (var admin = admin()) {
-            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 3, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
         }
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(producerConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < 30; i++) p.send(new ProducerRecord<>(topic, i % 3, null, new byte[]{(byte) i}));
@@ -258,7 +263,7 @@ abstract class KafkaRefitContract extends AbstractKafkaIT {
             for (ConsumerRecord<byte[], byte[]> r; (r = reader.next()) != null; ) more.add(r.value()[0]);
         }
         more.addAll(got);
-        assertEquals(30, new java.util.HashSet<>(more).size(), "the two slices cover every record once");
+        assertEquals(30, new HashSet<>(more).size(), "the two slices cover every record once");
         assertEquals(0, TopicSlice.snapshot(cfg, "no-such-topic-" + System.nanoTime(), "g1", 10).offsets());
     }
 
@@ -275,7 +280,7 @@ abstract class KafkaRefitContract extends AbstractKafkaIT {
                 var acts = model.run(stories.get(s), HOOK);
                 List<Activation> list = new ArrayList<>();
                 for (int pos = 0; pos < acts.positions(); pos++) {
-                    float[] row = java.util.Arrays.copyOfRange(acts.rows(), pos * d, (pos + 1) * d);
+                    float[] row = Arrays.copyOfRange(acts.rows(), pos * d, (pos + 1) * d);
                     DType dt = dtypes[(s + pos) % 3];
                     byte[] bytes = Float16Codec.encode(dt, row);
                     list.add(activation(HOOK, pos, dt, List.of(d), bytes));
@@ -303,7 +308,7 @@ abstract class KafkaRefitContract extends AbstractKafkaIT {
         }
         // And an SAE trains from production traffic and is announced.
         ArtifactStore store = new ArtifactStore(tmp.resolve("hs-artifacts"));
-        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger reads = new AtomicInteger();
         int steps = (int) Math.ceil(2.5 * expected.size() / 128);      // 2.5 passes over the rows: several epochs
         try (KafkaVersionPublisher<SaeVersion> pub = KafkaVersionPublisher.create(producerConfig(), serdes, t)) {
             Callable<SaeRefit.Result> refit = new TopicRefit(Map.of("bootstrap.servers", bootstrapServers()), t.hiddenStates(),

@@ -10,19 +10,24 @@ import io.latentwatch.interp.calibrate.DetectorThresholds;
 import io.latentwatch.interp.sae.SaeFiles;
 import io.latentwatch.interp.sae.SaeTrainingOptions;
 import io.latentwatch.interp.sae.SparseAutoencoder;
+import io.latentwatch.schema.ExampleLabel;
 import io.latentwatch.schema.SaeVersion;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
+import java.io.IOException;
 import java.util.function.Function;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -66,12 +71,12 @@ class RefitTest {
         ArtifactStore.Artifact a = store.publish(tmp.resolve("staging"), "m/1", "blocks.0.hook_resid_post", "v1");
         assertEquals(a.dir(), ArtifactStore.verify(a.uri(), a.sha256()));
         // Independent hash: SHA-256 over "path\tsha256(file)\n" lines in path order.
-        var md = java.security.MessageDigest.getInstance("SHA-256");
-        var hex = java.util.HexFormat.of();
+        var md = MessageDigest.getInstance("SHA-256");
+        var hex = HexFormat.of();
         String lines = "a.txt\t" + hex.formatHex(md.digest("hello".getBytes())) + "\n"
-                + "sub/b.txt\t" + hex.formatHex(java.security.MessageDigest.getInstance("SHA-256").digest("world".getBytes())) + "\n";
-        assertEquals(hex.formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(lines.getBytes())), a.sha256());
-        assertThrows(java.io.IOException.class, () -> store.publish(tmp.resolve("staging"), "m/1", "blocks.0.hook_resid_post", "v1"));
+                + "sub/b.txt\t" + hex.formatHex(MessageDigest.getInstance("SHA-256").digest("world".getBytes())) + "\n";
+        assertEquals(hex.formatHex(MessageDigest.getInstance("SHA-256").digest(lines.getBytes())), a.sha256());
+        assertThrows(IOException.class, () -> store.publish(tmp.resolve("staging"), "m/1", "blocks.0.hook_resid_post", "v1"));
         Files.writeString(a.dir().resolve("a.txt"), "tampered");
         CorruptArtifactException e = assertThrows(CorruptArtifactException.class, () -> ArtifactStore.verify(a.uri(), a.sha256()));
         assertTrue(e.getMessage().contains("refusing"), e.getMessage());
@@ -114,7 +119,7 @@ class RefitTest {
         SaeVersion v = rec.value();
         assertEquals(first.version(), v.getVersion());
         assertNull(v.getPreviousVersion());
-        Path dir = ArtifactStore.verify(java.net.URI.create(v.getArtifactUri()), v.getSha256());
+        Path dir = ArtifactStore.verify(URI.create(v.getArtifactUri()), v.getSha256());
         try (SparseAutoencoder sae = SaeFiles.load(dir)) {
             assertEquals(16, sae.config().dIn());
         }
@@ -182,9 +187,9 @@ class RefitTest {
                 + "{\"prompt\":\"a b\",\"label\":\"NEGATIVE\",\"task\":\"succession\",\"source\":\"me\",\"timestampMs\":5}\n");
         var ex = LabeledExampleFile.read(f);
         assertEquals(2, ex.size());
-        assertEquals(io.latentwatch.schema.ExampleLabel.POSITIVE, ex.get(0).getLabel());
+        assertEquals(ExampleLabel.POSITIVE, ex.get(0).getLabel());
         Files.writeString(f, "{\"prompt\":\"x\",\"label\":\"maybe\"}\n");
-        var e = assertThrows(java.io.IOException.class, () -> LabeledExampleFile.read(f));
+        var e = assertThrows(IOException.class, () -> LabeledExampleFile.read(f));
         assertTrue(e.getMessage().contains(":1:"), e.getMessage());
     }
 }

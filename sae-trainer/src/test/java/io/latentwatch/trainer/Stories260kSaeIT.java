@@ -7,6 +7,7 @@ import io.latentwatch.interp.sae.SparseAutoencoder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ class Stories260kSaeIT {
             SaeTrainJob job = SaeTrainJob.of(cfg, opt, () -> {
                 try {
                     return PromptActivationSource.fromFile(m, hook, prompts);
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
             }).withValidation(0.1, 32_768).withDecoderLogits(m.decoderLogits());

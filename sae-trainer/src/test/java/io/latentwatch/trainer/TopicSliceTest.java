@@ -2,6 +2,7 @@ package io.latentwatch.trainer;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.LongStream;
 
@@ -24,7 +25,7 @@ class TopicSliceTest {
             long most = LongStream.of(take).max().orElse(0);
             for (int i = 0; i < lag.length; i++) {
                 assertTrue(take[i] >= 0 && take[i] <= lag[i]);
-                if (take[i] < lag[i]) assertTrue(take[i] >= most - 1, java.util.Arrays.toString(lag) + " " + max + " -> " + java.util.Arrays.toString(take));
+                if (take[i] < lag[i]) assertTrue(take[i] >= most - 1, Arrays.toString(lag) + " " + max + " -> " + Arrays.toString(take));
             }
         }
     }

@@ -11,14 +11,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.apicurio.registry.serde.avro.AvroSerdeConfig;
+import io.apicurio.registry.serde.avro.DefaultAvroDatumProvider;
 import io.latentwatch.schema.Alert;
+import io.latentwatch.schema.Explanation;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.schema.LabeledExample;
 import org.apache.avro.Schema;
@@ -91,21 +101,21 @@ class LatentwatchSerdesTest {
     @Test
     void concurrentFirstUsesRegisterOneVersionWithOneId() throws Exception {
         int threads = 8;
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
-        var start = new java.util.concurrent.CountDownLatch(1);
+        var pool = Executors.newFixedThreadPool(threads);
+        var start = new CountDownLatch(1);
         try {
-            var futures = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
+            var futures = new ArrayList<Future<Integer>>();
             for (int i = 0; i < threads; i++) {
                 futures.add(pool.submit(() -> {
-                    var ser = serdes.serializer(io.latentwatch.schema.Explanation.class);
+                    var ser = serdes.serializer(Explanation.class);
                     start.await();
                     return WireFormat.schemaId(ser.serialize("concurrent-test", SampleRecords.explanation()));
                 }));
             }
             start.countDown();
-            var ids = new java.util.HashSet<Integer>();
+            var ids = new HashSet<Integer>();
             for (var f : futures) {
-                ids.add(f.get(30, java.util.concurrent.TimeUnit.SECONDS));
+                ids.add(f.get(30, TimeUnit.SECONDS));
             }
             assertEquals(1, ids.size(), "one schema, one id: " + ids);
             var latest = registry.latest("concurrent-test-value").orElseThrow();
@@ -134,17 +144,17 @@ class LatentwatchSerdesTest {
     @Test
     void theCachingDatumProviderWritesAndReadsExactlyWhatApicuriosDefaultDoesOnEveryThread() throws Exception {
         Map<String, Object> plain = new HashMap<>(serdes.kafkaConfig());
-        plain.put(io.apicurio.registry.serde.avro.AvroSerdeConfig.AVRO_DATUM_PROVIDER,
-                io.apicurio.registry.serde.avro.DefaultAvroDatumProvider.class.getName());
+        plain.put(AvroSerdeConfig.AVRO_DATUM_PROVIDER,
+                DefaultAvroDatumProvider.class.getName());
         try (AvroKafkaSerializer<HiddenStateSample> ser = new AvroKafkaSerializer<>();
              AvroKafkaDeserializer<HiddenStateSample> de = new AvroKafkaDeserializer<>()) {
             ser.configure(plain, false);
             de.configure(new HashMap<>(plain), false);
             var cachedSer = serdes.serializer(HiddenStateSample.class);
             var cachedDe = serdes.deserializer(HiddenStateSample.class);
-            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+            ExecutorService pool = Executors.newFixedThreadPool(3);
             try {
-                List<java.util.concurrent.Future<?>> runs = new java.util.ArrayList<>();
+                List<Future<?>> runs = new ArrayList<>();
                 for (int t = 0; t < 3; t++) {
                     runs.add(pool.submit(() -> {
                         for (int i = 0; i < 50; i++) {

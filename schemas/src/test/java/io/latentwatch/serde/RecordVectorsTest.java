@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -48,7 +50,7 @@ class RecordVectorsTest {
         JsonNode file = JSON.readTree(FILE.toFile());
         Map<String, Schema> avsc = SchemaFiles.load(Path.of("src/main/avro"));
         Topics topics = Topics.defaults();
-        Map<String, SampleRecords.Sample> byTopic = new java.util.LinkedHashMap<>();
+        Map<String, SampleRecords.Sample> byTopic = new LinkedHashMap<>();
         for (SampleRecords.Sample s : SampleRecords.all(topics)) {
             byTopic.put(s.topic(), s);
         }
@@ -63,7 +65,7 @@ class RecordVectorsTest {
             assertEquals(s.topic() + "-value", v.get("subject").asText());
 
             byte[] framed = serialize(s);
-            byte[] avro = java.util.Arrays.copyOfRange(framed, WireFormat.HEADER_SIZE, framed.length);
+            byte[] avro = Arrays.copyOfRange(framed, WireFormat.HEADER_SIZE, framed.length);
             assertEquals(v.get("avro_hex").asText(), HexFormat.of().formatHex(avro), name + ": Avro binary after the header");
 
             SpecificDatumReader<SpecificRecord> reader = new SpecificDatumReader<>(registered, s.value().getSchema());

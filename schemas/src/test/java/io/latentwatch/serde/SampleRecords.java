@@ -3,6 +3,7 @@ package io.latentwatch.serde;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -68,7 +69,7 @@ final class SampleRecords {
 
     /** A two-entry map in a fixed order: Map.of's order changes from JVM to JVM, and the shared vectors hold exact bytes. */
     private static Map<String, Double> ordered(String k1, double v1, String k2, double v2) {
-        Map<String, Double> m = new java.util.LinkedHashMap<>();
+        Map<String, Double> m = new LinkedHashMap<>();
         m.put(k1, v1);
         m.put(k2, v2);
         return m;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -62,9 +63,9 @@ class SchemaCompatibilityTest {
      */
     static List<String> removedEnumSymbols(Schema released, Schema current) {
         List<String> problems = new ArrayList<>();
-        Map<String, Schema> now = new java.util.HashMap<>();
+        Map<String, Schema> now = new HashMap<>();
         collectNamed(current, now);
-        Map<String, Schema> then = new java.util.HashMap<>();
+        Map<String, Schema> then = new HashMap<>();
         collectNamed(released, then);
         for (Schema old : then.values()) {
             Schema cur = now.get(old.getFullName());

@@ -39,6 +39,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -125,7 +126,7 @@ public final class MonitorBench {
                 out.put("peer_samples_per_s", Math.round(peer));
 
                 Map<String, Object> streams = MonitorApp.streamsDefaults(bootstrap, work.resolve("streams"));
-                if (!settings.isEmpty()) out.put("monitor_settings", new java.util.TreeMap<>(settings));
+                if (!settings.isEmpty()) out.put("monitor_settings", new TreeMap<>(settings));
                 try (MonitorApp monitor = MonitorApp.builder(streams, topics, serdes).normDetector(new ActivationNormDetector(50, 4, 8)).metricsPort(0)
                         .sae(mc, Watchlist.empty(), null).build()) {
                     monitor.start();

@@ -3,6 +3,7 @@ package io.latentwatch.cli.traffic;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.stream.IntStream;
 
 /**
  * Prompts for a traffic scenario, in the served model's domain, and the inputs it never saw.
@@ -215,7 +216,7 @@ public final class PromptMix {
             case 0 -> domain == Domain.ZOO ? Z_WEEKDAYS : List.of("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday");
             case 1 -> domain == Domain.ZOO ? Z_MONTHS : List.of("January", "February", "March", "April", "May", "June", "July",
                     "August", "September", "October", "November", "December");
-            default -> java.util.stream.IntStream.range(1, 40).mapToObj(Integer::toString).toList();
+            default -> IntStream.range(1, 40).mapToObj(Integer::toString).toList();
         };
         int start = random.nextInt(seq.size() - 3);
         return seq.get(start) + " " + seq.get(start + 1) + " " + seq.get(start + 2);

@@ -4,14 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -106,7 +109,7 @@ public final class TrafficGenerator {
             for (InetAddress a : InetAddress.getAllByName(u.getHost())) {
                 if (!a.isLoopbackAddress()) throw new IllegalArgumentException("--url " + u + " is not a loopback address; the traffic generator only drives local nodes");
             }
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new IllegalArgumentException("--url " + u + ": unknown host", e);
         }
     }
@@ -128,7 +131,7 @@ public final class TrafficGenerator {
                         .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) return JSON.readTree(r.body()).path("data").path(0).path("id").asText(null);
                 last = new IllegalStateException("HTTP " + r.statusCode());
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 last = e;
             }
             Thread.sleep(250);
@@ -163,7 +166,7 @@ public final class TrafficGenerator {
         synchronized (records) {
             done = new ArrayList<>(records);
         }
-        done.sort(java.util.Comparator.comparingLong(RequestRecord::sentAtMs));
+        done.sort(Comparator.comparingLong(RequestRecord::sentAtMs));
         return new Report(model, mix.domain(), options.scenario(), done, (System.nanoTime() - start) / 1e9);
     }
 

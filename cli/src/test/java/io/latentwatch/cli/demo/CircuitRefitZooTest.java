@@ -1,6 +1,7 @@
 package io.latentwatch.cli.demo;
 
 import io.latentwatch.cli.traffic.PromptMix;
+import io.latentwatch.interp.circuits.CircuitScore;
 import io.latentwatch.interp.circuits.GroundTruth;
 import io.latentwatch.interp.circuits.HeadCoder;
 import io.latentwatch.interp.circuits.HeadId;
@@ -22,9 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -140,8 +143,8 @@ class CircuitRefitZooTest {
         for (int l = 0; l < wO.length; l++) wO[l] = model.params().blocks.get(l).wO.toFloatArray();
         PromptMix traffic = new PromptMix(PromptMix.Domain.ZOO, 99);
         int triggers = 0, tp = 0, flagged = 0, normal = 0, normalHits = 0;
-        Map<String, int[]> byKind = new java.util.TreeMap<>();
-        Map<String, List<Double>> scores = new java.util.TreeMap<>();
+        Map<String, int[]> byKind = new TreeMap<>();
+        Map<String, List<Double>> scores = new TreeMap<>();
         try (SparseAutoencoder sae = SaeFiles.load(dir); HeadCoder coder = new HeadCoder(sae, wO, c.nHeads(), c.dHead(), c.dModel())) {
             int dSae = sae.config().dSae();
             for (int i = 0; i < 900; i++) {
@@ -150,7 +153,7 @@ class CircuitRefitZooTest {
                 int[] toks = model.toTokens(pr.text());
                 Tensor z = model.runWithCache(toks, List.of("blocks.1.attn.hook_z")).cache().get("blocks.1.attn.hook_z");
                 float[] rows = coder.project(1, z);
-                float[] last = java.util.Arrays.copyOfRange(rows, (toks.length - 1) * c.nHeads() * c.dModel(), toks.length * c.nHeads() * c.dModel());
+                float[] last = Arrays.copyOfRange(rows, (toks.length - 1) * c.nHeads() * c.dModel(), toks.length * c.nHeads() * c.dModel());
                 int[] codes = coder.codes(last);
                 boolean hit = !CircuitMatcher.match(List.of(p.signature()), Map.of(1, new CircuitMatcher.HeadLatents(codes, last))).isEmpty();
                 String kind = pr.kind() + (pr.subtype() == null ? "" : ":" + pr.subtype());
@@ -158,7 +161,7 @@ class CircuitRefitZooTest {
                 for (HeadCode h : p.signature().getHeads()) {
                     float[] w = new float[h.getOutputWeights().size()];
                     for (int j = 0; j < w.length; j++) w[j] = h.getOutputWeights().get(j);
-                    sc += io.latentwatch.interp.circuits.CircuitScore.dot(w, last, h.getHead() * c.dModel());
+                    sc += CircuitScore.dot(w, last, h.getHead() * c.dModel());
                 }
                 scores.computeIfAbsent(kind, x -> new ArrayList<>()).add(sc);
                 int[] k = byKind.computeIfAbsent(kind, x -> new int[2]);

@@ -1,6 +1,7 @@
 package io.latentwatch.interp.generate;
 
 import io.latentwatch.interp.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * @param tokens    prompt followed by the generated tokens
@@ -11,6 +12,6 @@ import io.latentwatch.interp.tensor.Tensor;
 public record GenerationResult(int[] tokens, int promptLength, Tensor stepLogits, String text) {
 
     public int[] generated() {
-        return java.util.Arrays.copyOfRange(tokens, promptLength, tokens.length);
+        return Arrays.copyOfRange(tokens, promptLength, tokens.length);
     }
 }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +69,7 @@ final class HfCheckpoint {
     Tensor get(String name, int... shape) throws IOException {
         SafeTensors st = byTensor.get(name);
         if (st == null) {
-            throw new IOException(dir + ": missing tensor '" + name + "' (expected shape " + java.util.Arrays.toString(shape) + ")");
+            throw new IOException(dir + ": missing tensor '" + name + "' (expected shape " + Arrays.toString(shape) + ")");
         }
         return st.get(name, shape);
     }

@@ -10,9 +10,11 @@ import io.latentwatch.interp.hooks.Hooks;
 import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.interp.tokenizer.Tokenizer;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A transformer checkpoint on DJL's PyTorch engine with TransformerLens hook points.
@@ -27,7 +29,7 @@ public final class HookedTransformer implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final String modelId;
     private final String versionHash;
-    private final java.util.Set<String> hookNames;
+    private final Set<String> hookNames;
 
     public HookedTransformer(ModelWeights weights, Tokenizer tokenizer, String modelId, String versionHash) {
         this.config = weights.config();
@@ -36,11 +38,11 @@ public final class HookedTransformer implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.modelId = modelId;
         this.versionHash = versionHash;
-        this.hookNames = java.util.Set.copyOf(HookPoints.all(config));
+        this.hookNames = Set.copyOf(HookPoints.all(config));
     }
 
     /** Loads a checkpoint (format detected by {@link ModelLoader}); {@code tokenizer} may be null. */
-    public static HookedTransformer load(Path model, Path tokenizer) throws java.io.IOException {
+    public static HookedTransformer load(Path model, Path tokenizer) throws IOException {
         return ModelLoader.load(model, tokenizer);
     }
 

@@ -8,6 +8,7 @@ import io.latentwatch.interp.generate.GenerationConfig;
 import io.latentwatch.interp.generate.Generator;
 import io.latentwatch.interp.hooks.HookPoints;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -83,7 +84,7 @@ public final class ModelBenchmark {
 
     static double median(double[] v) {
         double[] s = v.clone();
-        java.util.Arrays.sort(s);
+        Arrays.sort(s);
         return s[s.length / 2];
     }
 }

@@ -3,9 +3,11 @@ package io.latentwatch.interp.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.latentwatch.interp.hooks.HookContext;
 import io.latentwatch.interp.hooks.Hooks;
+import java.util.Arrays;
 
 /**
  * The functional forward pass over {@link TransformerParams}: plain NDArray operations, so it runs under
@@ -24,7 +26,7 @@ public final class TransformerForward {
     public static NDArray forward(TransformerParams p, NDArray tokens) {
         long[] s = tokens.getShape().getShape();
         int[] lengths = new int[(int) s[0]];
-        java.util.Arrays.fill(lengths, (int) s[1]);
+        Arrays.fill(lengths, (int) s[1]);
         return forward(p, tokens, 0, lengths, true, Hooks.none(), null);
     }
 
@@ -200,7 +202,7 @@ public final class TransformerForward {
             if (full) return null;
         }
         float[] mask = new float[b * t * tk];
-        java.util.Arrays.fill(mask, Float.NEGATIVE_INFINITY);
+        Arrays.fill(mask, Float.NEGATIVE_INFINITY);
         for (int r = 0; r < b; r++) {
             int len = lengths[r];
             for (int i = 0; i < t; i++) {
@@ -262,7 +264,7 @@ public final class TransformerForward {
         float k = (float) Math.sqrt(2.0 / Math.PI);
         // scalar(): these ops keep their constant for the backward pass (see there); pow's exponent stays an
         // int32 0-d tensor as DJL's pow(3) made it
-        NDArray cube = x.pow(x.getManager().full(new Shape(), 3, ai.djl.ndarray.types.DataType.INT32));
+        NDArray cube = x.pow(x.getManager().full(new Shape(), 3, DataType.INT32));
         NDArray inner = x.add(cube.mul(scalar(x, 0.044715f))).mul(scalar(x, k));
         return x.mul(inner.tanh().add(1f)).mul(scalar(x, 0.5f));
     }

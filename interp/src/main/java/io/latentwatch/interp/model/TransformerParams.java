@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import io.latentwatch.interp.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -188,7 +189,7 @@ public final class TransformerParams {
         Tensor[] out = new Tensor[widths.length];
         int off = 0;
         for (int i = 0; i < widths.length; i++) {
-            out[i] = new Tensor(java.util.Arrays.copyOfRange(v.data(), off, off + widths[i]), widths[i]);
+            out[i] = new Tensor(Arrays.copyOfRange(v.data(), off, off + widths[i]), widths[i]);
             off += widths[i];
         }
         return out;

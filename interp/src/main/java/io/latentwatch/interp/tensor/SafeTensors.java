@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -12,8 +13,10 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,7 +83,7 @@ public final class SafeTensors {
                 long end = t.get("data_offsets").get(1).asLong();
                 long expected = Tensor.numel(shape) * dtype.bytes();
                 if (end - begin != expected) {
-                    throw new IOException(file + ": tensor '" + e.getKey() + "' shape " + java.util.Arrays.toString(shape)
+                    throw new IOException(file + ": tensor '" + e.getKey() + "' shape " + Arrays.toString(shape)
                             + " " + dtype + " needs " + expected + " bytes but its offsets span " + (end - begin));
                 }
                 if (end > dataLen) {
@@ -116,9 +119,9 @@ public final class SafeTensors {
     /** The tensor, checked against the expected shape: the error names file, tensor and both shapes. */
     public Tensor get(String name, int... expectedShape) throws IOException {
         Entry e = entry(name);
-        if (!java.util.Arrays.equals(e.shape, expectedShape)) {
-            throw new IOException(file + ": tensor '" + name + "' has shape " + java.util.Arrays.toString(e.shape)
-                    + " but the config implies " + java.util.Arrays.toString(expectedShape));
+        if (!Arrays.equals(e.shape, expectedShape)) {
+            throw new IOException(file + ": tensor '" + name + "' has shape " + Arrays.toString(e.shape)
+                    + " but the config implies " + Arrays.toString(expectedShape));
         }
         return get(name);
     }
@@ -151,17 +154,17 @@ public final class SafeTensors {
         }
         byte[] hdr = JSON.writeValueAsBytes(header);
         int pad = (8 - hdr.length % 8) % 8; // keep the data 8-byte aligned, as the reference writer does
-        byte[] padded = java.util.Arrays.copyOf(hdr, hdr.length + pad);
-        java.util.Arrays.fill(padded, hdr.length, padded.length, (byte) ' ');
+        byte[] padded = Arrays.copyOf(hdr, hdr.length + pad);
+        Arrays.fill(padded, hdr.length, padded.length, (byte) ' ');
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.createDirectories(file.toAbsolutePath().getParent());
-        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
             out.write(len.array());
             out.write(padded);
             for (Tensor t : tensors.values()) out.write(Float16Codec.encode(dtype, t.data()));
         }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     public static void write(Path file, Map<String, Tensor> tensors) throws IOException {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -47,7 +48,7 @@ public final class HfTokenizer implements Tokenizer {
         }
         JsonNode vocab = root.path("model").path("vocab");
         int max = -1;
-        Map<Integer, String> names = new java.util.HashMap<>();
+        Map<Integer, String> names = new HashMap<>();
         if (vocab.isObject()) {
             for (var it = vocab.fields(); it.hasNext(); ) {
                 var e = it.next();

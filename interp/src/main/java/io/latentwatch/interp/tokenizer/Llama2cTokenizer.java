@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -138,7 +139,7 @@ public final class Llama2cTokenizer implements Tokenizer {
         checkId(id);
         if (id == BOS || id == EOS) return new byte[0];
         byte[] p = pieces[id];
-        if (prev == BOS && p.length > 0 && p[0] == ' ') p = java.util.Arrays.copyOfRange(p, 1, p.length);
+        if (prev == BOS && p.length > 0 && p[0] == ' ') p = Arrays.copyOfRange(p, 1, p.length);
         String s = strings[id];
         if (s.length() == 6 && s.startsWith("<0x") && s.endsWith(">")) {
             try {

@@ -12,6 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -78,7 +79,7 @@ class GenerationTest {
     }
 
     /** Common TinyStories words: the greedy story must be made of real English words. */
-    private static final Set<String> WORDS = new java.util.HashSet<>(Arrays.asList(("a an the and but so then once upon time there was were is are be "
+    private static final Set<String> WORDS = new HashSet<>(Arrays.asList(("a an the and but so then once upon time there was were is are be "
             + "been he she it they we you i me my her his him their them our your its to of in on at with for from by "
             + "up down out into over under too very not no yes all some one two day days little big small red blue "
             + "girl boy mom mommy dad daddy friend friends named lily tim tom ben sue sam anna max mia sara park ball "

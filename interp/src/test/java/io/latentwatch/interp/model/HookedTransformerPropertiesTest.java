@@ -11,6 +11,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -197,9 +199,9 @@ class HookedTransformerPropertiesTest {
             want[i] = m.logits(prompts[i]);
         }
         int arrays = m.manager().getManagedArrays().size();
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        var pool = Executors.newFixedThreadPool(4);
         try {
-            List<java.util.concurrent.Future<Tensor>> got = new ArrayList<>();
+            List<Future<Tensor>> got = new ArrayList<>();
             for (int rep = 0; rep < 3; rep++) {
                 for (int i = 0; i < 8; i++) {
                     int k = i;

@@ -4,6 +4,7 @@ import io.latentwatch.interp.generate.GenerationConfig;
 import io.latentwatch.interp.generate.Generator;
 import io.latentwatch.interp.hooks.Hooks;
 import io.latentwatch.interp.hooks.Selection;
+import io.latentwatch.interp.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -26,7 +27,7 @@ class MemoryStabilityTest {
         HookedTransformer m = TestModels.stories();
         int[] toks = TestModels.tokens(m, 32, 99); // ~0.8 MB of activations per forward: a leak would be obvious
         Hooks hooks = Hooks.create().zeroAblate("blocks.1.attn.hook_z", Selection.heads(2))
-                .addVector("blocks.2.hook_resid_pre", new io.latentwatch.interp.tensor.Tensor(new float[64], 64), Selection.positions(3));
+                .addVector("blocks.2.hook_resid_pre", new Tensor(new float[64], 64), Selection.positions(3));
         List<String> cache = List.of("blocks.0.hook_resid_pre", "blocks.3.attn.hook_pattern");
         for (int i = 0; i < 300; i++) m.run(new int[][]{toks}, false, hooks, cache); // warm-up (allocator pools)
         Generator.generate(m, new int[]{1}, GenerationConfig.greedy(20));

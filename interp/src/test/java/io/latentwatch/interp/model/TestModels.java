@@ -1,10 +1,13 @@
 package io.latentwatch.interp.model;
 
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import io.latentwatch.interp.tensor.DType;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.SplittableRandom;
 
 /** Shared test models: the real stories260K and random-initialised HF checkpoints written on demand. */
 final class TestModels {
@@ -25,8 +28,8 @@ final class TestModels {
     static {
         // The test models are tiny, so per-op overhead dominates and the machine's 2 cores are shared: one
         // intra-op thread avoids OpenMP oversubscription (10x faster here). An explicit setting wins.
-        ai.djl.engine.Engine.getEngine("PyTorch");
-        if (System.getProperty("ai.djl.pytorch.num_threads") == null) ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
+        Engine.getEngine("PyTorch");
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) JniUtils.setNumThreads(1);
     }
 
     private static HookedTransformer stories;
@@ -69,7 +72,7 @@ final class TestModels {
 
     /** Deterministic pseudo-random token ids in [3, vocab) (avoid BOS/EOS except at the start). */
     static int[] tokens(HookedTransformer m, int n, long seed) {
-        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        SplittableRandom r = new SplittableRandom(seed);
         int[] t = new int[n];
         int bos = m.config().bosId();
         for (int i = 0; i < n; i++) t[i] = 3 + r.nextInt(m.config().vocabSize() - 3);

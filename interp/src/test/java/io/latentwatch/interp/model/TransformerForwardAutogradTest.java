@@ -11,8 +11,10 @@ import ai.djl.training.GradientCollector;
 import io.latentwatch.interp.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -51,7 +53,7 @@ class TransformerForwardAutogradTest {
 
     static Tensor ones(int n) {
         float[] a = new float[n];
-        java.util.Arrays.fill(a, 1f);
+        Arrays.fill(a, 1f);
         return new Tensor(a, n);
     }
 
@@ -80,7 +82,7 @@ class TransformerForwardAutogradTest {
                 // each step's activations, gradient handles and update temporaries are freed at the end of the
                 // step; the gradients are cleared per parameter (PyTorch accumulates into .grad). Not
                 // gc.zeroGradients(): it walks every array of every manager in the JVM.
-                try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+                try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray logits = TransformerForward.forward(p, x);                  // [2, 15, 24]
@@ -111,7 +113,7 @@ class TransformerForwardAutogradTest {
             ModelWeights w = p.toWeights().validate();
             try (HookedTransformer m = new HookedTransformer(w, null, "trained", "none")) {
                 float[] direct = TransformerForward.forward(p, x.get(new NDIndex("0:1"))).toFloatArray();
-                float[] viaModel = m.logits(java.util.Arrays.stream(java.util.Arrays.copyOf(seq, 15)).mapToInt(v -> (int) v).toArray()).data();
+                float[] viaModel = m.logits(Arrays.stream(Arrays.copyOf(seq, 15)).mapToInt(v -> (int) v).toArray()).data();
                 assertEquals(direct.length, viaModel.length);
                 assertTrue(HookedTransformerPropertiesTest.maxDiff(direct, viaModel) < 1e-5f);
             }
@@ -172,7 +174,7 @@ class TransformerForwardAutogradTest {
                     gc.backward(nll);
                 }
             }
-            java.lang.ref.Reference.reachabilityFence(fill);
+            Reference.reachabilityFence(fill);
             float[][] out = new float[params.size()][];
             for (int i = 0; i < out.length; i++) out[i] = params.get(i).getGradient().toFloatArray();
             return out;

@@ -6,6 +6,7 @@ import io.latentwatch.interp.tensor.SafeTensors;
 import io.latentwatch.interp.tensor.Tensor;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -39,7 +40,7 @@ public final class HfDirectory {
         for (Iterator<Map.Entry<String, JsonNode>> it = idx.get("weight_map").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             SafeTensors st = open.computeIfAbsent(e.getValue().asText(), f -> {
-                try { return SafeTensors.open(dir.resolve(f)); } catch (IOException ex) { throw new java.io.UncheckedIOException(ex); }
+                try { return SafeTensors.open(dir.resolve(f)); } catch (IOException ex) { throw new UncheckedIOException(ex); }
             });
             out.put(e.getKey(), st.get(e.getKey()));
         }

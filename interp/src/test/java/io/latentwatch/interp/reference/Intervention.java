@@ -1,5 +1,7 @@
 package io.latentwatch.interp.reference;
 
+import java.util.Arrays;
+
 /**
  * A reference-side hook: given a hook name and the activation there, return the activation the
  * forward pass should continue with (the same object for "no change"). Only the hooks that carry
@@ -17,7 +19,7 @@ public interface Intervention {
             if (!hook.equals(name)) return a;
             double[] d = a.data().clone();
             int T = a.shape()[0], H = a.shape()[1], e = a.shape()[2];
-            for (int t = 0; t < T; t++) java.util.Arrays.fill(d, (t * H + head) * e, (t * H + head + 1) * e, 0.0);
+            for (int t = 0; t < T; t++) Arrays.fill(d, (t * H + head) * e, (t * H + head + 1) * e, 0.0);
             return new RefTensor(d, a.shape());
         };
     }

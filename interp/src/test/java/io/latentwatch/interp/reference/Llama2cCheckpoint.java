@@ -2,13 +2,17 @@ package io.latentwatch.interp.reference;
 
 import io.latentwatch.interp.tensor.Tensor;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The reference's own reader and writer of llama2.c legacy (v0) checkpoints, written from the
@@ -100,7 +104,7 @@ public final class Llama2cCheckpoint {
         ScalarLlama.Config c = model.config();
         ScalarLlama.Weights w = model.weights();
         boolean shared = w.classifier == w.tokenEmbedding;
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer h = header(c, seqLen, 1, shared, 0);
         out.write(h.array());
         for (float[] a : w.rmsAtt) out.write(f32(a));
@@ -127,15 +131,15 @@ public final class Llama2cCheckpoint {
         while (c.dim() % groupSize != 0) groupSize /= 2;
         ScalarLlama.Weights d = new ScalarLlama.Weights(c.nLayers());
         d.rmsAtt = w.rmsAtt; d.rmsFfn = w.rmsFfn; d.rmsFinal = w.rmsFinal;
-        java.util.List<float[]> quantized = new java.util.ArrayList<>();
-        java.io.ByteArrayOutputStream ints = new java.io.ByteArrayOutputStream(), scales = new java.io.ByteArrayOutputStream();
-        java.util.function.Function<float[], float[]> q8 = qGroup(groupSize, ints, scales);
+        List<float[]> quantized = new ArrayList<>();
+        ByteArrayOutputStream ints = new ByteArrayOutputStream(), scales = new ByteArrayOutputStream();
+        Function<float[], float[]> q8 = qGroup(groupSize, ints, scales);
         d.tokenEmbedding = q8.apply(w.tokenEmbedding);
         float[][][] src = {w.wq, w.wk, w.wv, w.wo, w.w1, w.w2, w.w3};
         float[][][] dst = {d.wq, d.wk, d.wv, d.wo, d.w1, d.w2, d.w3};
         for (int m = 0; m < src.length; m++) for (int l = 0; l < c.nLayers(); l++) dst[m][l] = q8.apply(src[m][l]);
         d.classifier = shared ? d.tokenEmbedding : q8.apply(w.classifier);
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(header(c, seqLen, 2, shared, groupSize).array());
         for (float[] a : w.rmsAtt) out.write(f32(a));
         for (float[] a : w.rmsFfn) out.write(f32(a));
@@ -146,8 +150,8 @@ public final class Llama2cCheckpoint {
         return new ScalarLlama(c, d);
     }
 
-    private static java.util.function.Function<float[], float[]> qGroup(int gs, java.io.ByteArrayOutputStream ints,
-                                                                       java.io.ByteArrayOutputStream scales) {
+    private static Function<float[], float[]> qGroup(int gs, ByteArrayOutputStream ints,
+                                                                       ByteArrayOutputStream scales) {
         return a -> {
             if (a.length % gs != 0) throw new IllegalArgumentException(a.length + " values are not a multiple of group size " + gs);
             float[] deq = new float[a.length];

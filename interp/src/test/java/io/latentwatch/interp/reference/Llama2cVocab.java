@@ -7,6 +7,11 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The reference's own llama2.c tokenizer.bin reader (README layout: int32 max_token_length, then per
@@ -15,7 +20,7 @@ import java.nio.file.Path;
 public final class Llama2cVocab {
     private final byte[][] pieces;
     private final float[] scores;
-    private final java.util.Map<String, Integer> ids = new java.util.HashMap<>();
+    private final Map<String, Integer> ids = new HashMap<>();
 
     private Llama2cVocab(byte[][] pieces, float[] scores) {
         this.pieces = pieces;
@@ -32,16 +37,16 @@ public final class Llama2cVocab {
      * the adjacent pair whose concatenation has the highest score (leftmost on ties).
      */
     public int[] encode(String text, boolean bos) {
-        java.util.List<Integer> t = new java.util.ArrayList<>();
+        List<Integer> t = new ArrayList<>();
         if (bos) t.add(1);
         if (!text.isEmpty()) {
-            java.util.List<Integer> s = new java.util.ArrayList<>();
+            List<Integer> s = new ArrayList<>();
             s.add(ids.get(" "));
             byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
             for (int i = 0; i < utf8.length; ) {
                 int len = 1;
                 while (i + len < utf8.length && (utf8[i + len] & 0xC0) == 0x80 && len < 4) len++;
-                byte[] ch = java.util.Arrays.copyOfRange(utf8, i, i + len);
+                byte[] ch = Arrays.copyOfRange(utf8, i, i + len);
                 Integer id = ids.get(key(ch));
                 if (id != null) s.add(id);
                 else for (byte b : ch) s.add((b & 0xff) + 3);

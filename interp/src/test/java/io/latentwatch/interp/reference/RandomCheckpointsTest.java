@@ -9,10 +9,14 @@ import io.latentwatch.interp.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -126,9 +130,9 @@ class RandomCheckpointsTest {
             Path dir = root.resolve(dtype.name());
             Map<String, Tensor> stored = RandomCheckpoints.writeGpt2(dir, RandomCheckpoints.Gpt2Spec.tiny(), 5, dtype, 1);
             byte[] file = Files.readAllBytes(dir.resolve("model.safetensors"));
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(file).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
             int headerLen = (int) b.getLong(0);
-            JsonNode header = JSON.readTree(new String(file, 8, headerLen, java.nio.charset.StandardCharsets.UTF_8));
+            JsonNode header = JSON.readTree(new String(file, 8, headerLen, StandardCharsets.UTF_8));
             assertEquals("pt", header.get("__metadata__").get("format").asText());
             for (String name : new String[]{"wte.weight", "h.1.attn.c_attn.bias", "ln_f.weight"}) {
                 JsonNode e = header.get(name);
@@ -156,7 +160,7 @@ class RandomCheckpointsTest {
 
     /** Reads a HF directory through the shared SafeTensors reader (not the runtime's loader). */
     static Map<String, Tensor> readDir(Path dir) throws Exception {
-        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        Map<String, Tensor> out = new LinkedHashMap<>();
         Path single = dir.resolve("model.safetensors");
         if (Files.exists(single)) {
             SafeTensors st = SafeTensors.open(single);

@@ -1,5 +1,6 @@
 package io.latentwatch.interp.reference;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentwatch.interp.generate.GenerationConfig;
 import io.latentwatch.interp.generate.GenerationResult;
 import io.latentwatch.interp.generate.Generator;
@@ -11,14 +12,17 @@ import io.latentwatch.interp.model.RandomCheckpoints;
 import io.latentwatch.interp.tensor.DType;
 import io.latentwatch.interp.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -158,7 +162,7 @@ class RuntimeAgreementTest {
         // GPT-2 saved by save_pretrained: "transformer."-prefixed names and the causal-mask buffers
         RandomCheckpoints.Gpt2Spec s = RandomCheckpoints.Gpt2Spec.tiny();
         Map<String, Tensor> t = RandomCheckpoints.randomGpt2(s, 12);
-        Map<String, Tensor> prefixed = new java.util.LinkedHashMap<>();
+        Map<String, Tensor> prefixed = new LinkedHashMap<>();
         t.forEach((k, v) -> prefixed.put("transformer." + k, v));
         for (int i = 0; i < s.nLayer(); i++)
             prefixed.put("transformer.h." + i + ".attn.bias", new Tensor(new float[s.nPositions() * s.nPositions()], 1, 1, s.nPositions(), s.nPositions()));
@@ -168,7 +172,7 @@ class RuntimeAgreementTest {
             compareGpt2("hf-gpt2-transformer-prefixed", m, ScalarGpt2.fromHf(t, s.nHead(), s.layerNormEpsilon()), new int[]{4, 8, 15, 16, 23, 42});
         }
         // GPT-2 with n_inner set (d_mlp = 2 d instead of 4 d)
-        Map<String, Tensor> narrow = new java.util.LinkedHashMap<>(t);
+        Map<String, Tensor> narrow = new LinkedHashMap<>(t);
         SplittableRandom rnd = new SplittableRandom(14);
         int dm = 2 * s.nEmbd();
         for (int i = 0; i < s.nLayer(); i++) {
@@ -176,7 +180,7 @@ class RuntimeAgreementTest {
             narrow.put("h." + i + ".mlp.c_fc.bias", gaussian(rnd, 0.02, dm));
             narrow.put("h." + i + ".mlp.c_proj.weight", gaussian(rnd, 0.1, dm, s.nEmbd()));
         }
-        com.fasterxml.jackson.databind.node.ObjectNode gc = RandomCheckpoints.gpt2Config(s, DType.F32);
+        ObjectNode gc = RandomCheckpoints.gpt2Config(s, DType.F32);
         gc.put("n_inner", dm);
         Path gi = tmp.resolve("gpt2-n-inner");
         RandomCheckpoints.write(gi, gc, narrow, DType.F32, 1);
@@ -186,7 +190,7 @@ class RuntimeAgreementTest {
         // Llama config.json as older transformers wrote it: no head_dim / rope_theta / num_key_value_heads /
         // tie_word_embeddings: defaults are d/h, 10000, n_heads and untied.
         RandomCheckpoints.LlamaSpec mha = new RandomCheckpoints.LlamaSpec(64, 160, 4, 4, 2, 96, 128, 1e-5, 1e4, false, 0.1);
-        com.fasterxml.jackson.databind.node.ObjectNode c = RandomCheckpoints.llamaConfig(mha, DType.F32);
+        ObjectNode c = RandomCheckpoints.llamaConfig(mha, DType.F32);
         c.remove(List.of("head_dim", "rope_theta", "num_key_value_heads", "tie_word_embeddings", "torch_dtype"));
         Path l = tmp.resolve("llama-old-config");
         Map<String, Tensor> lt = RandomCheckpoints.write(l, c, RandomCheckpoints.randomLlama(mha, 13), DType.F32, 1);
@@ -452,12 +456,12 @@ class RuntimeAgreementTest {
         // own HF reader. Skipped (not passed) while the zoo has not committed any.
         Path models = Path.of("../models").toAbsolutePath().normalize();
         List<Path> dirs = new ArrayList<>();
-        if (java.nio.file.Files.isDirectory(models)) {
-            try (var s = java.nio.file.Files.list(models)) {
-                s.filter(d -> java.nio.file.Files.exists(d.resolve("config.json"))).sorted().forEach(dirs::add);
+        if (Files.isDirectory(models)) {
+            try (var s = Files.list(models)) {
+                s.filter(d -> Files.exists(d.resolve("config.json"))).sorted().forEach(dirs::add);
             }
         }
-        org.junit.jupiter.api.Assumptions.assumeFalse(dirs.isEmpty(), "no zoo checkpoints under " + models);
+        Assumptions.assumeFalse(dirs.isEmpty(), "no zoo checkpoints under " + models);
         for (Path d : dirs) {
             try (HookedTransformer m = HookedTransformer.load(d, null)) {
                 String type = HfDirectory.modelType(d);

@@ -1,6 +1,9 @@
 package io.latentwatch.interp.reference;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentwatch.interp.model.HookedTransformer;
+import io.latentwatch.interp.model.RandomCheckpoints;
+import io.latentwatch.interp.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,19 +65,19 @@ class RuntimeLoaderErrorsTest {
 
     @Test
     void unsupportedConfigVariantsAreRefusedNotIgnored() throws Exception {
-        com.fasterxml.jackson.databind.node.ObjectNode rope = io.latentwatch.interp.model.RandomCheckpoints.llamaConfig(
-                io.latentwatch.interp.model.RandomCheckpoints.LlamaSpec.tiny(), io.latentwatch.interp.tensor.DType.F32);
+        ObjectNode rope = RandomCheckpoints.llamaConfig(
+                RandomCheckpoints.LlamaSpec.tiny(), DType.F32);
         rope.putObject("rope_scaling").put("type", "linear").put("factor", 2.0);
         Path d = tmp.resolve("rope");
-        io.latentwatch.interp.model.RandomCheckpoints.write(d, rope, io.latentwatch.interp.model.RandomCheckpoints.randomLlama(
-                io.latentwatch.interp.model.RandomCheckpoints.LlamaSpec.tiny(), 1), io.latentwatch.interp.tensor.DType.F32, 1);
+        RandomCheckpoints.write(d, rope, RandomCheckpoints.randomLlama(
+                RandomCheckpoints.LlamaSpec.tiny(), 1), DType.F32, 1);
         assertMentions(messageOf(d), "config.json", "rope_scaling");
-        com.fasterxml.jackson.databind.node.ObjectNode act = io.latentwatch.interp.model.RandomCheckpoints.gpt2Config(
-                io.latentwatch.interp.model.RandomCheckpoints.Gpt2Spec.tiny(), io.latentwatch.interp.tensor.DType.F32);
+        ObjectNode act = RandomCheckpoints.gpt2Config(
+                RandomCheckpoints.Gpt2Spec.tiny(), DType.F32);
         act.put("activation_function", "relu");
         Path g = tmp.resolve("act");
-        io.latentwatch.interp.model.RandomCheckpoints.write(g, act, io.latentwatch.interp.model.RandomCheckpoints.randomGpt2(
-                io.latentwatch.interp.model.RandomCheckpoints.Gpt2Spec.tiny(), 1), io.latentwatch.interp.tensor.DType.F32, 1);
+        RandomCheckpoints.write(g, act, RandomCheckpoints.randomGpt2(
+                RandomCheckpoints.Gpt2Spec.tiny(), 1), DType.F32, 1);
         assertMentions(messageOf(g), "config.json", "relu");
     }
 
@@ -86,12 +89,12 @@ class RuntimeLoaderErrorsTest {
     @Test
     void gpt2AttentionScalingVariantsAreNotSilentlyIgnored() throws Exception {
         for (String[] kv : new String[][]{{"scale_attn_weights", "false"}, {"scale_attn_by_inverse_layer_idx", "true"}}) {
-            com.fasterxml.jackson.databind.node.ObjectNode c = io.latentwatch.interp.model.RandomCheckpoints.gpt2Config(
-                    io.latentwatch.interp.model.RandomCheckpoints.Gpt2Spec.tiny(), io.latentwatch.interp.tensor.DType.F32);
+            ObjectNode c = RandomCheckpoints.gpt2Config(
+                    RandomCheckpoints.Gpt2Spec.tiny(), DType.F32);
             c.put(kv[0], Boolean.parseBoolean(kv[1]));
             Path d = tmp.resolve(kv[0]);
-            io.latentwatch.interp.model.RandomCheckpoints.write(d, c, io.latentwatch.interp.model.RandomCheckpoints.randomGpt2(
-                    io.latentwatch.interp.model.RandomCheckpoints.Gpt2Spec.tiny(), 1), io.latentwatch.interp.tensor.DType.F32, 1);
+            RandomCheckpoints.write(d, c, RandomCheckpoints.randomGpt2(
+                    RandomCheckpoints.Gpt2Spec.tiny(), 1), DType.F32, 1);
             assertMentions(messageOf(d), "config.json", kv[0]);
         }
     }

@@ -5,6 +5,7 @@ import io.latentwatch.interp.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -105,7 +106,7 @@ class ScalarGpt2Test {
     @Test
     void transformerPrefixedNamesReadTheSame() {
         Map<String, Tensor> t = RandomCheckpoints.randomGpt2(SPEC, 6);
-        Map<String, Tensor> prefixed = new java.util.LinkedHashMap<>();
+        Map<String, Tensor> prefixed = new LinkedHashMap<>();
         t.forEach((k, v) -> prefixed.put("transformer." + k, v));
         assertEquals(0, model(t).forward(PROMPT).logits().maxAbsDiff(model(prefixed).forward(PROMPT).logits()));
     }

@@ -2,6 +2,7 @@ package io.latentwatch.interp.reference;
 
 import io.latentwatch.interp.tensor.Tensor;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -220,8 +221,8 @@ public final class ScalarLlama {
         if (iv != null) {
             RefTensor r = iv.apply(name, t);
             if (r != t) {
-                if (!java.util.Arrays.equals(r.shape(), t.shape())) throw new IllegalArgumentException(
-                        name + ": intervention returned shape " + java.util.Arrays.toString(r.shape()) + " for " + java.util.Arrays.toString(t.shape()));
+                if (!Arrays.equals(r.shape(), t.shape())) throw new IllegalArgumentException(
+                        name + ": intervention returned shape " + Arrays.toString(r.shape()) + " for " + Arrays.toString(t.shape()));
                 t = r;
                 v = new double[v.length][];
                 for (int i = 0; i < v.length; i++) v[i] = r.row(i);
@@ -236,8 +237,8 @@ public final class ScalarLlama {
         if (iv != null) {
             RefTensor r = iv.apply(name, t);
             if (r != t) {
-                if (!java.util.Arrays.equals(r.shape(), t.shape())) throw new IllegalArgumentException(
-                        name + ": intervention returned shape " + java.util.Arrays.toString(r.shape()) + " for " + java.util.Arrays.toString(t.shape()));
+                if (!Arrays.equals(r.shape(), t.shape())) throw new IllegalArgumentException(
+                        name + ": intervention returned shape " + Arrays.toString(r.shape()) + " for " + Arrays.toString(t.shape()));
                 t = r;
                 int H = v[0].length, e = v[0][0].length;
                 v = new double[v.length][H][e];

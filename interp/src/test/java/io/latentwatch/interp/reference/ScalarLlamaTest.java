@@ -1,5 +1,6 @@
 package io.latentwatch.interp.reference;
 
+import io.latentwatch.interp.tensor.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,11 +64,11 @@ class ScalarLlamaTest {
     void theWrongRopeConventionIsDetected() {
         // Negative control: HF names without the q/k permutation (still rotate-half) must disagree,
         // so the equality above is not vacuous.
-        Map<String, io.latentwatch.interp.tensor.Tensor> t = Llama2cCheckpoint.toHf(stories);
+        Map<String, Tensor> t = Llama2cCheckpoint.toHf(stories);
         ScalarLlama.Weights w = stories.weights();
         for (int l = 0; l < 5; l++) {
-            t.put("model.layers." + l + ".self_attn.q_proj.weight", new io.latentwatch.interp.tensor.Tensor(w.wq[l], 64, 64));
-            t.put("model.layers." + l + ".self_attn.k_proj.weight", new io.latentwatch.interp.tensor.Tensor(w.wk[l], 32, 64));
+            t.put("model.layers." + l + ".self_attn.q_proj.weight", new Tensor(w.wq[l], 64, 64));
+            t.put("model.layers." + l + ".self_attn.k_proj.weight", new Tensor(w.wk[l], 32, 64));
         }
         ScalarLlama wrong = ScalarLlama.fromHf(t, 8, 4, 1e-5, 10000.0);
         assertTrue(stories.forward(PROMPT).logits().maxAbsDiff(wrong.forward(PROMPT).logits()) > 1e-2);

@@ -1,5 +1,7 @@
 package io.latentwatch.interp.reference;
 
+import java.util.Arrays;
+
 /**
  * Textbook definitions of the building blocks, in double precision with plain loops. Shared by
  * the two scalar reference models only; nothing here is used by (or uses) the runtime.
@@ -100,6 +102,6 @@ final class ScalarMath {
     }
 
     static float[] slice(float[] a, int from, int len) {
-        return java.util.Arrays.copyOfRange(a, from, from + len);
+        return Arrays.copyOfRange(a, from, from + len);
     }
 }

@@ -1,6 +1,12 @@
 package io.latentwatch.interp.tensor;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -37,28 +43,28 @@ class Float16Test {
     }
 
     @Test
-    void safetensorsRoundTripInEveryDtype(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void safetensorsRoundTripInEveryDtype(@TempDir Path dir) throws Exception {
         Tensor a = new Tensor(new float[]{1, -2, 0.5f, 3, 4, 5}, 2, 3);
         for (DType d : DType.values()) {
-            java.nio.file.Path f = dir.resolve(d + ".safetensors");
-            SafeTensors.write(f, java.util.Map.of("a", a), java.util.Map.of("k", "v"), d);
+            Path f = dir.resolve(d + ".safetensors");
+            SafeTensors.write(f, Map.of("a", a), Map.of("k", "v"), d);
             SafeTensors st = SafeTensors.open(f);
             assertEquals(d, st.dtype("a"));
             assertArrayEquals(new int[]{2, 3}, st.shape("a"));
             assertEquals(0f, st.get("a").maxAbsDiff(a));
             assertEquals("v", st.metadata().get("k"));
-            var ex = assertThrows(java.io.IOException.class, () -> st.get("a", 3, 2));
+            var ex = assertThrows(IOException.class, () -> st.get("a", 3, 2));
             assertTrue(ex.getMessage().contains("'a'") && ex.getMessage().contains("[2, 3]"), ex.getMessage());
         }
     }
 
     @Test
-    void truncatedFileIsReportedWithTheTensorName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        java.nio.file.Path f = dir.resolve("t.safetensors");
-        SafeTensors.write(f, java.util.Map.of("w", new Tensor(new float[64], 8, 8)));
-        byte[] all = java.nio.file.Files.readAllBytes(f);
-        java.nio.file.Files.write(f, java.util.Arrays.copyOf(all, all.length - 10));
-        var ex = assertThrows(java.io.IOException.class, () -> SafeTensors.open(f));
+    void truncatedFileIsReportedWithTheTensorName(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("t.safetensors");
+        SafeTensors.write(f, Map.of("w", new Tensor(new float[64], 8, 8)));
+        byte[] all = Files.readAllBytes(f);
+        Files.write(f, Arrays.copyOf(all, all.length - 10));
+        var ex = assertThrows(IOException.class, () -> SafeTensors.open(f));
         assertTrue(ex.getMessage().contains("truncated") && ex.getMessage().contains("'w'"), ex.getMessage());
     }
 }

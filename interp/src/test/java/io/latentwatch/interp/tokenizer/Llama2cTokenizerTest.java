@@ -2,10 +2,16 @@ package io.latentwatch.interp.tokenizer;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -61,7 +67,7 @@ class Llama2cTokenizerTest {
     void emojiFallsBackToUtf8BytesPlusThree() {
         String s = "hi \uD83D\uDE00"; // U+1F600, UTF-8 F0 9F 98 80
         int[] ids = tok.encode(s, true);
-        int[] tail = java.util.Arrays.copyOfRange(ids, ids.length - 4, ids.length);
+        int[] tail = Arrays.copyOfRange(ids, ids.length - 4, ids.length);
         assertArrayEquals(new int[]{0xF0 + 3, 0x9F + 3, 0x98 + 3, 0x80 + 3}, tail);
         assertEquals("<0xF0>", tok.tokenString(0xF0 + 3));
         assertEquals(s, tok.decode(ids));
@@ -74,24 +80,24 @@ class Llama2cTokenizerTest {
     }
 
     @Test
-    void truncatedTokenizerFileFailsClearly(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void truncatedTokenizerFileFailsClearly(@TempDir Path dir) throws Exception {
         byte[] all = Files.readAllBytes(shared("models/stories260K/tok512.bin"));
         Path cut = dir.resolve("tok.bin");
-        Files.write(cut, java.util.Arrays.copyOf(all, all.length / 2));
-        var e = assertThrows(java.io.IOException.class, () -> Llama2cTokenizer.load(cut, 512));
+        Files.write(cut, Arrays.copyOf(all, all.length / 2));
+        var e = assertThrows(IOException.class, () -> Llama2cTokenizer.load(cut, 512));
         assertTrue(e.getMessage().contains("truncated") && e.getMessage().contains(cut.toString()), e.getMessage());
     }
 
     /** The pieces (with byte tokens as bytes) spell the dummy-prefixed text. */
     private static void assertPiecesConcatenate(String s, int[] ids) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (int i = 1; i < ids.length; i++) out.writeBytes(tok.pieceBytes(-1, ids[i]));
         assertEquals(" " + s, out.toString(StandardCharsets.UTF_8));
     }
 
     /** Greedy BPE ends only when no adjacent pair concatenates to a vocabulary entry. */
     private static void assertNoMergeableNeighbours(int[] ids) {
-        java.util.Set<String> vocab = new java.util.HashSet<>();
+        Set<String> vocab = new HashSet<>();
         for (int i = 0; i < tok.vocabSize(); i++) vocab.add(tok.tokenString(i));
         for (int i = 1; i + 1 < ids.length; i++) {
             String cat = tok.tokenString(ids[i]) + tok.tokenString(ids[i + 1]);

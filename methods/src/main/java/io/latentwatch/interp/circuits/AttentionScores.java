@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.IntStream;
 
 /**
  * Attention-pattern scores on repeated random tokens (Olsson et al. 2022; TransformerLens's
@@ -28,7 +29,7 @@ public record AttentionScores(double[][] previousToken, double[][] induction) {
     public static AttentionScores measure(HookedTransformer m, int sequences, int length, int minToken, long seed) {
         int vocab = m.config().vocabSize();
         if (minToken >= vocab) throw new IllegalArgumentException("minToken " + minToken + " >= vocab " + vocab);
-        return measure(m, sequences, length, java.util.stream.IntStream.range(minToken, vocab).toArray(), seed);
+        return measure(m, sequences, length, IntStream.range(minToken, vocab).toArray(), seed);
     }
 
     /** As above, drawing the random tokens from {@code pool} (e.g. whole-word tokens, closer to the training text). */

@@ -3,6 +3,7 @@ package io.latentwatch.interp.circuits;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -96,7 +97,7 @@ public final class CodeScoring {
         for (int e = 0; e < E; e++) labels[e] = t.positive(e);
         int[][][] codes = new int[E][][];
         for (int e = 0; e < E; e++) codes[e] = t.example(e);
-        java.util.Random rnd = new java.util.Random(seed);
+        Random rnd = new Random(seed);
         double[] nullMean = new double[t.heads()];
         for (int k = 0; k < permutations; k++) {
             boolean[] perm = labels.clone();

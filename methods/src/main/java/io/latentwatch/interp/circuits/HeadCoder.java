@@ -2,12 +2,14 @@ package io.latentwatch.interp.circuits;
 
 import io.latentwatch.interp.sae.SaeFiles;
 import io.latentwatch.interp.sae.SparseAutoencoder;
+import io.latentwatch.interp.tensor.DType;
 import io.latentwatch.interp.tensor.SafeTensors;
 import io.latentwatch.interp.tensor.Tensor;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -56,7 +58,7 @@ public final class HeadCoder implements AutoCloseable {
         int[] s = hookZ.shape();
         if (s.length != 3 || s[1] != nHeads || s[2] != dHead) {
             throw new IllegalArgumentException("hook_z of layer " + layer + " must be [pos, " + nHeads + ", " + dHead + "], got "
-                    + java.util.Arrays.toString(s));
+                    + Arrays.toString(s));
         }
         if (layer < 0 || layer >= wO.length) throw new IllegalArgumentException("layer " + layer + " outside 0.." + (wO.length - 1));
         return CircuitDiscovery.projectWith(wO[layer], hookZ.data(), s[0], nHeads, dHead, dModel);
@@ -69,7 +71,7 @@ public final class HeadCoder implements AutoCloseable {
         int chunk = 4096;
         for (int start = 0; start < n; start += chunk) {
             int m = Math.min(chunk, n - start);
-            float[] part = java.util.Arrays.copyOfRange(rows, start * dModel, (start + m) * dModel);
+            float[] part = Arrays.copyOfRange(rows, start * dModel, (start + m) * dModel);
             float[] z = sae.encode(new Tensor(part, m, dModel)).data();
             int s = sae.config().dSae();
             for (int r = 0; r < m; r++) {
@@ -98,7 +100,7 @@ public final class HeadCoder implements AutoCloseable {
         Map<String, Tensor> t = new LinkedHashMap<>();
         for (int l = 0; l < wO.length; l++) t.put("blocks." + l + ".attn.W_O", new Tensor(wO[l], nHeads * dHead, dModel));
         SafeTensors.write(dir.resolve(PROJECTION), t, Map.of("n_heads", Integer.toString(nHeads), "d_head", Integer.toString(dHead),
-                "layers", Integer.toString(wO.length)), io.latentwatch.interp.tensor.DType.F32);
+                "layers", Integer.toString(wO.length)), DType.F32);
     }
 
     public static HeadCoder load(Path dir) throws IOException {

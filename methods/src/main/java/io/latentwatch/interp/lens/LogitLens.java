@@ -9,6 +9,7 @@ import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -51,7 +52,7 @@ public final class LogitLens {
         int[] s = hidden.shape();
         if (s.length == 1 && s[0] == d) return 1;
         if (s.length == 2 && s[1] == d) return s[0];
-        throw new IllegalArgumentException("hidden states must be [n, " + d + "] or [" + d + "], got " + java.util.Arrays.toString(s));
+        throw new IllegalArgumentException("hidden states must be [n, " + d + "] or [" + d + "], got " + Arrays.toString(s));
     }
 
     static List<List<DecodedToken>> topKOfLogits(Tensor logits, int k, HookedTransformer m) {

@@ -6,6 +6,7 @@ import io.latentwatch.interp.model.ModelConfig;
 import io.latentwatch.interp.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -38,7 +39,7 @@ public record ResidualDataset(List<Tensor> residuals, Tensor logits, int[] token
         int row = 0;
         for (int pi = 0; pi < prompts.size(); pi++) {
             int[] p = prompts.get(pi);
-            if (p.length > c.nCtx()) p = java.util.Arrays.copyOf(p, c.nCtx());
+            if (p.length > c.nCtx()) p = Arrays.copyOf(p, c.nCtx());
             if (p.length < 2) continue;
             ForwardResult r = model.runWithCache(p, hooks);
             int t = p.length - 1;

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentwatch.interp.model.TransformerForward;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.model.ModelConfig;
+import io.latentwatch.interp.tensor.DType;
 import io.latentwatch.interp.tensor.SafeTensors;
 import io.latentwatch.interp.tensor.Tensor;
 
@@ -109,7 +110,7 @@ public final class TunedLens {
             t.put("layer_translators." + l + ".weight", translators.get(l).weight());
             t.put("layer_translators." + l + ".bias", translators.get(l).bias());
         }
-        SafeTensors.write(dir.resolve(WEIGHTS), t, Map.of("format", FORMAT), io.latentwatch.interp.tensor.DType.F32);
+        SafeTensors.write(dir.resolve(WEIGHTS), t, Map.of("format", FORMAT), DType.F32);
         ModelConfig c = model.config();
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode o = om.createObjectNode();

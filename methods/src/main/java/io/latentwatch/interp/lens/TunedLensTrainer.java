@@ -13,6 +13,7 @@ import io.latentwatch.interp.model.ModelConfig;
 import io.latentwatch.interp.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,8 +109,8 @@ public final class TunedLensTrainer {
             }
             float[] wf = w.toFloatArray(), bf = b.toFloatArray();
             for (int l = 0; l < layers; l++) {
-                float[] wl = java.util.Arrays.copyOfRange(wf, l * d * d, (l + 1) * d * d);
-                float[] bl = java.util.Arrays.copyOfRange(bf, l * d, (l + 1) * d);
+                float[] wl = Arrays.copyOfRange(wf, l * d * d, (l + 1) * d * d);
+                float[] bl = Arrays.copyOfRange(bf, l * d, (l + 1) * d);
                 maps.add(new AffineMap(new Tensor(wl, d, d), new Tensor(bl, d)));
             }
         }

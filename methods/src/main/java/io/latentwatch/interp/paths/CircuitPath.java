@@ -68,7 +68,7 @@ public record CircuitPath(List<PathStep> steps) {
      * and, with {@code viaHeads}, through every input of every later head straight to the logits. Each route is the
      * list of steps after c. Used to let a hypothesis say "this component's output, wherever it goes through MLPs".
      */
-    public static List<List<PathStep>> exits(Component c, io.latentwatch.interp.model.ModelConfig cfg, boolean viaHeads) {
+    public static List<List<PathStep>> exits(Component c, ModelConfig cfg, boolean viaHeads) {
         List<List<PathStep>> out = new ArrayList<>();
         PathStep logits = new PathStep(Component.LOGITS, Port.IN);
         out.add(List.of(logits));

@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The built-in path-patching analyses (induction, IOI), a user hypothesis and a sender sweep, each writing
@@ -145,7 +147,7 @@ public final class PathAnalyses {
             intoV.addAll(CircuitPath.compose(snd + " -> " + top + ".v", topExits));
             intoK.addAll(CircuitPath.compose(snd + " -> " + top + ".k", topExits));
         }
-        java.util.Map<Port, Hypothesis> base = new java.util.EnumMap<>(Port.class);
+        Map<Port, Hypothesis> base = new EnumMap<>(Port.class);
         base.put(Port.Q, new Hypothesis("every sender -> " + top + ".v", intoV));
         base.put(Port.K, base.get(Port.Q));
         base.put(Port.V, new Hypothesis("every sender -> " + top + ".k", intoK));

@@ -6,6 +6,7 @@ import io.latentwatch.interp.model.ModelWeights;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Path patching of a task: traces every clean and reference prompt once through the runtime, then scores
@@ -83,7 +84,7 @@ public final class PathPatcher {
      * often read by the MLP after it, which the direct-only sweep misses.
      */
     public SweepResult sweep(Component receiver, boolean throughMlps) {
-        return sweep(receiver, throughMlps, java.util.Map.of());
+        return sweep(receiver, throughMlps, Map.of());
     }
 
     /**
@@ -91,7 +92,7 @@ public final class PathPatcher {
      * the gain over the base alone. Paths that only work jointly (an induction head's key path does nothing unless
      * its value carries the token to copy) show up only this way.
      */
-    public SweepResult sweep(Component receiver, boolean throughMlps, java.util.Map<Port, Hypothesis> base) {
+    public SweepResult sweep(Component receiver, boolean throughMlps, Map<Port, Hypothesis> base) {
         receiver.checkIn(math.config());
         List<Component> senders = Component.senders(math.config(), receiver);
         List<Port> ports = receiver.inputPorts();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentwatch.interp.model.ModelConfig;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
@@ -26,7 +27,7 @@ public record SweepResult(Component receiver, List<Port> ports, List<Component> 
     public double[][] headMatrix(Port port) {
         int pi = ports.indexOf(port);
         double[][] m = new double[config.nLayers()][config.nHeads()];
-        for (double[] row : m) java.util.Arrays.fill(row, Double.NaN);
+        for (double[] row : m) Arrays.fill(row, Double.NaN);
         for (int si = 0; si < senders.size(); si++) {
             Component s = senders.get(si);
             if (s.kind() == Component.Kind.HEAD) m[s.layer()][s.head()] = gain(pi, si);

@@ -20,7 +20,7 @@ public final class TaskBuilders {
      */
     public static int[] ordinaryTokens(Tokenizer tok, int vocabSize, int minWords) {
         int[] all = ordinaryTokens(tok, vocabSize);
-        int[] words = java.util.Arrays.stream(all).filter(i -> {
+        int[] words = Arrays.stream(all).filter(i -> {
             String s = tok.tokenString(i);
             char c0 = s.charAt(0);
             return (c0 == ' ' || c0 == '\u2581' || c0 == '\u0120') && s.length() > 1;

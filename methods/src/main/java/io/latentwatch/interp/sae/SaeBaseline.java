@@ -10,6 +10,7 @@ import io.latentwatch.interp.tensor.Tensor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -192,7 +193,7 @@ public record SaeBaseline(int tokens, double fvu, double mse, double meanL0, flo
 
     public static SaeBaseline read(Path dir) throws IOException {
         Path file = dir.resolve(FILE);
-        if (!Files.exists(file)) throw new java.nio.file.NoSuchFileException(file + ": missing latentwatch baseline");
+        if (!Files.exists(file)) throw new NoSuchFileException(file + ": missing latentwatch baseline");
         JsonNode o = JSON.readTree(file.toFile());
         float[] f = new float[o.get("firing_frequency").size()];
         for (int i = 0; i < f.length; i++) f[i] = (float) o.get("firing_frequency").get(i).asDouble();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -54,8 +55,8 @@ public record SaeConfig(
     public static final String GATED = "gated";
     public static final String JUMPRELU = "jumprelu";
     /** SAELens's normalize_activations modes. */
-    public static final java.util.List<String> NORMALIZATIONS =
-            java.util.List.of("none", "expected_average_only_in", "constant_norm_rescale", "layer_norm");
+    public static final List<String> NORMALIZATIONS =
+            List.of("none", "expected_average_only_in", "constant_norm_rescale", "layer_norm");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern LAYER = Pattern.compile("blocks\\.(\\d+)\\.");
 

@@ -2,7 +2,9 @@ package io.latentwatch.interp.sae;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 
 /**
  * An SAE's quality on a set of activation rows, computed in batches:
@@ -33,13 +35,13 @@ public record SaeEvaluation(int rows, double mse, double fvu, double l0, double 
             for (int start = 0; start < n; start += batchSize) {
                 int rowsHere = Math.min(batchSize, n - start);
                 try (NDManager batch = scope.newSubManager()) {
-                    float[] chunk = java.util.Arrays.copyOfRange(data, start * d, (start + rowsHere) * d);
+                    float[] chunk = Arrays.copyOfRange(data, start * d, (start + rowsHere) * d);
                     NDArray x = batch.create(chunk, new Shape(rowsHere, d));
                     NDArray z = sae.encode(x);
                     NDArray xhat = sae.decode(z, x);
                     float[] rowErr = xhat.sub(x).square().sum(new int[] {1}).toFloatArray();
                     float[] rowNorm = x.square().sum(new int[] {1}).toFloatArray();
-                    float[] f = z.gt(0f).sum(new int[] {0}).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+                    float[] f = z.gt(0f).sum(new int[] {0}).toType(DataType.FLOAT32, false).toFloatArray();
                     for (int i = 0; i < rowsHere; i++) {
                         sse += rowErr[i];
                         rel[start + i] = rowNorm[i] > 0 ? rowErr[i] / rowNorm[i] : rowErr[i];

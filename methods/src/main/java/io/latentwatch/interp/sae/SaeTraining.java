@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Supplier;
 
 /**
  * Trains an SAE on activation rows.
@@ -62,7 +63,7 @@ public final class SaeTraining {
      *                   while training runs); the final evaluation uses its last answer
      */
     public static Result train(SaeConfig cfg, SaeTrainingOptions opt, float[] initSample, Batches batches,
-                               java.util.function.Supplier<float[]> validation) {
+                               Supplier<float[]> validation) {
         return train(TrainingMethod.forConfig(cfg), cfg, opt, initSample, batches, validation);
     }
 
@@ -71,7 +72,7 @@ public final class SaeTraining {
      * k is the average number of active latents per token, and the result is a JumpReLU SAE.
      */
     public static Result train(TrainingMethod method, SaeConfig cfg, SaeTrainingOptions opt, float[] initSample, Batches batches,
-                               java.util.function.Supplier<float[]> validation) {
+                               Supplier<float[]> validation) {
         if (method == TrainingMethod.BATCH_TOPK && !cfg.isTopK()) {
             throw new IllegalArgumentException("BatchTopK training needs a topk config (its k is the mean L0), got " + cfg.architecture());
         }

@@ -1,6 +1,7 @@
 package io.latentwatch.interp.successor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -68,7 +69,7 @@ public final class Mod10Features {
 
         // vector arithmetic
         int[] byValue = new int[101];
-        java.util.Arrays.fill(byValue, -1);
+        Arrays.fill(byValue, -1);
         for (int i = 0; i < n; i++) byValue[values[i]] = ids[i];
         int ok2029 = 0, n2029 = 0, okAll = 0, nAll = 0;
         for (int i = 0; i < n; i++) {

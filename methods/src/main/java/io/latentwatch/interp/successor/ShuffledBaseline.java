@@ -24,7 +24,7 @@ public final class ShuffledBaseline {
                     g(l.bK(), r), g(l.bV(), r), g(l.wO(), r), g(l.bO(), r), g(l.ln2W(), r), g(l.ln2B(), r), g(l.wGate(), r),
                     g(l.wIn(), r), g(l.bIn(), r), g(l.wOut(), r), g(l.bOut(), r)));
         Tensor wE = g(w.wE(), r);
-        Tensor wU = w.config().tiedEmbeddings() ? io.latentwatch.interp.model.ModelWeights.transpose(wE) : g(w.wU(), r);
+        Tensor wU = w.config().tiedEmbeddings() ? ModelWeights.transpose(wE) : g(w.wU(), r);
         return new ModelWeights(w.config(), wE, g(w.wPos(), r), layers, g(w.lnFinalW(), r), g(w.lnFinalB(), r), wU, g(w.bU(), r));
     }
 

@@ -8,6 +8,7 @@ import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,7 +65,7 @@ class CircuitDiscoveryZooTest {
             for (int e = 0; e < r.codes().examples(); e++) {
                 if (r.codes().positive(e)) continue;
                 for (int[] pos : r.codes().example(e)) {
-                    int[][] byLayer = {java.util.Arrays.copyOfRange(pos, 0, 4), java.util.Arrays.copyOfRange(pos, 4, 8)};
+                    int[][] byLayer = {Arrays.copyOfRange(pos, 0, 4), Arrays.copyOfRange(pos, 4, 8)};
                     assertEquals(0, r.signature().matchedHeads(byLayer));
                 }
             }
@@ -100,7 +101,7 @@ class CircuitDiscoveryZooTest {
             assertEquals(a.signature(), b.signature());
         }
         List<int[]> bad = new ArrayList<>(neg);
-        bad.set(2, java.util.Arrays.copyOf(bad.get(2), 19));
+        bad.set(2, Arrays.copyOf(bad.get(2), 19));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CircuitDiscovery.run(model, "x", pos, bad, o));
         assertTrue(e.getMessage().contains("negative prompt 3 has 19 tokens"), e.getMessage());
     }

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentwatch.interp.model.HookedTransformer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -26,18 +29,18 @@ class Stories260kInductionHeadsTest {
         Assumptions.assumeTrue(Files.isRegularFile(DIR.resolve("stories260K.bin")), "stories260K not present");
         try (HookedTransformer m = HookedTransformer.load(DIR.resolve("stories260K.bin"), DIR.resolve("tok512.bin"))) {
             AttentionScores s = AttentionScores.measure(m, 16, 10, 259, 7);
-            java.util.List<Integer> words = new java.util.ArrayList<>();
+            List<Integer> words = new ArrayList<>();
             for (int id = 259; id < m.config().vocabSize(); id++) {
                 String t = m.tokenizer().tokenString(id);
                 if (t.length() >= 4 && (t.charAt(0) == ' ' || t.charAt(0) == '\u2581') && t.substring(1).chars().allMatch(Character::isLetter)) words.add(id);
             }
             AttentionScores w = AttentionScores.measure(m, 16, 10, words.stream().mapToInt(Integer::intValue).toArray(), 7);
-            for (int l = 0; l < w.induction().length; l++) System.out.println("words L" + l + " prev " + java.util.Arrays.toString(round(w.previousToken()[l])) + " induction " + java.util.Arrays.toString(round(w.induction()[l])));
+            for (int l = 0; l < w.induction().length; l++) System.out.println("words L" + l + " prev " + Arrays.toString(round(w.previousToken()[l])) + " induction " + Arrays.toString(round(w.induction()[l])));
             Set<HeadId> circuit = s.inductionCircuit(INDUCTION_MIN, PREV_MIN);
             StringBuilder table = new StringBuilder();
             for (int l = 0; l < s.induction().length; l++) {
-                table.append("L").append(l).append(" prev ").append(java.util.Arrays.toString(round(s.previousToken()[l])))
-                     .append(" induction ").append(java.util.Arrays.toString(round(s.induction()[l]))).append('\n');
+                table.append("L").append(l).append(" prev ").append(Arrays.toString(round(s.previousToken()[l])))
+                     .append(" induction ").append(Arrays.toString(round(s.induction()[l]))).append('\n');
             }
             System.out.print(table);
             // Measured (this is the finding, not a wish): stories260K has previous-token heads (L3H6 ~0.7-0.8) but

@@ -3,6 +3,7 @@ package io.latentwatch.interp.lens;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentwatch.interp.model.HookedTransformer;
+import io.latentwatch.interp.model.ModelLoader;
 import io.latentwatch.interp.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +36,7 @@ class LensEvaluationTest {
             assertEquals(r.get(LensEvaluation.LOGIT).get(l).surprisal(), r.get(LensEvaluation.TUNED).get(l).surprisal(), 1e-6);
         }
         // layer 2 logit lens by hand: precision and surprisal from the scalar reference's logits
-        var w = io.latentwatch.interp.model.ModelLoader.loadWeights(LensFixtures.shared("models/stories260K/stories260K.bin"));
+        var w = ModelLoader.loadWeights(LensFixtures.shared("models/stories260K/stories260K.bin"));
         Tensor h = data.residuals().get(2);
         double hits = 0, surpr = 0;
         for (int i = 0; i < data.size(); i++) {

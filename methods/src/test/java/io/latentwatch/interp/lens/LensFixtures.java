@@ -5,6 +5,7 @@ import io.latentwatch.interp.generate.Generator;
 import io.latentwatch.interp.model.HookedTransformer;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ public final class LensFixtures {
         try (var in = LensFixtures.class.getResourceAsStream("/lens/" + resource)) {
             if (in == null) throw new IOException("missing test resource lens/" + resource);
             List<int[]> out = new ArrayList<>();
-            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
                 if (!line.isBlank()) out.add(m.toTokens(line.strip()));
             }
             return out;

@@ -5,6 +5,7 @@ import io.latentwatch.interp.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -60,7 +61,7 @@ class TunedLensTest {
     @Test
     void loadRejectsMissingFiles(@TempDir Path dir) throws Exception {
         HookedTransformer m = LensFixtures.stories();
-        var e = assertThrows(java.io.IOException.class, () -> TunedLens.load(dir, m));
+        var e = assertThrows(IOException.class, () -> TunedLens.load(dir, m));
         assertTrue(e.getMessage().contains("config.json"));
     }
 }

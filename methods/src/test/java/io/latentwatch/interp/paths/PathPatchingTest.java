@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -217,7 +218,7 @@ class PathPatchingTest {
         PathPatcher pp = new PathPatcher(llama, task(llama, Metric.LOSS, 4, 13));
         Component r = Component.head(1, 1);
         Hypothesis base = new Hypothesis("b", List.of(CircuitPath.parse("embed -> L1H1.v -> logits")));
-        SweepResult s = pp.sweep(r, true, java.util.Map.of(Port.K, base));
+        SweepResult s = pp.sweep(r, true, Map.of(Port.K, base));
         int pk = s.ports().indexOf(Port.K), si = s.senders().indexOf(Component.head(0, 2));
         double withBase = pp.evaluate(base.plus("x", CircuitPath.compose("L0H2 -> L1H1.k", CircuitPath.exits(r, llama.config(), false)))).proportionExplained();
         assertEquals(withBase - pp.evaluate(base).proportionExplained(), s.gain(pk, si), 1e-12);

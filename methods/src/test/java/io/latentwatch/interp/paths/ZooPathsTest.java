@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -56,7 +58,7 @@ class ZooPathsTest {
         Component i = ih.get(0), p = pt.get(0);
         List<CircuitPath> kOnly = CircuitPath.compose("embed -> " + p + ".v -> " + i + ".k", CircuitPath.exits(i, zoo.config(), false));
         List<CircuitPath> vOnly = CircuitPath.compose("embed -> " + i + ".v", CircuitPath.exits(i, zoo.config(), false));
-        List<CircuitPath> both = new java.util.ArrayList<>(kOnly);
+        List<CircuitPath> both = new ArrayList<>(kOnly);
         both.addAll(vOnly);
         PatchingResult naive = pp.evaluate(new Hypothesis("naive", both));
         // attending to the right place (K) without the token to copy (V), or the token without the place, explains far less
@@ -106,6 +108,6 @@ class ZooPathsTest {
         double best = s.pooled()[s.best()[0]][s.best()[1]], rnd = r.pooled()[r.best()[0]][r.best()[1]];
         assertTrue(best > 0.2 && best > 4 * rnd, "best " + best + " vs random-init " + rnd);
         // the top head is one the zoo's own ablation study (circuits.json) credits with succession
-        assertTrue(groundTruth("succession", null).contains("L" + s.best()[0] + "H" + s.best()[1]), "top " + java.util.Arrays.toString(s.best()));
+        assertTrue(groundTruth("succession", null).contains("L" + s.best()[0] + "H" + s.best()[1]), "top " + Arrays.toString(s.best()));
     }
 }

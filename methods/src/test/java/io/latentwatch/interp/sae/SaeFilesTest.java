@@ -1,5 +1,7 @@
 package io.latentwatch.interp.sae;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentwatch.interp.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -148,7 +152,7 @@ class SaeFilesTest {
             assertEquals("positions 32-63", late.describe());
             float[] lateErr = new float[320];
             for (int i = 0, k = 0; i < n; i++) if (pos[i] >= 32) lateErr[k++] = ev.relativeError()[i];
-            java.util.Arrays.sort(lateErr);
+            Arrays.sort(lateErr);
             assertEquals(SaeBaseline.quantile(lateErr, 0.99), b.errorQuantilesAt(40).get("p99"), 1e-9);
             assertEquals(lateErr[319], b.errorQuantilesAt(33).get("max"), 1e-9);
             assertEquals(b.errorQuantiles(), b.errorQuantilesAt(3), "too few rows at position 3: global quantiles");
@@ -163,8 +167,8 @@ class SaeFilesTest {
             assertEquals(b.errorQuantilesAt(20), back.errorQuantilesAt(20));
 
             // A baseline file as written before position buckets existed (no error_quantiles_by_position) still reads.
-            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-            var o = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(tmp.resolve(SaeBaseline.FILE).toFile());
+            ObjectMapper json = new ObjectMapper();
+            var o = (ObjectNode) json.readTree(tmp.resolve(SaeBaseline.FILE).toFile());
             o.remove("error_quantiles_by_position");
             Files.writeString(tmp.resolve(SaeBaseline.FILE), json.writeValueAsString(o));
             SaeBaseline old = SaeBaseline.read(tmp);
@@ -191,13 +195,13 @@ class SaeFilesTest {
             b.write(tmp);
             SaeBaseline back = SaeBaseline.read(tmp);
             assertArrayEquals(ev.firingFrequency(), back.firingFrequency());
-            assertEquals(n, java.util.Arrays.stream(back.histogramCounts()).sum());
+            assertEquals(n, Arrays.stream(back.histogramCounts()).sum());
             float[] sorted = ev.relativeError().clone();
-            java.util.Arrays.sort(sorted);
+            Arrays.sort(sorted);
             assertEquals(sorted[(n - 1) / 2] * 0.5 + sorted[n / 2] * 0.5, back.errorQuantiles().get("p50"), 1e-6);
             assertTrue(Files.exists(tmp.resolve("sparsity.safetensors")));
 
-            List<TokenContext> ctx = new java.util.ArrayList<>();
+            List<TokenContext> ctx = new ArrayList<>();
             for (int i = 0; i < n; i++) ctx.add(new TokenContext("t" + i, "… ⟦t" + i + "⟧ …", i / 10, i % 10));
             LatentLabels labels = LatentLabels.compute(sae, rows, ctx, 5, (dir, k) -> List.of("up", "down"));
             labels.write(tmp);
@@ -221,7 +225,7 @@ class SaeFilesTest {
         long off = 0;
         for (int i = 0; i < names.length; i++) {
             long len = data[i].length * 4L;
-            h.append(",\"").append(names[i]).append("\":{\"dtype\":\"F32\",\"shape\":").append(java.util.Arrays.toString(shapes[i]).replace(" ", ""))
+            h.append(",\"").append(names[i]).append("\":{\"dtype\":\"F32\",\"shape\":").append(Arrays.toString(shapes[i]).replace(" ", ""))
              .append(",\"data_offsets\":[").append(off).append(",").append(off + len).append("]}");
             off += len;
         }

@@ -7,6 +7,7 @@ import io.latentwatch.interp.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
+import java.util.function.DoubleSupplier;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -97,7 +98,7 @@ class SaeMathTest {
             double[][] rows = f.rows();
             ScalarSae.Frozen fr = f.ref.freeze(rows, dead, kAux);
             final int nd = nDead;
-            java.util.function.DoubleSupplier lossFn = () -> f.ref.loss(rows, fr, l1, aux, nd, kAux);
+            DoubleSupplier lossFn = () -> f.ref.loss(rows, fr, l1, aux, nd, kAux);
             assertEquals(lossFn.getAsDouble(), r.total(), 1e-3 * Math.max(1, Math.abs(r.total())), "loss value");
             if (aux > 0) assertTrue(r.aux() > 0, "AuxK term must be exercised");
             if (l1 > 0) assertTrue(r.sparsity() > 0, "L1 term must be exercised");
@@ -108,7 +109,7 @@ class SaeMathTest {
         }
     }
 
-    private static void compare(String name, float[] analytic, double[] param, ScalarSae ref, java.util.function.DoubleSupplier lossFn) {
+    private static void compare(String name, float[] analytic, double[] param, ScalarSae ref, DoubleSupplier lossFn) {
         double maxErr = 0, maxAbs = 0;
         for (int i = 0; i < param.length; i++) {
             double num = ref.fd(param, i, lossFn, 1e-5);

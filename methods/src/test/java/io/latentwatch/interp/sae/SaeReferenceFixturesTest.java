@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentwatch.interp.tensor.Npy;
 import io.latentwatch.interp.tensor.Tensor;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,7 +84,7 @@ class SaeReferenceFixturesTest {
         assertEquals("blocks.1.hook_mlp_out", SaeFiles.read(root.resolve("sparsify-multi"), new SaeLoadOptions(null, null, "layers.1.mlp")).config().hookName());
         assertEquals("blocks.2.hook_resid_post", SaeFiles.read(root.resolve("llama-scope/Llama3_1-8B-Base-L2R-8x"), SaeLoadOptions.DEFAULTS).config().hookName());
         assertEquals("blocks.7.hook_mlp_out", SaeFiles.read(root.resolve("sparsify-single/layers.2"), new SaeLoadOptions("blocks.7.hook_mlp_out", null, null)).config().hookName());
-        IOException multi = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> SaeFiles.read(root.resolve("sparsify-multi"), SaeLoadOptions.DEFAULTS));
+        IOException multi = Assertions.assertThrows(IOException.class, () -> SaeFiles.read(root.resolve("sparsify-multi"), SaeLoadOptions.DEFAULTS));
         assertTrue(multi.getMessage().contains("--hookpoint") && multi.getMessage().contains("layers.0"), multi.getMessage());
     }
 

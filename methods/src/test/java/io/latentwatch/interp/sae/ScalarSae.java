@@ -1,6 +1,7 @@
 package io.latentwatch.interp.sae;
 
 import java.util.Arrays;
+import java.util.function.DoubleSupplier;
 
 /**
  * An independent, plain scalar double-precision SAE: the reference the NDArray code is checked
@@ -112,7 +113,7 @@ final class ScalarSae {
     }
 
     /** Central finite difference of the loss with respect to one parameter entry. */
-    double fd(double[] param, int idx, java.util.function.DoubleSupplier lossFn, double h) {
+    double fd(double[] param, int idx, DoubleSupplier lossFn, double h) {
         double keep = param[idx];
         param[idx] = keep + h;
         double up = lossFn.getAsDouble();

@@ -9,6 +9,7 @@ import io.latentwatch.interp.model.RandomCheckpoints;
 import io.latentwatch.interp.paths.ComponentMath;
 import io.latentwatch.interp.tensor.DType;
 import io.latentwatch.interp.tensor.Tensor;
+import io.latentwatch.interp.tokenizer.Tokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -168,7 +169,7 @@ class SuccessorHeadsTest {
     @Test
     void ordinalTasksAreFoundInAVocabulary() {
         String[] vocab = {"<s>", "</s>", "\u2581monday", "\u2581tuesday", "\u2581wednesday", "\u2581thursday", "1", "2", "3", "4", "a", "b", "c", "d", "x"};
-        io.latentwatch.interp.tokenizer.Tokenizer tok = new io.latentwatch.interp.tokenizer.Tokenizer() {
+        Tokenizer tok = new Tokenizer() {
             public int[] encode(String text, boolean addBos) { throw new UnsupportedOperationException(); }
             public String decode(int[] ids) { return ""; }
             public String tokenString(int id) { return vocab[id]; }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Matches circuit signatures (O'Neill & Bui 2024, arXiv 2405.12522) against one request's per-head latents at the
@@ -60,7 +61,7 @@ public final class CircuitMatcher {
 
     /** Code matching only (see {@link #match(List, Map)} for signatures with a score). */
     public static List<Match> matchCodes(List<CircuitSignature> signatures, Map<Integer, int[]> codes) {
-        Map<Integer, HeadLatents> h = new java.util.TreeMap<>();
+        Map<Integer, HeadLatents> h = new TreeMap<>();
         codes.forEach((l, c) -> h.put(l, HeadLatents.ofCodes(c)));
         return match(signatures, h);
     }

@@ -5,9 +5,12 @@ import io.latentwatch.monitor.MonitorConfig;
 
 import io.latentwatch.schema.Severity;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * Lens-trajectory detector: how far an early layer's tuned-lens prediction is from the model's final
@@ -133,14 +136,14 @@ public final class LensTrajectoryDetector {
         public boolean complete() { return !Double.isNaN(threshold); }
 
         Baseline add(double score, int warmup, double q, double margin) {
-            double[] v = java.util.Arrays.copyOf(values, values.length + 1);
+            double[] v = Arrays.copyOf(values, values.length + 1);
             v[values.length] = score;
             if (v.length >= warmup) return new Baseline(v.length, quantileOf(v, q) * margin, new double[0]);
             return new Baseline(v.length, Double.NaN, v);
         }
 
         public byte[] toBytes() {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1 + 4 + 8 + 8 * values.length);
+            ByteBuffer b = ByteBuffer.allocate(1 + 4 + 8 + 8 * values.length);
             b.put(FORMAT).putInt(count).putDouble(threshold);
             for (double d : values) b.putDouble(d);
             return b.array();
@@ -148,7 +151,7 @@ public final class LensTrajectoryDetector {
 
         public static Baseline fromBytes(byte[] bytes) {
             if (bytes == null) return null;
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            ByteBuffer b = ByteBuffer.wrap(bytes);
             if (bytes.length < 13 || (bytes.length - 13) % 8 != 0 || b.get() != FORMAT) {
                 throw new IllegalArgumentException("not a lens-trajectory baseline (" + bytes.length + " bytes)");
             }
@@ -160,8 +163,8 @@ public final class LensTrajectoryDetector {
         }
 
         /** The state-store (and changelog) serde. */
-        public static org.apache.kafka.common.serialization.Serde<Baseline> serde() {
-            return org.apache.kafka.common.serialization.Serdes.serdeFrom((topic, x) -> x == null ? null : x.toBytes(),
+        public static Serde<Baseline> serde() {
+            return Serdes.serdeFrom((topic, x) -> x == null ? null : x.toBytes(),
                     (topic, bytes) -> fromBytes(bytes));
         }
 

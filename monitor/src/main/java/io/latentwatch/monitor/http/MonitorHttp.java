@@ -34,6 +34,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -164,7 +165,7 @@ public final class MonitorHttp implements AutoCloseable {
             JsonNode part = md.hostInfo().equals(self) ? alerts(local) : forward(md.hostInfo(), "/alerts", local);
             for (JsonNode n : part) out.add(n);
         }
-        java.util.List<JsonNode> sorted = new java.util.ArrayList<>();
+        List<JsonNode> sorted = new ArrayList<>();
         out.forEach(sorted::add);
         sorted.sort((a, b) -> Long.compare(b.path("timestampMs").asLong(), a.path("timestampMs").asLong()));
         ArrayNode res = JSON.createArrayNode();

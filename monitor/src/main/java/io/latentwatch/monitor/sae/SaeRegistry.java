@@ -16,10 +16,13 @@ import org.slf4j.LoggerFactory;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -43,7 +46,7 @@ public final class SaeRegistry implements AutoCloseable {
      * before a swap are judged, and explained, with their own dictionary and baseline.
      */
     static final int HISTORY = 2;
-    private final Map<String, java.util.Deque<LoadedSae>> history = new ConcurrentHashMap<>();
+    private final Map<String, Deque<LoadedSae>> history = new ConcurrentHashMap<>();
     private final Watchlist watchlist;
     private final Path artifactsRoot;
 
@@ -113,7 +116,7 @@ public final class SaeRegistry implements AutoCloseable {
             return false;
         }
         loaded.tryAcquire(); // the history's reference
-        java.util.Deque<LoadedSae> h = history.computeIfAbsent(key, k -> new java.util.ArrayDeque<>());
+        Deque<LoadedSae> h = history.computeIfAbsent(key, k -> new ArrayDeque<>());
         synchronized (h) {
             h.addFirst(loaded);
             while (h.size() > HISTORY) h.removeLast().release();
@@ -144,7 +147,7 @@ public final class SaeRegistry implements AutoCloseable {
     public LoadedSae metadata(String modelId, String hook, String version) {
         LoadedSae s = inForce.get(key(modelId, hook));
         if (s != null && s.versionId().equals(version)) return s;
-        java.util.Deque<LoadedSae> h = history.get(key(modelId, hook));
+        Deque<LoadedSae> h = history.get(key(modelId, hook));
         if (h == null) return null;
         synchronized (h) {
             for (LoadedSae x : h) if (x.versionId().equals(version)) return x;
@@ -154,7 +157,7 @@ public final class SaeRegistry implements AutoCloseable {
 
     /** A given version (in force or kept in the history), held until released; null when gone. */
     public LoadedSae acquire(String modelId, String hook, String version) {
-        java.util.Deque<LoadedSae> h = history.get(key(modelId, hook));
+        Deque<LoadedSae> h = history.get(key(modelId, hook));
         if (h == null) return null;
         synchronized (h) {
             for (LoadedSae x : h) if (x.versionId().equals(version)) return x.tryAcquire() ? x : null;
@@ -174,7 +177,7 @@ public final class SaeRegistry implements AutoCloseable {
     }
 
     public Map<String, SaeVersion> versions() {
-        Map<String, SaeVersion> m = new java.util.TreeMap<>();
+        Map<String, SaeVersion> m = new TreeMap<>();
         inForce.forEach((k, v) -> m.put(k, v.version()));
         return m;
     }

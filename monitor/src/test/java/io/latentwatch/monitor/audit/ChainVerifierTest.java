@@ -3,8 +3,11 @@ package io.latentwatch.monitor.audit;
 import io.latentwatch.schema.Explanation;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,10 +40,10 @@ class ChainVerifierTest {
     @Test
     void hashIsSha256OverPreviousHashAndContent() throws Exception {
         Explanation e = HashChain.link(raw(1), "abc", 1);
-        var md = java.security.MessageDigest.getInstance("SHA-256");
-        md.update("abc".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        var md = MessageDigest.getInstance("SHA-256");
+        md.update("abc".getBytes(StandardCharsets.UTF_8));
         md.update(HashChain.canonical(e));
-        assertEquals(java.util.HexFormat.of().formatHex(md.digest()), e.getHash());
+        assertEquals(HexFormat.of().formatHex(md.digest()), e.getHash());
         assertNotEquals(e.getHash(), HashChain.link(raw(1), "abd", 1).getHash());
     }
 

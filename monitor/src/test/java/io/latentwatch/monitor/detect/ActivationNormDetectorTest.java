@@ -3,6 +3,7 @@ package io.latentwatch.monitor.detect;
 import io.latentwatch.schema.Severity;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,7 +27,7 @@ class ActivationNormDetectorTest {
 
     private static float[] filled(int n, float x) {
         float[] v = new float[n];
-        java.util.Arrays.fill(v, x);
+        Arrays.fill(v, x);
         return v;
     }
 

@@ -1,6 +1,7 @@
 package io.latentwatch.monitor.detect;
 
 import io.latentwatch.interp.hooks.HookName;
+import io.latentwatch.interp.lens.LensMath;
 import io.latentwatch.interp.lens.TunedLens;
 import io.latentwatch.interp.model.ForwardResult;
 import io.latentwatch.interp.model.HookedTransformer;
@@ -130,7 +131,7 @@ class ZooLensTrajectoryTest {
         for (int i = 0; i < test.size() && mismatched < n; i++) {
             float[][] a = test.get(i), b = test.get((i + 37) % test.size());
             float[] fa = LensTrajectoryScorer.finalLogits(zoo, a[1]), fb = LensTrajectoryScorer.finalLogits(zoo, b[1]);
-            if (io.latentwatch.interp.lens.LensMath.argmax(fa) == io.latentwatch.interp.lens.LensMath.argmax(fb)) continue;
+            if (LensMath.argmax(fa) == LensMath.argmax(fb)) continue;
             mismatched++;
             if (det.evaluate("zoo-small|1", scorer.score("zoo-small", 1, b[0], a[1])).alert()) fm++;
         }

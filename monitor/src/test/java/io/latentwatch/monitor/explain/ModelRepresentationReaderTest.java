@@ -2,20 +2,33 @@ package io.latentwatch.monitor.explain;
 
 import io.latentwatch.common.ArtifactStore;
 
+import io.latentwatch.interp.lens.LogitLens;
 import io.latentwatch.interp.model.ForwardResult;
 import io.latentwatch.interp.model.HookedTransformer;
+import io.latentwatch.interp.sae.SaeBaseline;
+import io.latentwatch.interp.sae.SaeConfig;
+import io.latentwatch.interp.sae.SaeEvaluation;
+import io.latentwatch.interp.sae.SaeFiles;
+import io.latentwatch.interp.sae.SparseAutoencoder;
 import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.monitor.detect.Watchlist;
 import io.latentwatch.monitor.sae.SaeRegistry;
+import io.latentwatch.schema.Alert;
+import io.latentwatch.schema.SaeVersion;
+import io.latentwatch.schema.Severity;
 import io.latentwatch.schema.TokenProbability;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -64,42 +77,42 @@ class ModelRepresentationReaderTest {
      * is not a residual state) and no tuned lens.
      */
     @Test
-    void aPerHeadOutputAlertIsReadWithTheLogitLensOfItsReconstruction(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    void aPerHeadOutputAlertIsReadWithTheLogitLensOfItsReconstruction(@TempDir Path tmp) throws Exception {
         Path dir = Files.exists(MODEL) ? MODEL : Path.of("../../shared/models/stories260K");
         Assumptions.assumeTrue(Files.exists(dir.resolve("stories260K.bin")), "stories260K not found at " + dir);
         String hook = "blocks.2.attn.hook_result";
         try (HookedTransformer m = HookedTransformer.load(dir.resolve("stories260K.bin"), dir.resolve("tok512.bin"));
              SaeRegistry reg = new SaeRegistry(Watchlist.empty())) {
             int d = m.config().dModel(), dSae = 32;
-            java.util.Random r = new java.util.Random(3);
+            Random r = new Random(3);
             float[] wEnc = new float[d * dSae], bEnc = new float[dSae], wDec = new float[dSae * d], bDec = new float[d], rows = new float[200 * d];
             for (int i = 0; i < wEnc.length; i++) wEnc[i] = (float) r.nextGaussian() * 0.2f;
             for (int i = 0; i < wDec.length; i++) wDec[i] = (float) r.nextGaussian() * 0.2f;
             for (int i = 0; i < bDec.length; i++) bDec[i] = (float) r.nextGaussian() * 0.1f;
             for (int i = 0; i < rows.length; i++) rows[i] = (float) r.nextGaussian();
-            io.latentwatch.interp.sae.SaeConfig cfg = io.latentwatch.interp.sae.SaeConfig.topk(d, dSae, 4, hook, "s");
+            SaeConfig cfg = SaeConfig.topk(d, dSae, 4, hook, "s");
             Path staging = Files.createDirectories(tmp.resolve("staging"));
-            try (io.latentwatch.interp.sae.SparseAutoencoder sae = io.latentwatch.interp.sae.SparseAutoencoder.of(cfg,
+            try (SparseAutoencoder sae = SparseAutoencoder.of(cfg,
                     new Tensor(wEnc, d, dSae), new Tensor(bEnc, dSae), new Tensor(wDec, dSae, d), new Tensor(bDec, d))) {
-                io.latentwatch.interp.sae.SaeFiles.save(sae, staging);
-                io.latentwatch.interp.sae.SaeBaseline.of(io.latentwatch.interp.sae.SaeEvaluation.of(sae, rows, 100, 0.1f)).write(staging);
+                SaeFiles.save(sae, staging);
+                SaeBaseline.of(SaeEvaluation.of(sae, rows, 100, 0.1f)).write(staging);
             }
             var store = new ArtifactStore(tmp.resolve("artifacts"));
             var a = store.publish(staging, "s", hook, "v1");
-            io.latentwatch.schema.SaeVersion v = io.latentwatch.schema.SaeVersion.newBuilder().setModelId("s").setHook(hook).setVersion("v1")
-                    .setArtifactUri(a.uri().toString()).setSha256(a.sha256()).setCreatedMs(java.time.Instant.now()).setDIn(d).setDSae(dSae)
+            SaeVersion v = SaeVersion.newBuilder().setModelId("s").setHook(hook).setVersion("v1")
+                    .setArtifactUri(a.uri().toString()).setSha256(a.sha256()).setCreatedMs(Instant.now()).setDIn(d).setDSae(dSae)
                     .setArchitecture("topk").setMetrics(Map.of()).setBaseline(Map.of()).build();
             assertTrue(reg.apply(v));
-            io.latentwatch.schema.Alert alert = io.latentwatch.schema.Alert.newBuilder().setAlertId("recon-error:x:" + hook + "#1")
+            Alert alert = Alert.newBuilder().setAlertId("recon-error:x:" + hook + "#1")
                     .setModelId("s").setModelVersion("").setHook(hook).setDetector("recon-error")
-                    .setSeverity(io.latentwatch.schema.Severity.WARNING).setScore(1).setThreshold(0.5).setSaeVersion("v1")
-                    .setTimestampMs(java.time.Instant.now()).setSampleTimestampMs(java.time.Instant.now()).setSummary("s")
-                    .setAttributes(new java.util.HashMap<>(Map.of("top_latents", "3:1.5,7:0.5", "head", "1"))).build();
+                    .setSeverity(Severity.WARNING).setScore(1).setThreshold(0.5).setSaeVersion("v1")
+                    .setTimestampMs(Instant.now()).setSampleTimestampMs(Instant.now()).setSummary("s")
+                    .setAttributes(new HashMap<>(Map.of("top_latents", "3:1.5,7:0.5", "head", "1"))).build();
             RepresentationReader.Reading reading = new ModelRepresentationReader(Map.of("s", m), reg, 5, 3).read(alert);
 
             float[] x = bDec.clone();
             for (int i = 0; i < d; i++) x[i] += 1.5f * wDec[3 * d + i] + 0.5f * wDec[7 * d + i];
-            var expected = new io.latentwatch.interp.lens.LogitLens(m).topK(x, 5);
+            var expected = new LogitLens(m).topK(x, 5);
             assertEquals(5, reading.logitLens().size());
             for (int i = 0; i < 5; i++) {
                 assertEquals(expected.get(i).id(), reading.logitLens().get(i).getTokenId(), "rank " + i);

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +48,7 @@ class AlertmanagerConfigTest {
     }
 
     private static String[] concat(String[] a, String b) {
-        String[] r = java.util.Arrays.copyOf(a, a.length + 1);
+        String[] r = Arrays.copyOf(a, a.length + 1);
         r[a.length] = b;
         return r;
     }

@@ -1,5 +1,6 @@
 package io.latentwatch.monitor.incident;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -32,7 +33,7 @@ final class AlertmanagerProcess implements AutoCloseable {
     static Optional<Path> binary() {
         String env = System.getenv("LATENTWATCH_ALERTMANAGER_BIN");
         if (env != null && !env.isBlank()) return Optional.of(Path.of(env)).filter(Files::isExecutable);
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             for (String name : List.of("prometheus-alertmanager", "alertmanager")) {
                 Path p = Path.of(dir, name);
                 if (Files.isExecutable(p)) return Optional.of(p);

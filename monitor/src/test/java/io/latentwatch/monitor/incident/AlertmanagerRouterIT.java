@@ -2,10 +2,12 @@ package io.latentwatch.monitor.incident;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import io.latentwatch.embedded.EmbeddedKafka;
 import io.latentwatch.schema.Alert;
 import io.latentwatch.schema.Incident;
+import io.latentwatch.schema.IncidentScope;
 import io.latentwatch.schema.IncidentStatus;
 import io.latentwatch.schema.Severity;
 import io.latentwatch.serde.LatentwatchSerdes;
@@ -30,6 +32,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -67,12 +71,12 @@ class AlertmanagerRouterIT {
 
     static Incident incident(String id, IncidentStatus status, String requestId, long openedMs, Long resolvedMs) {
         Incident i = Incident.newBuilder().setIncidentId(id).setGroupKey("request|stories260K|" + requestId)
-                .setScope(io.latentwatch.schema.IncidentScope.REQUEST).setStatus(status).setModelId("stories260K").setModelVersion("v1")
+                .setScope(IncidentScope.REQUEST).setStatus(status).setModelId("stories260K").setModelVersion("v1")
                 .setHook("blocks.1.hook_resid_post").setDetector("recon-error").setDetectors(List.of("activation-norm", "recon-error"))
                 .setHooks(List.of("blocks.1.hook_resid_post")).setSeverity(Severity.CRITICAL).setRequestId(requestId).setSaeVersion("sae-7")
-                .setOpenedMs(java.time.Instant.ofEpochMilli(openedMs)).setUpdatedMs(java.time.Instant.ofEpochMilli(openedMs))
-                .setLastAlertMs(java.time.Instant.ofEpochMilli(openedMs))
-                .setResolvedMs(resolvedMs == null ? null : java.time.Instant.ofEpochMilli(resolvedMs))
+                .setOpenedMs(Instant.ofEpochMilli(openedMs)).setUpdatedMs(Instant.ofEpochMilli(openedMs))
+                .setLastAlertMs(Instant.ofEpochMilli(openedMs))
+                .setResolvedMs(resolvedMs == null ? null : Instant.ofEpochMilli(resolvedMs))
                 .setAlertCount(2).setReopenCount(0).setRevision(status == IncidentStatus.OPEN ? 0 : 1).setAlerts(List.of())
                 .setSummary("").build();
         i.setSummary(IncidentSummary.line(i));
@@ -112,7 +116,7 @@ class AlertmanagerRouterIT {
         int port = AlertmanagerProcess.freePort();
         Path storage = dir.resolve("am-data");
         PrometheusRegistry registry = new PrometheusRegistry();
-        Map<String, Object> producerCfg = new java.util.HashMap<>(kafka.clientConfig());
+        Map<String, Object> producerCfg = new HashMap<>(kafka.clientConfig());
         AlertmanagerProcess am = AlertmanagerProcess.start(bin, config, storage, port);
         AlertmanagerProcess[] back = new AlertmanagerProcess[1];
         try (KafkaProducer<String, Incident> producer = new KafkaProducer<>(producerCfg, new StringSerializer(),
@@ -178,8 +182,8 @@ class AlertmanagerRouterIT {
     }
 
     /** Active alerts by incident label. */
-    private com.fasterxml.jackson.databind.node.ObjectNode active(AlertmanagerProcess am) {
-        com.fasterxml.jackson.databind.node.ObjectNode byId = JSON.createObjectNode();
+    private ObjectNode active(AlertmanagerProcess am) {
+        ObjectNode byId = JSON.createObjectNode();
         for (JsonNode a : activeRaw(am)) byId.set(a.path("labels").path("incident").asText(), a);
         return byId;
     }

@@ -5,11 +5,13 @@ import io.latentwatch.interp.tensor.Float16Codec;
 import io.latentwatch.publisher.ActivationEncoder;
 import io.latentwatch.publisher.synthetic.SyntheticTraffic;
 import io.latentwatch.schema.Activation;
+import io.latentwatch.schema.Dtype;
 import io.latentwatch.schema.HiddenStateSample;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,7 +31,7 @@ class SampleValidatorTest {
         assertArrayEquals(v, r.values().get(0)); // exactly representable in bf16
     }
 
-    private SampleValidator.Result withFirst(java.util.function.Consumer<Activation> defect) {
+    private SampleValidator.Result withFirst(Consumer<Activation> defect) {
         HiddenStateSample s = traffic.normal();
         defect.accept(s.getActivations().get(0));
         return validator.validate(s);
@@ -50,7 +52,7 @@ class SampleValidatorTest {
         assertEquals(DeadLetterReason.SHAPE_MISMATCH, withFirst(a -> a.setShape(List.of())).reason());
         assertEquals(DeadLetterReason.SHAPE_MISMATCH, withFirst(a -> a.setShape(List.of(-64, -1))).reason());
         // 64 F16 values are 128 bytes = 32 F32 values: the dtype label decides the element count.
-        assertEquals(DeadLetterReason.SHAPE_MISMATCH, withFirst(a -> a.setDtype(io.latentwatch.schema.Dtype.F32)).reason());
+        assertEquals(DeadLetterReason.SHAPE_MISMATCH, withFirst(a -> a.setDtype(Dtype.F32)).reason());
 
         for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
             SampleValidator.Result r = withFirst(a -> {

@@ -11,6 +11,7 @@ import io.latentwatch.schema.SamplingMetadata;
 import org.apache.kafka.common.serialization.Serializer;
 
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -112,7 +113,7 @@ public final class SyntheticTraffic {
                 .setModelVersion(modelVersion)
                 .setNodeId(nodeId)
                 .setRequestId(kind + "-" + modelId + "-" + n)
-                .setTimestampMs(java.time.Instant.now())
+                .setTimestampMs(Instant.now())
                 .setTokenIds(tokens)
                 .setSampling(SamplingMetadata.newBuilder(sampling).build())
                 .setActivations(acts)

@@ -1,5 +1,7 @@
 package io.latentwatch.interp.zoo;
 
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +37,8 @@ public final class ZooBehaviour {
 
     public static void main(String[] args) throws Exception {
         System.setProperty("ai.djl.offline", "true");
-        try (ai.djl.ndarray.NDManager nm = ai.djl.ndarray.NDManager.newBaseManager();
-             ZooLlama m = ZooLlama.load(java.nio.file.Path.of(args[0]), nm)) {
+        try (NDManager nm = NDManager.newBaseManager();
+             ZooLlama m = ZooLlama.load(Path.of(args[0]), nm)) {
             measure(m).forEach((k, v) -> System.out.printf("%-34s %.4f%n", k, v));
         }
     }

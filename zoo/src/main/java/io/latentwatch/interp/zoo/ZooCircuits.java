@@ -10,8 +10,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -51,7 +54,7 @@ public final class ZooCircuits {
     }
 
     public static Set<Integer> allHeads(ZooConfig c) {
-        Set<Integer> s = new java.util.TreeSet<>();
+        Set<Integer> s = new TreeSet<>();
         for (int l = 0; l < c.numLayers(); l++) for (int h = 0; h < c.numHeads(); h++) s.add(l * 1000 + h);
         return s;
     }
@@ -233,7 +236,7 @@ public final class ZooCircuits {
                 tn.put("positive_template", "[BOS] x y z  (three consecutive items of numbers, number words, weekdays, months or letters)");
                 tn.put("negative_template", "[BOS] x y z  (three non-consecutive items of one sequence)");
                 List<ZooTasks.Prompt> all = ZooTasks.successionPrompts(null);
-                java.util.Collections.shuffle(all = new ArrayList<>(all), new java.util.Random(POS_SEED));
+                Collections.shuffle(all = new ArrayList<>(all), new Random(POS_SEED));
                 all.subList(0, 20).forEach(p -> pos.add(p.text()));
                 ZooTasks.successionNegativePrompts(NEG_SEED, 20).forEach(p -> neg.add(p.text()));
             }

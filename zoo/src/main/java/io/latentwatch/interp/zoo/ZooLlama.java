@@ -2,6 +2,7 @@ package io.latentwatch.interp.zoo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -162,7 +163,7 @@ public final class ZooLlama implements AutoCloseable {
     private NDArray rope(NDArray x, int t) {
         int half = config.headDim() / 2;
         NDArray x1 = x.get(new NDIndex("..., :" + half)), x2 = x.get(new NDIndex("..., " + half + ":"));
-        NDArray rotated = NDArrays.concat(new ai.djl.ndarray.NDList(x2.neg(), x1), -1);
+        NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1);
         NDArray c = cos.get(new NDIndex(":" + t)), s = sin.get(new NDIndex(":" + t));
         return x.mul(c).add(rotated.mul(s));
     }

@@ -4,12 +4,14 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentwatch.interp.tensor.DType;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,7 +78,7 @@ public final class ZooTrainer {
         try {
             model = initFrom == null ? ZooLlama.init(config, r.seed(), manager) : ZooLlama.load(initFrom, manager);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot continue from " + initFrom, e);
+            throw new UncheckedIOException("cannot continue from " + initFrom, e);
         }
         SyntheticCorpus data = new SyntheticCorpus(r.seed() + 1);
         Map<String, NDArray> params = model.parameters();
@@ -110,7 +112,7 @@ public final class ZooTrainer {
                     // skip the update (counted in training-config.json) and clear the gradient buffers
                     // with an indexed write, since NaN * 0 is still NaN
                     skipped++;
-                    for (NDArray g : grads.values()) g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
+                    for (NDArray g : grads.values()) g.set(new NDIndex("..."), 0f);
                 } else {
                     double clip = Math.min(1.0, r.clipNorm() / (Math.sqrt(sq) + 1e-6));
                     double lr = r.lrAt(step);
@@ -227,7 +229,7 @@ public final class ZooTrainer {
                 ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
                 ObjectNode tc = (ObjectNode) om.readTree(Path.of(out).resolve("training-config.json").toFile());
                 tc.put("continued_from", init.toString());
-                if (java.nio.file.Files.exists(init.resolve("training-config.json")))
+                if (Files.exists(init.resolve("training-config.json")))
                     tc.set("continued_from_training_config", om.readTree(init.resolve("training-config.json").toFile()));
                 om.writeValue(Path.of(out).resolve("training-config.json").toFile(), tc);
             }

@@ -1,6 +1,7 @@
 package io.latentwatch.interp.zoo;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,11 +107,11 @@ public final class ZooVocabulary {
 
     /** Token ids of a whitespace-separated text (no BOS added). */
     public int[] encode(String text) {
-        return java.util.Arrays.stream(text.trim().split("\\s+")).filter(s -> !s.isEmpty()).mapToInt(this::id).toArray();
+        return Arrays.stream(text.trim().split("\\s+")).filter(s -> !s.isEmpty()).mapToInt(this::id).toArray();
     }
 
     public String decode(int[] tokens) {
-        return java.util.Arrays.stream(tokens).mapToObj(this::word).collect(Collectors.joining(" "));
+        return Arrays.stream(tokens).mapToObj(this::word).collect(Collectors.joining(" "));
     }
 
     /** Words that are plain content (no specials or punctuation): the pool for random induction sequences. */

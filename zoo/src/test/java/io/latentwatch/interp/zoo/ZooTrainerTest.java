@@ -12,6 +12,7 @@ import io.latentwatch.interp.reference.ScalarLlama;
 import io.latentwatch.interp.tensor.DType;
 import io.latentwatch.interp.tensor.SafeTensors;
 import io.latentwatch.interp.tensor.Tensor;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -120,7 +121,7 @@ class ZooTrainerTest {
                     gc.backward(loss);
                 }
             }
-            java.lang.ref.Reference.reachabilityFence(fill);
+            Reference.reachabilityFence(fill);
             Map<String, float[]> out = new LinkedHashMap<>();
             for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) out.put(e.getKey(), e.getValue().getGradient().toFloatArray());
             return out;

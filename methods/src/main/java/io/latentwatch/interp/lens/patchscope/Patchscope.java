@@ -5,6 +5,7 @@ import io.latentwatch.interp.generate.GenerationResult;
 import io.latentwatch.interp.generate.Generator;
 import io.latentwatch.interp.hooks.Hooks;
 import io.latentwatch.interp.hooks.Selection;
+import io.latentwatch.interp.lens.DecodedToken;
 import io.latentwatch.interp.lens.LensMath;
 import io.latentwatch.interp.lens.ResidualLayers;
 import io.latentwatch.interp.model.HookedTransformer;
@@ -38,12 +39,12 @@ public final class Patchscope {
         if (r.maxNewTokens() == 0) {
             Tensor logits = t.runWithHooks(r.targetTokens(), hooks);
             float[] last = logits.row(logits.dim(0) - 1);
-            List<io.latentwatch.interp.lens.DecodedToken> top = LensMath.topK(last, 0, v, r.topK(), t.tokenizer());
+            List<DecodedToken> top = LensMath.topK(last, 0, v, r.topK(), t.tokenizer());
             return new PatchscopeResult(h, hp, r.targetHook(), pos, last, top, new int[0], tokenText(t, top.get(0).id()));
         }
         GenerationResult g = Generator.generate(t, r.targetTokens(), GenerationConfig.greedy(r.maxNewTokens()).withStops(true, true), hooks);
         float[] first = g.stepLogits().dim(0) > 0 ? g.stepLogits().row(0) : new float[v];
-        List<io.latentwatch.interp.lens.DecodedToken> top = LensMath.topK(first, 0, v, r.topK(), t.tokenizer());
+        List<DecodedToken> top = LensMath.topK(first, 0, v, r.topK(), t.tokenizer());
         String text = g.text() != null ? g.text() : Arrays.toString(g.generated());
         return new PatchscopeResult(h, hp, r.targetHook(), pos, first, top, g.generated(), text);
     }

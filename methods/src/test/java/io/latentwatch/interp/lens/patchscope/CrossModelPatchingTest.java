@@ -3,6 +3,7 @@ package io.latentwatch.interp.lens.patchscope;
 import io.latentwatch.interp.lens.AffineMap;
 import io.latentwatch.interp.lens.LensFixtures;
 import io.latentwatch.interp.model.HookedTransformer;
+import io.latentwatch.interp.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -21,8 +22,8 @@ class CrossModelPatchingTest {
             assertEquals(1.0, r[1], 0);
         }
         // a map that sends everything to zero destroys the information at the last residual: precision must drop
-        AffineMap zero = new AffineMap(new io.latentwatch.interp.tensor.Tensor(new float[64 * 64], 64, 64),
-                new io.latentwatch.interp.tensor.Tensor(new float[64], 64));
+        AffineMap zero = new AffineMap(new Tensor(new float[64 * 64], 64, 64),
+                new Tensor(new float[64], 64));
         double[] z = CrossModelPatching.precisionAt1(m, 5, m, 5, zero, prompts);
         assertTrue(z[0] < 0.5, "zero map precision " + z[0]);
     }
