@@ -110,7 +110,7 @@ public final class TopicsCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @CommandLine.Parameters(arity = "0..*", paramLabel = "TOPIC", description = "Topics to describe (default: latentwatch's six).")
+        @CommandLine.Parameters(arity = "0..*", paramLabel = "TOPIC", description = "Topics to describe (default: every latentwatch topic: hidden-states, examples, sae-versions, alerts, explanations, incidents, dlq, audit-checkpoints).")
         List<String> names;
 
         @Override

@@ -1,6 +1,7 @@
 package io.latentwatch.monitor;
 
 import io.latentwatch.monitor.audit.AuditKey;
+import io.latentwatch.monitor.audit.ChainHead;
 import io.latentwatch.monitor.audit.Checkpoints;
 import io.latentwatch.schema.AuditCheckpoint;
 import io.latentwatch.schema.Explanation;
@@ -50,14 +51,10 @@ final class CheckpointProcessor implements Processor<String, Explanation, String
     private void sign(long now) {
         int partition = context.taskId().partition();
         String head = heads.get(ChainProcessor.HEAD);
-        long seq = -1;
-        String hash = null;
-        if (head != null) {
-            int bar = head.indexOf('|');
-            seq = Long.parseLong(head.substring(0, bar));
-            hash = head.substring(bar + 1);
-        }
-        AuditCheckpoint c = Checkpoints.sign(key, explanationsTopic, partition, seq, hash, Instant.ofEpochMilli(now));
+        // An empty chain (no explanation linked yet) is signed as sequence -1 without a hash.
+        ChainHead h = head == null ? null : ChainHead.parse(head);
+        AuditCheckpoint c = Checkpoints.sign(key, explanationsTopic, partition, h == null ? -1 : h.sequence(),
+                h == null ? null : h.hash(), Instant.ofEpochMilli(now));
         context.forward(new Record<>(Integer.toString(partition), c, now));
     }
 }

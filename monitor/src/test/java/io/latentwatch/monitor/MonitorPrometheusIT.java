@@ -77,7 +77,8 @@ class MonitorPrometheusIT extends AbstractKafkaIT {
         LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry(LatentwatchSerdes.EMBEDDED);
 
         SyntheticTraffic traffic = new SyntheticTraffic(MODEL, 5);
-        SaeFixture fx = new SaeFixture(tmp.resolve("artifacts"), traffic);
+        // Calibrated as the trainer calibrates (1% of requests): the false-alarm target gauge and its rule need it.
+        SaeFixture fx = new SaeFixture(tmp.resolve("artifacts"), traffic).calibratedAt(0.01);
         float[] residRows = fx.rows(3000, SaeFixture.RESID, traffic);
         float[] zRows = fx.rows(400, SaeFixture.HOOK_Z, traffic);
         SaeVersion resid = fx.train(MODEL, SaeFixture.RESID, 64, 128, 8, residRows, 1, "1", List.of());

@@ -1,5 +1,6 @@
 package io.latentwatch.monitor;
 
+import io.latentwatch.interp.calibrate.DetectorThresholds;
 import io.latentwatch.interp.sae.SaeConfig;
 import io.latentwatch.interp.sae.SaeFiles;
 import io.latentwatch.interp.sae.SparseAutoencoder;
@@ -13,6 +14,7 @@ import io.latentwatch.schema.CircuitSignature;
 import io.latentwatch.schema.HeadCode;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.schema.SaeVersion;
+import io.latentwatch.trainer.ThresholdCalibration;
 import io.latentwatch.common.ArtifactStore;
 import io.latentwatch.interp.sae.SaeEvaluation;
 import io.latentwatch.interp.sae.SaeBaseline;
@@ -43,9 +45,21 @@ final class SaeFixture {
     final SampleValidator validator = new SampleValidator();
     final ActivationEncoder encoder = new ActivationEncoder(DType.F32);
 
+    /** False-alarm rate per request at which published versions are calibrated (the trainer's thresholds); 0: not calibrated. */
+    private double calibrationRate;
+
     SaeFixture(Path root, SyntheticTraffic traffic) throws Exception {
         this.store = new ArtifactStore(root);
         this.traffic = traffic;
+    }
+
+    /**
+     * Versions published from now on carry detector thresholds chosen as the trainer chooses them
+     * ({@link ThresholdCalibration}, on the held-out half of the rows, one row per request).
+     */
+    SaeFixture calibratedAt(double falseAlarmRate) {
+        this.calibrationRate = falseAlarmRate;
+        return this;
     }
 
     /** Rows of one hook from n normal samples (hook_z: one row per head). */
@@ -80,13 +94,28 @@ final class SaeFixture {
         // The baseline on held-out normal rows, computed and written by the interp classes the trainer uses.
         float[] val = Arrays.copyOfRange(rows, (n / 2) * dIn, n * dIn);
         SaeFiles.save(sae, staging);
-        SaeBaseline.of(SaeEvaluation.of(sae, val, 512, 0.1f)).write(staging);
+        SaeEvaluation eval = SaeEvaluation.of(sae, val, 512, 0.1f);
+        SaeBaseline baseline = SaeBaseline.of(eval);
+        baseline.write(staging);
+        DetectorThresholds thresholds = null;
+        if (calibrationRate > 0) {
+            int m = val.length / dIn;
+            int[] request = new int[m];
+            int[] positions = new int[m];
+            for (int i = 0; i < m; i++) {
+                request[i] = i;
+                positions[i] = -1;
+            }
+            thresholds = ThresholdCalibration.calibrate(sae, val, request, eval.relativeError(), positions, baseline, null, 0,
+                    calibrationRate, 1, 1, 7);
+            thresholds.write(staging);
+        }
         List<TokenContext> ctx = new ArrayList<>();
         for (int i = 0; i < val.length / dIn; i++) ctx.add(new TokenContext("tok" + (i % 50), "context " + i, i, 0));
         LatentLabels.compute(sae, val, ctx, 5, null).write(staging);
         ArtifactStore.Artifact a = store.publish(staging, cfg.modelName(), cfg.hookName(), version);
         return SaeVersion.newBuilder(describe(cfg.modelName(), cfg.hookName(), version, a, dIn, cfg.dSae(), circuits))
-                .setArchitecture(cfg.architecture()).build();
+                .setArchitecture(cfg.architecture()).setThresholds(thresholds == null ? Map.of() : thresholds.asMap()).build();
     }
 
     /** Publishes an existing artifact directory's files again under a new version (e.g. to corrupt it afterwards). */

@@ -1,5 +1,6 @@
 package io.latentwatch.monitor.detect;
 
+import io.latentwatch.interp.calibrate.FalseAlarmCalibration;
 import io.latentwatch.interp.lens.LensMath;
 import io.latentwatch.monitor.MonitorConfig;
 
@@ -171,13 +172,8 @@ public final class LensTrajectoryDetector {
         @Override public String toString() { return "Baseline[n=" + count + ", threshold=" + threshold + "]"; }
     }
 
-    /** Empirical quantile with linear interpolation between order statistics (type 7, as numpy's default). */
+    /** Empirical quantile, type 7 as numpy's default: the one implementation in {@link FalseAlarmCalibration#quantile}. */
     static double quantileOf(double[] values, double q) {
-        double[] s = values.clone();
-        Arrays.sort(s);
-        double h = (s.length - 1) * q;
-        int lo = (int) Math.floor(h);
-        int hi = Math.min(lo + 1, s.length - 1);
-        return s[lo] + (h - lo) * (s[hi] - s[lo]);
+        return FalseAlarmCalibration.quantile(values, q);
     }
 }
