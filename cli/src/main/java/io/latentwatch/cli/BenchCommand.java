@@ -8,7 +8,7 @@ import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.model.ModelBenchmark;
 import io.latentwatch.interp.model.ModelLoader;
 import io.latentwatch.interp.model.RandomCheckpoints;
-import io.latentwatch.interp.tensor.DType;
+import io.latentwatch.common.dtype.DType;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.latentwatch.monitor;
 
-import io.latentwatch.interp.tensor.DType;
-import io.latentwatch.interp.tensor.Float16Codec;
+import io.latentwatch.common.dtype.DType;
+import io.latentwatch.common.dtype.Float16Codec;
 import io.latentwatch.monitor.detect.ActivationNormDetector;
 import io.latentwatch.monitor.validate.DeadLetterReason;
 import io.latentwatch.monitor.validate.InputLimits;

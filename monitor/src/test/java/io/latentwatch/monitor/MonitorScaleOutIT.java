@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentwatch.common.BearerToken;
 import io.latentwatch.embedded.testing.AbstractKafkaIT;
 import io.latentwatch.embedded.testing.KafkaBackend;
-import io.latentwatch.interp.tensor.DType;
+import io.latentwatch.common.dtype.DType;
 import io.latentwatch.monitor.detect.ActivationNormDetector;
 import io.latentwatch.publisher.synthetic.SyntheticTraffic;
 import io.latentwatch.schema.HiddenStateSample;

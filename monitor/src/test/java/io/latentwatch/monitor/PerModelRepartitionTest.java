@@ -1,6 +1,6 @@
 package io.latentwatch.monitor;
 
-import io.latentwatch.interp.tensor.DType;
+import io.latentwatch.common.dtype.DType;
 import io.latentwatch.monitor.detect.ActivationNormDetector;
 import io.latentwatch.monitor.detect.Watchlist;
 import io.latentwatch.monitor.explain.ExplanationWorker;

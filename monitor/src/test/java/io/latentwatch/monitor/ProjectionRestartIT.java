@@ -2,7 +2,7 @@ package io.latentwatch.monitor;
 
 import io.latentwatch.embedded.testing.AbstractKafkaIT;
 import io.latentwatch.embedded.testing.KafkaBackend;
-import io.latentwatch.interp.tensor.DType;
+import io.latentwatch.common.dtype.DType;
 import io.latentwatch.monitor.detect.ActivationNormDetector;
 import io.latentwatch.monitor.detect.Watchlist;
 import io.latentwatch.publisher.synthetic.SyntheticTraffic;

@@ -4,7 +4,7 @@ import io.latentwatch.interp.calibrate.DetectorThresholds;
 import io.latentwatch.interp.sae.SaeConfig;
 import io.latentwatch.interp.sae.SaeFiles;
 import io.latentwatch.interp.sae.SparseAutoencoder;
-import io.latentwatch.interp.tensor.DType;
+import io.latentwatch.common.dtype.DType;
 import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.monitor.validate.SampleValidator;
 import io.latentwatch.publisher.ActivationEncoder;

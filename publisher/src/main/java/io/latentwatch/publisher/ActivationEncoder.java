@@ -1,7 +1,7 @@
 package io.latentwatch.publisher;
 
-import io.latentwatch.interp.tensor.DType;
-import io.latentwatch.interp.tensor.Float16Codec;
+import io.latentwatch.common.dtype.DType;
+import io.latentwatch.common.dtype.Float16Codec;
 import io.latentwatch.schema.Activation;
 import io.latentwatch.schema.Dtype;
 

@@ -1,6 +1,6 @@
 package io.latentwatch.publisher;
 
-import io.latentwatch.interp.tensor.DType;
+import io.latentwatch.common.dtype.DType;
 import io.latentwatch.schema.Activation;
 import io.latentwatch.schema.Dtype;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package io.latentwatch.trainer;
 
 import io.latentwatch.interp.sae.TokenContext;
-import io.latentwatch.interp.tensor.DType;
-import io.latentwatch.interp.tensor.Float16Codec;
+import io.latentwatch.common.dtype.DType;
+import io.latentwatch.common.dtype.Float16Codec;
 import io.latentwatch.schema.Activation;
 import io.latentwatch.schema.HiddenStateSample;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

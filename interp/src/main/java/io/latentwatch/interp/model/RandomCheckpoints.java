@@ -3,8 +3,8 @@ package io.latentwatch.interp.model;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.latentwatch.interp.tensor.DType;
-import io.latentwatch.interp.tensor.Float16Codec;
+import io.latentwatch.common.dtype.DType;
+import io.latentwatch.common.dtype.Float16Codec;
 import io.latentwatch.interp.tensor.SafeTensors;
 import io.latentwatch.interp.tensor.Tensor;
 

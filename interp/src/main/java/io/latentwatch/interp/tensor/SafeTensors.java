@@ -1,5 +1,7 @@
 package io.latentwatch.interp.tensor;
 
+import io.latentwatch.common.dtype.DType;
+import io.latentwatch.common.dtype.Float16Codec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

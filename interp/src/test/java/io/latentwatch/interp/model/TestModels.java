@@ -2,7 +2,7 @@ package io.latentwatch.interp.model;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import io.latentwatch.interp.tensor.DType;
+import io.latentwatch.common.dtype.DType;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -9,7 +9,7 @@ import io.latentwatch.interp.hooks.Selection;
 import io.latentwatch.interp.model.ForwardResult;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.model.RandomCheckpoints;
-import io.latentwatch.interp.tensor.DType;
+import io.latentwatch.common.dtype.DType;
 import io.latentwatch.interp.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;

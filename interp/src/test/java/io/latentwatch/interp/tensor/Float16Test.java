@@ -1,5 +1,7 @@
 package io.latentwatch.interp.tensor;
 
+import io.latentwatch.common.dtype.DType;
+import io.latentwatch.common.dtype.Float16;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.latentwatch.interp.circuits;
 
 import io.latentwatch.interp.sae.SaeFiles;
 import io.latentwatch.interp.sae.SparseAutoencoder;
-import io.latentwatch.interp.tensor.DType;
+import io.latentwatch.common.dtype.DType;
 import io.latentwatch.interp.tensor.SafeTensors;
 import io.latentwatch.interp.tensor.Tensor;
 

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentwatch.interp.model.TransformerForward;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.model.ModelConfig;
-import io.latentwatch.interp.tensor.DType;
+import io.latentwatch.common.dtype.DType;
 import io.latentwatch.interp.tensor.SafeTensors;
 import io.latentwatch.interp.tensor.Tensor;
 

@@ -2,7 +2,7 @@ package io.latentwatch.interp.paths;
 
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.interp.model.RandomCheckpoints;
-import io.latentwatch.interp.tensor.DType;
+import io.latentwatch.common.dtype.DType;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import io.latentwatch.interp.model.ModelConfig;
 import io.latentwatch.interp.model.ModelWeights;
 import io.latentwatch.interp.model.RandomCheckpoints;
 import io.latentwatch.interp.paths.ComponentMath;
-import io.latentwatch.interp.tensor.DType;
+import io.latentwatch.common.dtype.DType;
 import io.latentwatch.interp.tensor.Tensor;
 import io.latentwatch.interp.tokenizer.Tokenizer;
 import org.junit.jupiter.api.AfterAll;

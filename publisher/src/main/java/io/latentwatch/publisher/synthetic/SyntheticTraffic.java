@@ -1,7 +1,7 @@
 package io.latentwatch.publisher.synthetic;
 
-import io.latentwatch.interp.tensor.DType;
-import io.latentwatch.interp.tensor.Float16Codec;
+import io.latentwatch.common.dtype.DType;
+import io.latentwatch.common.dtype.Float16Codec;
 import io.latentwatch.publisher.ActivationEncoder;
 import io.latentwatch.publisher.SamplingPolicy;
 import io.latentwatch.schema.Activation;

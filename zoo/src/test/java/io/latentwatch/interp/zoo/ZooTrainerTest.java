@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import io.latentwatch.interp.model.FreedJavaBuffers;
 import io.latentwatch.interp.reference.ScalarLlama;
-import io.latentwatch.interp.tensor.DType;
+import io.latentwatch.common.dtype.DType;
 import io.latentwatch.interp.tensor.SafeTensors;
 import io.latentwatch.interp.tensor.Tensor;
 import java.lang.ref.Reference;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.latentwatch.interp.lens.AffineMap;
 import io.latentwatch.interp.lens.ResidualDataset;
 import io.latentwatch.interp.model.HookedTransformer;
-import io.latentwatch.interp.tensor.DType;
+import io.latentwatch.common.dtype.DType;
 import io.latentwatch.interp.tensor.SafeTensors;
 import io.latentwatch.interp.tensor.Tensor;
 

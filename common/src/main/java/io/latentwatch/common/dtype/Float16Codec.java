@@ -1,4 +1,4 @@
-package io.latentwatch.interp.tensor;
+package io.latentwatch.common.dtype;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,4 +1,4 @@
-package io.latentwatch.interp.tensor;
+package io.latentwatch.common.dtype;
 
 /**
  * IEEE 754 half precision and bfloat16 conversions (Java 17 has no Float.float16ToFloat).

@@ -1,4 +1,4 @@
-package io.latentwatch.interp.tensor;
+package io.latentwatch.common.dtype;
 
 /** Element types latentwatch reads and writes. Everything is widened to F32 before computing. */
 public enum DType {
