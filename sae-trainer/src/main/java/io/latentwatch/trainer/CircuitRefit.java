@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -172,12 +171,7 @@ public final class CircuitRefit {
                 arch = sae.config().isTopK() ? "topk" : "relu";
                 sig = r.signature();
             }
-            Map<String, Double> metrics = new LinkedHashMap<>();
-            metrics.put("fvu", ev.fvu());
-            metrics.put("mse", ev.mse());
-            metrics.put("l0", ev.l0());
-            metrics.put("dead_fraction", ev.deadFraction());
-            metrics.put("dense_fraction", ev.denseFraction());
+            Map<String, Double> metrics = ev.metrics();
             List<String> reasons = new ArrayList<>(gates.judge(metrics, null).reasons());
             HeadCodeSignature kept = restrict(sig, layer);
             if (kept == null) reasons.add("circuit '" + sig.name() + "' has no signature head in layer " + layer + " (heads "

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -65,7 +64,7 @@ public final class SaeDirectoryPublisher {
                                 + "frequencies and error quantiles): give --model and --prompts FILE to measure one");
                     }
                     SaeEvaluation ev = measure(sae, r.model(), hook, r.prompts(), staging);
-                    if (metrics.isEmpty()) metrics = metricsOf(ev);
+                    if (metrics.isEmpty()) metrics = ev.metrics();
                     measured = true;
                 }
             }
@@ -106,16 +105,6 @@ public final class SaeDirectoryPublisher {
         SaeEvaluation ev = SaeEvaluation.of(sae, Arrays.copyOf(rows, n * d), 2048, SaeTrainingOptions.defaults().denseThreshold());
         SaeBaseline.of(ev, Arrays.copyOf(positions, n)).write(dir);
         return ev;
-    }
-
-    private static Map<String, Double> metricsOf(SaeEvaluation ev) {
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("fvu", ev.fvu());
-        m.put("mse", ev.mse());
-        m.put("l0", ev.l0());
-        m.put("dead_fraction", ev.deadFraction());
-        m.put("dense_fraction", ev.denseFraction());
-        return m;
     }
 
     private static void copy(Path from, Path to) throws IOException {

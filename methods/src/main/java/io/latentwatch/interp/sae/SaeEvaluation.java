@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * An SAE's quality on a set of activation rows, computed in batches:
@@ -20,6 +22,20 @@ import java.util.Arrays;
  */
 public record SaeEvaluation(int rows, double mse, double fvu, double l0, double deadFraction, double denseFraction,
                             float[] firingFrequency, float[] relativeError) {
+
+    /**
+     * The scalar figures under the names of an SAE's {@code latentwatch_metrics.json} (read by the trainer's
+     * quality gates): fvu, mse, l0, dead_fraction, dense_fraction. A new mutable map, so a caller adds its own.
+     */
+    public Map<String, Double> metrics() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("fvu", fvu);
+        m.put("mse", mse);
+        m.put("l0", l0);
+        m.put("dead_fraction", deadFraction);
+        m.put("dense_fraction", denseFraction);
+        return m;
+    }
 
     public static SaeEvaluation of(SparseAutoencoder sae, float[] data, int batchSize, float denseThreshold) {
         int d = sae.config().dIn();
