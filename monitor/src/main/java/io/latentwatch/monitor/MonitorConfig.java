@@ -101,119 +101,101 @@ public final class MonitorConfig {
     /** How often each explanations partition's chain head is signed onto the audit-checkpoints topic. */
     public static final String AUDIT_CHECKPOINT_INTERVAL_MS = "monitor.audit.checkpoint.interval.ms";
 
-    private static final Map<String, String> DEFAULTS = new TreeMap<>(Map.ofEntries(
-            Map.entry(BATCH_MAX_RECORDS, "256"),
-            Map.entry(BATCH_MAX_MS, "25"),
-            Map.entry(BATCH_BACKLOG_MS, "1000"),
-            Map.entry(PROJECTION_MAX_LATENTS, "64"),
-            Map.entry(RECON_QUANTILE, "p99.9"),
-            Map.entry(RECON_MARGIN, "1.0"),
-            Map.entry(RECON_CRITICAL_FACTOR, "4.0"),
-            Map.entry(DRIFT_WINDOW, "500"),
-            Map.entry(DRIFT_FDR, "0.001"),
-            Map.entry(RARE_EPSILON, "1e-4"),
-            Map.entry(RARE_MIN_ACTIVATION, "0.0"),
-            Map.entry(WATCHLIST_FILE, ""),
-            Map.entry(CIRCUIT_SEVERITY, "WARNING"),
-            Map.entry(EXPLAIN_WORKERS, "1"),
-            Map.entry(EXPLAIN_QUEUE, "16"),
-            Map.entry(EXPLAIN_TIMEOUT_MS, "5000"),
-            Map.entry(EXPLAIN_PROMPT_TEXT, "false"),
-            Map.entry(EXPLANATIONS_PARTITIONS, "0"),
-            Map.entry(TOPICS_CREATE, "true"),
-            Map.entry(TOPICS_PARTITIONS, "3"),
-            Map.entry(TOPICS_REPLICATION, "1"),
-            Map.entry(EXPLANATIONS_RETENTION, TopicSettings.FOREVER),
-            Map.entry(INTERNAL_PARTITIONS, "0"),
-            Map.entry(HTTP_PORT, "-1"),
-            Map.entry(HTTP_HOST, "127.0.0.1"),
-            Map.entry(LENS_WARMUP, "200"),
-            Map.entry(MAX_REBALANCE_S, "300"),
-            Map.entry(LENS_QUANTILE, "0.99"),
-            Map.entry(LENS_MARGIN, "1.5"),
-            Map.entry(REGISTRY_URL, "http://localhost:8080"),
-            Map.entry(TOPIC_PREFIX, Topics.DEFAULT_PREFIX),
-            Map.entry(METRICS_PORT, "9400"),
-            Map.entry(ARTIFACTS_DIR, ""),
-            Map.entry(NORM_WARMUP, "50"),
-            Map.entry(NORM_THRESHOLD, "4.0"),
-            Map.entry(NORM_CRITICAL, "8.0"),
-            Map.entry(LENS_TRAJECTORY, "false"),
-            Map.entry(EXPLAIN_TOP_TOKENS, "5"),
-            Map.entry(EXPLAIN_DECODE_TOKENS, "4"),
-            Map.entry(SHUTDOWN_GRACE_MS, "30000"),
-            Map.entry(INPUT_MAX_RECORD_BYTES, Integer.toString(InputLimits.DEFAULT_MAX_RECORD_BYTES)),
-            Map.entry(INPUT_MAX_SERIES, Integer.toString(InputLimits.DEFAULT_MAX_SERIES)),
-            Map.entry(EXPLAIN_REDACT_PATTERNS, ""),
-            Map.entry(AUDIT_KEY_FILE, ""),
-            Map.entry(METRICS_HOST, "127.0.0.1"),
-            Map.entry(HTTP_TOKEN_FILE, ""),
-            Map.entry(AUDIT_CHECKPOINT_INTERVAL_MS, "60000"),
-            Map.entry(INCIDENT_QUIET_MS, "30000"),
-            Map.entry(INCIDENT_COOLDOWN_MS, "300000"),
-            Map.entry(INCIDENT_MAX_ALERTS, "200"),
-            Map.entry(INCIDENT_EXPLANATION_RETENTION_MS, "86400000")));
+    /** A setting's default and what it does ({@code latentwatch monitor --help}, the module README). */
+    private record Setting(String defaultValue, String description) {}
 
+    private static Map.Entry<String, Setting> setting(String key, String defaultValue, String description) {
+        return Map.entry(key, new Setting(defaultValue, description));
+    }
 
-    /** What each setting does, for {@code latentwatch monitor --help} and the module README. */
-    private static final Map<String, String> DESCRIPTIONS = new TreeMap<>(Map.ofEntries(
-            Map.entry(BATCH_MAX_RECORDS, "samples per SAE micro-batch"),
-            Map.entry(BATCH_MAX_MS, "longest wait (ms) before a partial micro-batch is projected"),
-            Map.entry(BATCH_BACKLOG_MS, "samples older than this on arrival mean catching up: wait for full batches"),
-            Map.entry(PROJECTION_MAX_LATENTS, "most active latents kept per projected sample"),
-            Map.entry(RECON_QUANTILE, "baseline quantile of the reconstruction error the recon-error detector compares with"),
-            Map.entry(RECON_MARGIN, "factor on that quantile above which recon-error alerts"),
-            Map.entry(RECON_CRITICAL_FACTOR, "factor on the threshold above which the alert is CRITICAL"),
-            Map.entry(DRIFT_WINDOW, "samples per drift window (latent frequencies vs baseline)"),
-            Map.entry(DRIFT_FDR, "false-discovery rate of the drift test (Benjamini-Hochberg)"),
-            Map.entry(RARE_EPSILON, "baseline firing frequency below which a latent counts as rare"),
-            Map.entry(RARE_MIN_ACTIVATION, "activation a rare latent must exceed to alert"),
-            Map.entry(WATCHLIST_FILE, "JSON file of watched latents (by id or label regex); empty: none"),
-            Map.entry(CIRCUIT_SEVERITY, "severity of circuit-match alerts (INFO, WARNING, CRITICAL)"),
-            Map.entry(EXPLAIN_WORKERS, "threads reading representations with the models (lenses, Patchscope)"),
-            Map.entry(EXPLAIN_QUEUE, "readings waiting at most; beyond, explanations say 'saturated'"),
-            Map.entry(EXPLAIN_TIMEOUT_MS, "longest wait (ms) for a model reading before the explanation says 'failed'"),
-            Map.entry(EXPLAIN_PROMPT_TEXT, "reserved: explanations carry no prompt text (promptText is always null; alerts do not carry it)"),
-            Map.entry(EXPLAIN_TOP_TOKENS, "lens tokens per explanation"),
-            Map.entry(EXPLAIN_DECODE_TOKENS, "tokens the token-identity Patchscope decodes"),
-            Map.entry(EXPLANATIONS_PARTITIONS, "partitions of the explanations topic (0: ask the cluster)"),
-            Map.entry(TOPICS_CREATE, "create the missing topics at start (sae-versions and incidents compacted, explanations "
-                    + "kept for the retention below); existing topics are left as they are"),
-            Map.entry(TOPICS_PARTITIONS, "partitions of each topic created at start; also $" + TopicSettings.PARTITIONS_ENV),
-            Map.entry(TOPICS_REPLICATION, "replication factor of each topic created at start; also $" + TopicSettings.REPLICATION_ENV),
-            Map.entry(EXPLANATIONS_RETENTION, "how long the explanations topic keeps records when created here: ISO-8601 (P3650D) "
-                    + "or forever; also $" + TopicSettings.EXPLANATIONS_RETENTION_ENV),
-            Map.entry(INTERNAL_PARTITIONS, "partitions of the monitor's repartition topics (0: an existing topic's count, "
-                    + "else the hidden-states topic's); an existing topic's count is always kept"),
-            Map.entry(HTTP_PORT, "port of the query endpoints /latents, /alerts, /sae-versions (-1: off, 0: any free port)"),
-            Map.entry(HTTP_HOST, "address the query endpoints bind to; advertised to other instances unless application.server is set"),
-            Map.entry(LENS_TRAJECTORY, "run the lens-trajectory detector on the configured models"),
-            Map.entry(LENS_WARMUP, "samples per model before the lens-trajectory detector scores"),
-            Map.entry(MAX_REBALANCE_S, "seconds Kafka Streams may stay REBALANCING (incl. restoring state) before the monitor counts as dead "
-                    + "and exits 70 for its supervisor to restart it (0: no limit)"),
-            Map.entry(LENS_QUANTILE, "baseline quantile of KL(final || tuned lens) the lens-trajectory detector compares with"),
-            Map.entry(LENS_MARGIN, "factor on that quantile above which lens-trajectory alerts"),
-            Map.entry(REGISTRY_URL, "schema registry (Apicurio, Confluent-compatible API) or 'embedded'; also $LATENTWATCH_REGISTRY_URL"),
-            Map.entry(TOPIC_PREFIX, "prefix of every topic name; also $LATENTWATCH_TOPIC_PREFIX"),
-            Map.entry(METRICS_PORT, "port of /metrics, /health/live and /health/ready (0: any free port, -1: off)"),
-            Map.entry(ARTIFACTS_DIR, "artifact store the trainer publishes SAEs into (model/hook/version); empty: the URI in each SaeVersion"),
-            Map.entry(NORM_WARMUP, "observations per (model, hook) before the activation-norm detector scores"),
-            Map.entry(NORM_THRESHOLD, "|z| of the activation norm above which a WARNING is raised"),
-            Map.entry(NORM_CRITICAL, "|z| above which the activation-norm alert is CRITICAL"),
-            Map.entry(SHUTDOWN_GRACE_MS, "longest a clean stop (SIGTERM) may take before the process exits anyway"),
-            Map.entry(INCIDENT_QUIET_MS, "an open incident resolves after this long (ms) without a new alert"),
-            Map.entry(INCIDENT_COOLDOWN_MS, "alerts within this long (ms) after a resolve re-open the incident instead of paging anew"),
-            Map.entry(INCIDENT_MAX_ALERTS, "alerts an incident lists at most (the count goes on)"),
-            Map.entry(INCIDENT_EXPLANATION_RETENTION_MS, "how long (ms) the incident page can look up an explanation by alert id"),
-            Map.entry(INPUT_MAX_RECORD_BYTES, "hidden-state records longer than this are dead-lettered undecoded (also Avro's length cap)"),
-            Map.entry(INPUT_MAX_SERIES, "distinct (model, hook) series one stream task keeps state for; further ones are dead-lettered"),
-            Map.entry(EXPLAIN_REDACT_PATTERNS, "comma-separated regular expressions replaced by [REDACTED] in explanations before they are written"),
-            Map.entry(METRICS_HOST, "address /metrics and /health/* bind to (0.0.0.0: every interface, e.g. in a container)"),
-            Map.entry(HTTP_TOKEN_FILE, "file with the bearer token the query endpoints and /metrics require (401 without; /health/* stay open); "
-                    + "or the token in $" + HTTP_TOKEN_ENV + "; neither: no authentication"),
-            Map.entry(AUDIT_KEY_FILE, "file with the HMAC-SHA256 key (>= 32 bytes) signing the chain-head checkpoints; or the key in $"
-                    + AuditKey.ENV + "; neither: no checkpoints (a warning)"),
-            Map.entry(AUDIT_CHECKPOINT_INTERVAL_MS, "how often (ms) each explanations partition's chain head is signed onto the audit-checkpoints topic")));
+    /** Every setting, declared once. */
+    private static final Map<String, Setting> SETTINGS = new TreeMap<>(Map.ofEntries(
+            setting(BATCH_MAX_RECORDS, "256", "samples per SAE micro-batch"),
+            setting(BATCH_MAX_MS, "25", "longest wait (ms) before a partial micro-batch is projected"),
+            setting(BATCH_BACKLOG_MS, "1000",
+                    "samples older than this on arrival mean catching up: wait for full batches"),
+            setting(PROJECTION_MAX_LATENTS, "64", "most active latents kept per projected sample"),
+            setting(RECON_QUANTILE, "p99.9",
+                    "baseline quantile of the reconstruction error the recon-error detector compares with"),
+            setting(RECON_MARGIN, "1.0", "factor on that quantile above which recon-error alerts"),
+            setting(RECON_CRITICAL_FACTOR, "4.0", "factor on the threshold above which the alert is CRITICAL"),
+            setting(DRIFT_WINDOW, "500", "samples per drift window (latent frequencies vs baseline)"),
+            setting(DRIFT_FDR, "0.001", "false-discovery rate of the drift test (Benjamini-Hochberg)"),
+            setting(RARE_EPSILON, "1e-4", "baseline firing frequency below which a latent counts as rare"),
+            setting(RARE_MIN_ACTIVATION, "0.0", "activation a rare latent must exceed to alert"),
+            setting(WATCHLIST_FILE, "", "JSON file of watched latents (by id or label regex); empty: none"),
+            setting(CIRCUIT_SEVERITY, "WARNING", "severity of circuit-match alerts (INFO, WARNING, CRITICAL)"),
+            setting(EXPLAIN_WORKERS, "1", "threads reading representations with the models (lenses, Patchscope)"),
+            setting(EXPLAIN_QUEUE, "16", "readings waiting at most; beyond, explanations say 'saturated'"),
+            setting(EXPLAIN_TIMEOUT_MS, "5000",
+                    "longest wait (ms) for a model reading before the explanation says 'failed'"),
+            setting(EXPLAIN_PROMPT_TEXT, "false",
+                    "reserved: explanations carry no prompt text (promptText is always null; alerts do not carry it)"),
+            setting(EXPLANATIONS_PARTITIONS, "0", "partitions of the explanations topic (0: ask the cluster)"),
+            setting(TOPICS_CREATE, "true",
+                    "create the missing topics at start (sae-versions and incidents compacted, explanations kept for the "
+                    + "retention below); existing topics are left as they are"),
+            setting(TOPICS_PARTITIONS, "3",
+                    "partitions of each topic created at start; also $" + TopicSettings.PARTITIONS_ENV),
+            setting(TOPICS_REPLICATION, "1",
+                    "replication factor of each topic created at start; also $" + TopicSettings.REPLICATION_ENV),
+            setting(EXPLANATIONS_RETENTION, TopicSettings.FOREVER,
+                    "how long the explanations topic keeps records when created here: ISO-8601 (P3650D) or forever; also $" + TopicSettings.EXPLANATIONS_RETENTION_ENV),
+            setting(INTERNAL_PARTITIONS, "0",
+                    "partitions of the monitor's repartition topics (0: an existing topic's count, else the hidden-states "
+                    + "topic's); an existing topic's count is always kept"),
+            setting(HTTP_PORT, "-1",
+                    "port of the query endpoints /latents, /alerts, /sae-versions (-1: off, 0: any free port)"),
+            setting(HTTP_HOST, "127.0.0.1",
+                    "address the query endpoints bind to; advertised to other instances unless application.server is set"),
+            setting(LENS_WARMUP, "200", "samples per model before the lens-trajectory detector scores"),
+            setting(MAX_REBALANCE_S, "300",
+                    "seconds Kafka Streams may stay REBALANCING (incl. restoring state) before the monitor counts as dead and "
+                    + "exits 70 for its supervisor to restart it (0: no limit)"),
+            setting(LENS_QUANTILE, "0.99",
+                    "baseline quantile of KL(final || tuned lens) the lens-trajectory detector compares with"),
+            setting(LENS_MARGIN, "1.5", "factor on that quantile above which lens-trajectory alerts"),
+            setting(REGISTRY_URL, "http://localhost:8080",
+                    "schema registry (Apicurio, Confluent-compatible API) or 'embedded'; also $LATENTWATCH_REGISTRY_URL"),
+            setting(TOPIC_PREFIX, Topics.DEFAULT_PREFIX, "prefix of every topic name; also $LATENTWATCH_TOPIC_PREFIX"),
+            setting(METRICS_PORT, "9400",
+                    "port of /metrics, /health/live and /health/ready (0: any free port, -1: off)"),
+            setting(ARTIFACTS_DIR, "",
+                    "artifact store the trainer publishes SAEs into (model/hook/version); empty: the URI in each SaeVersion"),
+            setting(NORM_WARMUP, "50", "observations per (model, hook) before the activation-norm detector scores"),
+            setting(NORM_THRESHOLD, "4.0", "|z| of the activation norm above which a WARNING is raised"),
+            setting(NORM_CRITICAL, "8.0", "|z| above which the activation-norm alert is CRITICAL"),
+            setting(LENS_TRAJECTORY, "false", "run the lens-trajectory detector on the configured models"),
+            setting(EXPLAIN_TOP_TOKENS, "5", "lens tokens per explanation"),
+            setting(EXPLAIN_DECODE_TOKENS, "4", "tokens the token-identity Patchscope decodes"),
+            setting(SHUTDOWN_GRACE_MS, "30000",
+                    "longest a clean stop (SIGTERM) may take before the process exits anyway"),
+            setting(INPUT_MAX_RECORD_BYTES, Integer.toString(InputLimits.DEFAULT_MAX_RECORD_BYTES),
+                    "hidden-state records longer than this are dead-lettered undecoded (also Avro's length cap)"),
+            setting(INPUT_MAX_SERIES, Integer.toString(InputLimits.DEFAULT_MAX_SERIES),
+                    "distinct (model, hook) series one stream task keeps state for; further ones are dead-lettered"),
+            setting(EXPLAIN_REDACT_PATTERNS, "",
+                    "comma-separated regular expressions replaced by [REDACTED] in explanations before they are written"),
+            setting(AUDIT_KEY_FILE, "",
+                    "file with the HMAC-SHA256 key (>= 32 bytes) signing the chain-head checkpoints; or the key in $" + AuditKey.ENV + "; "
+                    + "neither: no checkpoints (a warning)"),
+            setting(METRICS_HOST, "127.0.0.1",
+                    "address /metrics and /health/* bind to (0.0.0.0: every interface, e.g. in a container)"),
+            setting(HTTP_TOKEN_FILE, "",
+                    "file with the bearer token the query endpoints and /metrics require (401 without; /health/* stay open); or "
+                    + "the token in $" + HTTP_TOKEN_ENV + "; neither: no authentication"),
+            setting(AUDIT_CHECKPOINT_INTERVAL_MS, "60000",
+                    "how often (ms) each explanations partition's chain head is signed onto the audit-checkpoints topic"),
+            setting(INCIDENT_QUIET_MS, "30000", "an open incident resolves after this long (ms) without a new alert"),
+            setting(INCIDENT_COOLDOWN_MS, "300000",
+                    "alerts within this long (ms) after a resolve re-open the incident instead of paging anew"),
+            setting(INCIDENT_MAX_ALERTS, "200", "alerts an incident lists at most (the count goes on)"),
+            setting(INCIDENT_EXPLANATION_RETENTION_MS, "86400000",
+                    "how long (ms) the incident page can look up an explanation by alert id")));
+
+    /** The defaults of {@link #SETTINGS}, by key. */
+    private static final Map<String, String> DEFAULTS = new TreeMap<>();
+    static { SETTINGS.forEach((k, s) -> DEFAULTS.put(k, s.defaultValue())); }
 
     /**
      * One line per setting: key, default, environment variable and what it does, plus the per-model
@@ -222,7 +204,7 @@ public final class MonitorConfig {
     public static String describeSettings() {
         StringBuilder sb = new StringBuilder();
         DEFAULTS.forEach((k, d) -> sb.append(String.format(Locale.ROOT, "  %s = %s   (env %s)%n      %s%n", k,
-                d.isEmpty() ? "''" : d, envName(k), DESCRIPTIONS.getOrDefault(k, ""))));
+                d.isEmpty() ? "''" : d, envName(k), SETTINGS.get(k).description())));
         sb.append(String.format(Locale.ROOT, "  %s%n      %s%n", MODEL_PREFIX + "<id>", "checkpoint of model <id> (the id the nodes publish) for explanations and the lens trajectory"));
         sb.append(String.format(Locale.ROOT, "  %s%n      %s%n", TOKENIZER_PREFIX + "<id>", "tokenizer file of a llama2.c checkpoint <id> (default: beside it)"));
         sb.append(String.format(Locale.ROOT, "  %s%n      %s%n", TUNED_LENS_DIR_PREFIX + "<id>", "tuned lens of model <id> (from `latentwatch lens train`); without: logit lens only"));
