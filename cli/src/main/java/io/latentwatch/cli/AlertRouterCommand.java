@@ -4,9 +4,9 @@ import io.latentwatch.monitor.incident.AlertmanagerAlerts;
 import io.latentwatch.monitor.incident.AlertmanagerClient;
 import io.latentwatch.monitor.incident.AlertmanagerRouter;
 import io.latentwatch.common.KafkaConfig;
-import io.latentwatch.schema.Incident;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
+import io.latentwatch.serde.TypedTopics;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import picocli.CommandLine.Command;
@@ -65,7 +65,7 @@ public final class AlertRouterCommand implements Callable<Integer> {
         Topics topics = Topics.fromEnvironment();
         PrometheusRegistry metrics = new PrometheusRegistry();
         AlertmanagerRouter.Settings defaults = AlertmanagerRouter.Settings.defaults();
-        try (AlertmanagerRouter router = new AlertmanagerRouter(consumer, groupId, topics.incidents(), serdes.deserializer(Incident.class),
+        try (AlertmanagerRouter router = new AlertmanagerRouter(consumer, groupId, TypedTopics.of(topics, serdes).incidents(),
                 new AlertmanagerClient(alertmanagers, Duration.ofSeconds(10)), new AlertmanagerAlerts(pageUrl, resend.multipliedBy(4)),
                 new AlertmanagerRouter.Settings(resend, defaults.initialBackoff(), defaults.maxBackoff()), metrics);
              HTTPServer server = metricsPort < 0 ? null : HTTPServer.builder().port(metricsPort).registry(metrics).buildAndStart()) {

@@ -17,6 +17,7 @@ import io.latentwatch.common.KafkaConfig;
 import io.latentwatch.schema.Activation;
 import io.latentwatch.serde.AvroJson;
 import io.latentwatch.serde.LatentwatchSerdes;
+import io.latentwatch.serde.Topic;
 import io.latentwatch.serde.Topics;
 import io.latentwatch.serde.WireFormat;
 import org.apache.avro.generic.GenericRecord;
@@ -25,9 +26,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -93,7 +92,8 @@ public final class ConsumeCommand implements Callable<Integer> {
                 "isolation.level", "read_committed", "enable.auto.commit", "false"));
         long printed = 0;
         try (Deserializer<GenericRecord> values = serdes.genericDeserializer();
-             KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(cfg, new StringDeserializer(), new ByteArrayDeserializer())) {
+             // Raw bytes, decoded per record with the writer's schema: an undecodable record is shown, not fatal.
+             KafkaConsumer<String, byte[]> consumer = Topic.raw(name).consumer(cfg)) {
             var infos = consumer.partitionsFor(name, Duration.ofSeconds(30));
             if (infos == null || infos.isEmpty()) {
                 throw new IllegalArgumentException("topic " + name + " does not exist (list them with: latentwatch topics describe)");

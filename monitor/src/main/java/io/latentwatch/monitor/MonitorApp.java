@@ -16,10 +16,10 @@ import io.latentwatch.monitor.http.MonitorHttp;
 import io.latentwatch.monitor.sae.SaeRegistry;
 import io.latentwatch.monitor.incident.IncidentTopology;
 import io.latentwatch.schema.Alert;
-import io.latentwatch.schema.Incident;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
+import io.latentwatch.serde.TypedTopics;
 import io.latentwatch.common.BearerToken;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -216,7 +216,7 @@ public final class MonitorApp implements AutoCloseable {
         }
         if (b.lensScorer != null) topology.withLensTrajectory(b.lensScorer, b.lensDetector);
         // Incidents: every alert grouped per request or per (model, hook, detector) on the incidents topic.
-        topology.withIncidents(new IncidentTopology(b.serdes.serde(Alert.class), b.serdes.serde(Incident.class),
+        topology.withIncidents(new IncidentTopology(b.serdes.serde(Alert.class), TypedTopics.of(b.topics, b.serdes).incidents(),
                 settings.incidents(), metrics));
         this.streams = new KafkaStreams(topology.build(), KafkaConfig.toProperties(cfg));
         // Poison records are dead-lettered in the topology; anything else is a bug or an outage:

@@ -19,6 +19,7 @@ import io.latentwatch.serde.LatentwatchSerdes;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import io.latentwatch.serde.Topic;
 import io.latentwatch.serde.Topics;
+import io.latentwatch.serde.TypedTopics;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -146,7 +147,9 @@ public final class MonitorTopology {
                 Stores.persistentKeyValueStore(NORM_BASELINES), Serdes.String(), new WelfordStatsSerde()).withCachingEnabled());
 
         // 1. Hidden states arrive as raw bytes; decoding happens in our own code, where failures are data.
+        // Every topic read or written here is a Topic carrying its serdes; the input and the dead letters are raw bytes.
         Topic<String, byte[]> input = Topic.raw(topics.hiddenStates()), dlq = Topic.raw(topics.dlq());
+        Topic<String, Alert> alertsOut = new Topic<>(topics.alerts(), Serdes.String(), alertSerde);
         KStream<String, byte[]> raw = builder.stream(input.name(), Consumed.with(input.keySerde(), input.valueSerde()).withName("hidden-states"));
 
         // 2. Decode and validate each record.
@@ -181,16 +184,20 @@ public final class MonitorTopology {
                     Named.as("merge-lens-trajectory-alerts"));
         }
         if (sae == null) {
-            normAlerts.to(topics.alerts(), Produced.with(Serdes.String(), alertSerde).withName("alerts"));
-            if (incidents != null) incidents.addTo(builder, normAlerts, topics.incidents(), repartitionCounts.getOrDefault(IncidentTopology.REPARTITION, 0));
+            normAlerts.to(alertsOut.name(), Produced.with(alertsOut.keySerde(), alertsOut.valueSerde()).withName("alerts"));
+            if (incidents != null) incidents.addTo(builder, normAlerts, repartitionCounts.getOrDefault(IncidentTopology.REPARTITION, 0));
             return builder.build();
         }
 
-        // 5. SAE versions: a global store every instance reads in full; new versions swap in between batches.
-        builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SAE_VERSIONS_STORE), Serdes.String(),
-                        Serdes.ByteArray()).withLoggingDisabled(), topics.saeVersions(),
-                Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("sae-versions"),
-                () -> new SaeVersionsProcessor(sae.registry(), sae.serdes().deserializer(SaeVersion.class), SAE_VERSIONS_STORE));
+        // 5. SAE versions: a global store every instance reads in full; new versions swap in between batches. Read as
+        // bytes and decoded by the processor with the topic's serde, so an undecodable version is logged, not fatal.
+        TypedTopics typed = TypedTopics.of(topics, sae.serdes());
+        Topic<String, SaeVersion> versions = typed.saeVersions();
+        Topic<String, byte[]> versionsRaw = Topic.raw(versions.name());
+        builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SAE_VERSIONS_STORE), versionsRaw.keySerde(),
+                        versionsRaw.valueSerde()).withLoggingDisabled(), versionsRaw.name(),
+                Consumed.with(versionsRaw.keySerde(), versionsRaw.valueSerde()).withName("sae-versions"),
+                () -> new SaeVersionsProcessor(sae.registry(), versions.valueSerde().deserializer(), SAE_VERSIONS_STORE));
 
         // 6. Projection in micro-batches: samples held in memory, referenced by source offset in a changelogged
         // store (ProjectionBuffer), drained by size or age. Cached: a sample buffered and drained within one commit
@@ -225,14 +232,15 @@ public final class MonitorTopology {
 
         KStream<String, Alert> alerts = normAlerts.merge(projectionAlerts, Named.as("merge-projection-alerts"))
                 .merge(detectorAlerts, Named.as("merge-detector-alerts"));
-        alerts.to(topics.alerts(), Produced.with(Serdes.String(), alertSerde).withName("alerts"));
+        alerts.to(alertsOut.name(), Produced.with(alertsOut.keySerde(), alertsOut.valueSerde()).withName("alerts"));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RECENT_ALERTS),
                 Serdes.String(), Serdes.String()));
         alerts.process(() -> new RecentAlertsProcessor(RECENT_ALERTS), Named.as("recent-alerts"), RECENT_ALERTS);
-        if (incidents != null) incidents.addTo(builder, alerts, topics.incidents(), repartitionCounts.getOrDefault(IncidentTopology.REPARTITION, 0));
+        if (incidents != null) incidents.addTo(builder, alerts, repartitionCounts.getOrDefault(IncidentTopology.REPARTITION, 0));
 
         // 8. Explanations: built next to the alert, then hash-chained per explanations partition.
-        Serde<Explanation> explanationSerde = sae.serdes().serde(Explanation.class);
+        Topic<String, Explanation> explanations = typed.explanations();
+        Serde<Explanation> explanationSerde = explanations.valueSerde();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_EXPLANATIONS),
                 Serdes.String(), explanationSerde));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CHAIN_HEADS),
@@ -243,17 +251,17 @@ public final class MonitorTopology {
                 .repartition(Repartitioned.with(Serdes.String(), explanationSerde).withName(EXPLANATION_CHAIN)
                         .withNumberOfPartitions(sae.explanationPartitions()).withStreamPartitioner(partitioner))
                 .process(() -> new ChainProcessor(CHAIN_HEADS), Named.as("hash-chain"), CHAIN_HEADS);
-        chained.to(topics.explanations(), Produced.with(Serdes.String(), explanationSerde).withStreamPartitioner(partitioner)
+        chained.to(explanations.name(), Produced.with(explanations.keySerde(), explanationSerde).withStreamPartitioner(partitioner)
                 .withName("explanations"));
         // 9. Signed checkpoints of each partition's chain head (same task, same transaction as the records).
         AuditKey auditKey = sae.config().auditKey();
         if (auditKey != null) {
             Duration every = Duration.ofMillis(sae.config().lng(MonitorConfig.AUDIT_CHECKPOINT_INTERVAL_MS));
-            String explanationsTopic = topics.explanations();
+            String explanationsTopic = explanations.name();
+            Topic<String, AuditCheckpoint> checkpoints = typed.auditCheckpoints();
             chained.process(() -> new CheckpointProcessor(CHAIN_HEADS, explanationsTopic, auditKey, every), Named.as("audit-checkpoints"),
                             CHAIN_HEADS)
-                    .to(topics.auditCheckpoints(), Produced.with(Serdes.String(), sae.serdes().serde(AuditCheckpoint.class))
-                            .withName("audit-checkpoints-sink"));
+                    .to(checkpoints.name(), Produced.with(checkpoints.keySerde(), checkpoints.valueSerde()).withName("audit-checkpoints-sink"));
         } else {
             LOG.warn("no audit key ({} or ${}): the compliance log gets no signed checkpoints, so audit verify cannot detect a "
                     + "partition truncated at its end or rewritten as a new chain", MonitorConfig.AUDIT_KEY_FILE, AuditKey.ENV);

@@ -1,6 +1,7 @@
 package io.latentwatch.serde;
 
 import io.latentwatch.schema.Alert;
+import io.latentwatch.schema.AuditCheckpoint;
 import io.latentwatch.schema.Explanation;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.schema.Incident;
@@ -55,6 +56,10 @@ public final class TypedTopics {
 
     public Topic<String, Incident> incidents() {
         return new Topic<>(names.incidents(), Serdes.String(), serdes.serde(Incident.class));
+    }
+
+    public Topic<String, AuditCheckpoint> auditCheckpoints() {
+        return new Topic<>(names.auditCheckpoints(), Serdes.String(), serdes.serde(AuditCheckpoint.class));
     }
 
     /** Dead letters: the original bytes (and headers) of a record that failed, the reason in headers. */

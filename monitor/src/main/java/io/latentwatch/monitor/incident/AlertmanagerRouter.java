@@ -2,6 +2,7 @@ package io.latentwatch.monitor.incident;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.latentwatch.schema.Incident;
+import io.latentwatch.serde.Topic;
 import io.latentwatch.schema.IncidentStatus;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -14,8 +15,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,15 +80,15 @@ public final class AlertmanagerRouter implements Runnable, AutoCloseable {
      * @param consumerConfig Kafka consumer properties (bootstrap servers, the serde's registry settings,
      *                       security); group id, isolation level, offsets and commits are set here
      */
-    public AlertmanagerRouter(Map<String, Object> consumerConfig, String groupId, String topic, Deserializer<Incident> deserializer,
+    public AlertmanagerRouter(Map<String, Object> consumerConfig, String groupId, Topic<String, Incident> topic,
                               AlertmanagerClient client, AlertmanagerAlerts alerts, Settings settings, PrometheusRegistry registry) {
         Map<String, Object> c = new LinkedHashMap<>(consumerConfig);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), deserializer);
-        this.topic = topic;
+        this.consumer = topic.consumer(c);
+        this.topic = topic.name();
         this.client = client;
         this.alerts = alerts;
         this.settings = settings;

@@ -3,6 +3,7 @@ package io.latentwatch.monitor.incident;
 import io.latentwatch.schema.Alert;
 import io.latentwatch.schema.Explanation;
 import io.latentwatch.schema.Incident;
+import io.latentwatch.serde.Topic;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -32,29 +33,30 @@ public final class IncidentTopology {
     public static final String EXPLANATIONS = "explanations-by-alert";
 
     private final Serde<Alert> alertSerde;
-    private final Serde<Incident> incidentSerde;
+    private final Topic<String, Incident> out;
     private final IncidentGrouper.Config config;
     private final IncidentMetrics metrics;
 
-    public IncidentTopology(Serde<Alert> alertSerde, Serde<Incident> incidentSerde, IncidentGrouper.Config config, IncidentMetrics metrics) {
+    /** {@code out}: the incidents topic with its serdes (its value serde also serves the {@value #STATE} store). */
+    public IncidentTopology(Serde<Alert> alertSerde, Topic<String, Incident> out, IncidentGrouper.Config config, IncidentMetrics metrics) {
         this.alertSerde = alertSerde;
-        this.incidentSerde = incidentSerde;
+        this.out = out;
         this.config = config;
         this.metrics = metrics;
     }
 
     /**
-     * Groups {@code alerts} into incidents written to {@code incidentsTopic}; {@code partitions} fixes the re-keying
+     * Groups {@code alerts} into incidents written to the incidents topic; {@code partitions} fixes the re-keying
      * topic's count (0: Kafka Streams derives it from the upstream topics).
      */
-    public void addTo(StreamsBuilder builder, KStream<String, Alert> alerts, String incidentsTopic, int partitions) {
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE), Serdes.String(), incidentSerde));
+    public void addTo(StreamsBuilder builder, KStream<String, Alert> alerts, int partitions) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE), Serdes.String(), out.valueSerde()));
         IncidentGrouper grouper = new IncidentGrouper(config);
         alerts.selectKey((k, a) -> IncidentGrouper.groupKey(a), Named.as("incident-group-key"))
                 .repartition(partitions > 0 ? Repartitioned.with(Serdes.String(), alertSerde).withName(REPARTITION).withNumberOfPartitions(partitions)
                         : Repartitioned.with(Serdes.String(), alertSerde).withName(REPARTITION))
                 .process(() -> new IncidentProcessor(grouper, STATE, metrics), Named.as("incidents"), STATE)
-                .to(incidentsTopic, Produced.with(Serdes.String(), incidentSerde).withName("incidents-out"));
+                .to(out.name(), Produced.with(out.keySerde(), out.valueSerde()).withName("incidents-out"));
     }
 
     /** Indexes the hash-chained explanations by alert id for {@code retention}. */

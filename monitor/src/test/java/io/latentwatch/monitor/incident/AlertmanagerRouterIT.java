@@ -12,6 +12,7 @@ import io.latentwatch.schema.IncidentStatus;
 import io.latentwatch.schema.Severity;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
+import io.latentwatch.serde.TypedTopics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import org.apache.kafka.clients.admin.Admin;
@@ -121,8 +122,8 @@ class AlertmanagerRouterIT {
         AlertmanagerProcess[] back = new AlertmanagerProcess[1];
         try (KafkaProducer<String, Incident> producer = new KafkaProducer<>(producerCfg, new StringSerializer(),
                 serdes.serializer(Incident.class));
-             AlertmanagerRouter router = new AlertmanagerRouter(kafka.clientConfig(), "router-it", topics.incidents(),
-                     serdes.deserializer(Incident.class), new AlertmanagerClient(List.of("http://127.0.0.1:" + port), Duration.ofSeconds(2)),
+             AlertmanagerRouter router = new AlertmanagerRouter(kafka.clientConfig(), "router-it", TypedTopics.of(topics, serdes).incidents(),
+                     new AlertmanagerClient(List.of("http://127.0.0.1:" + port), Duration.ofSeconds(2)),
                      new AlertmanagerAlerts("http://monitor.example:8089", Duration.ofMinutes(4)),
                      new AlertmanagerRouter.Settings(Duration.ofSeconds(30), Duration.ofMillis(200), Duration.ofSeconds(1)), registry)) {
             Thread t = new Thread(router, "alertmanager-router");

@@ -10,6 +10,7 @@ import io.latentwatch.schema.Incident;
 import io.latentwatch.schema.IncidentStatus;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
+import io.latentwatch.serde.TypedTopics;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -45,7 +46,7 @@ class IncidentTopologyTest {
         MonitorMetrics metrics = new MonitorMetrics();
         MonitorTopology topology = new MonitorTopology(topics, serdes.deserializer(HiddenStateSample.class), serdes.serde(Alert.class),
                 new ActivationNormDetector(30, 4.0, 8.0), metrics)
-                .withIncidents(new IncidentTopology(serdes.serde(Alert.class), serdes.serde(Incident.class),
+                .withIncidents(new IncidentTopology(serdes.serde(Alert.class), TypedTopics.of(topics, serdes).incidents(),
                         new IncidentGrouper.Config(Duration.ofSeconds(30), Duration.ofMinutes(5), 50), metrics::incident));
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "incident-topology-test");
