@@ -3,10 +3,11 @@ package io.latentwatch.cli;
 import io.latentwatch.monitor.audit.AuditKey;
 import io.latentwatch.monitor.audit.AuditVerifier;
 import io.latentwatch.common.KafkaConfig;
-import io.latentwatch.schema.AuditCheckpoint;
 import io.latentwatch.schema.Explanation;
 import io.latentwatch.serde.LatentwatchSerdes;
+import io.latentwatch.serde.Topic;
 import io.latentwatch.serde.Topics;
+import io.latentwatch.serde.TypedTopics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -76,13 +77,14 @@ public final class AuditCommand implements Runnable {
         @Override
         public Integer call() {
             Topics topics = Topics.fromEnvironment();
-            String t = topic != null ? topic : topics.explanations();
             LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry(KafkaConfig.registry(registry));
+            TypedTopics typed = TypedTopics.of(topics, serdes);
+            Topic<String, Explanation> t = topic != null ? typed.explanations().named(topic) : typed.explanations();
             AuditKey key = AuditKey.resolve(keyFile == null ? null : keyFile.toString(), System.getenv());
             AuditVerifier.CheckpointCheck check = new AuditVerifier.CheckpointCheck(
-                    checkpointTopic != null ? checkpointTopic : topics.auditCheckpoints(), serdes.deserializer(AuditCheckpoint.class), key, maxAge);
+                    checkpointTopic != null ? typed.auditCheckpoints().named(checkpointTopic) : typed.auditCheckpoints(), key, maxAge);
             AuditVerifier.Report r = AuditVerifier.verify(KafkaConfig.withEnvironment(
-                    AuditVerifier.consumerDefaults(KafkaConfig.bootstrapServers(bootstrap))), t, serdes.deserializer(Explanation.class), timeout,
+                    AuditVerifier.consumerDefaults(KafkaConfig.bootstrapServers(bootstrap))), t, timeout,
                     check);
             spec.commandLine().getOut().print(AuditVerifier.format(r));
             spec.commandLine().getOut().flush();

@@ -14,6 +14,7 @@ import io.latentwatch.schema.Explanation;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
+import io.latentwatch.serde.TypedTopics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -70,8 +71,8 @@ class ComplianceCheckpointsIT extends AbstractKafkaIT {
         Map<String, Object> streamsCfg = MonitorApp.streamsDefaults(bootstrapServers(), tmp.resolve("state"));
         streamsCfg.put(StreamsConfig.APPLICATION_ID_CONFIG, "it-audit-" + UUID.randomUUID());
         streamsCfg.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        AuditVerifier.CheckpointCheck check = new AuditVerifier.CheckpointCheck(topics.auditCheckpoints(),
-                serdes.deserializer(AuditCheckpoint.class), key, Duration.ofMinutes(10));
+        TypedTopics typed = TypedTopics.of(topics, serdes);
+        AuditVerifier.CheckpointCheck check = new AuditVerifier.CheckpointCheck(typed.auditCheckpoints(), key, Duration.ofMinutes(10));
         Deserializer<Explanation> explanations = serdes.deserializer(Explanation.class);
 
         // Each model id without an SAE raises one no-sae alert per hook, each alert one explanation.
@@ -89,7 +90,7 @@ class ComplianceCheckpointsIT extends AbstractKafkaIT {
             long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
             AuditVerifier.Report ok;
             while (true) {
-                ok = AuditVerifier.verify(consumerConfig(), topics.explanations(), explanations, Duration.ofSeconds(60), check);
+                ok = AuditVerifier.verify(consumerConfig(), typed.explanations(), Duration.ofSeconds(60), check);
                 long expected = (long) MODELS * SyntheticTraffic.DEFAULT_HOOKS.size();
                 AuditVerifier.Report r = ok;
                 boolean signed = r.records() >= expected && r.partitions().stream().allMatch(p -> p.records() > 0
@@ -110,10 +111,10 @@ class ComplianceCheckpointsIT extends AbstractKafkaIT {
         assertTrue(log.stream().allMatch(r -> r.value().getText().contains("[REDACTED]")), log.get(0).value().getText());
 
         // The untouched log, stopped monitor: passes (checkpoints younger than 10 min); the wrong key is named.
-        AuditVerifier.Report stopped = AuditVerifier.verify(consumerConfig(), topics.explanations(), explanations, Duration.ofSeconds(60), check);
+        AuditVerifier.Report stopped = AuditVerifier.verify(consumerConfig(), typed.explanations(), Duration.ofSeconds(60), check);
         assertTrue(stopped.ok(), AuditVerifier.format(stopped));
-        AuditVerifier.Report wrongKey = AuditVerifier.verify(consumerConfig(), topics.explanations(), explanations, Duration.ofSeconds(60),
-                new AuditVerifier.CheckpointCheck(check.topic(), check.deserializer(), AuditKey.of("not the monitor's key, but long enough"),
+        AuditVerifier.Report wrongKey = AuditVerifier.verify(consumerConfig(), typed.explanations(), Duration.ofSeconds(60),
+                new AuditVerifier.CheckpointCheck(check.topic(), AuditKey.of("not the monitor's key, but long enough"),
                         check.maxAge()));
         assertFalse(wrongKey.ok());
         assertTrue(wrongKey.problems().stream().allMatch(p -> p.kind().equals("unknown-key") || p.kind().equals("checkpoint-missing")),
@@ -160,9 +161,9 @@ class ComplianceCheckpointsIT extends AbstractKafkaIT {
                         eSer.serialize(topics.explanations(), rewritten.get(i)))).get();
             }
         }
-        AuditVerifier.Report chainOnly = AuditVerifier.verify(consumerConfig(), topics.explanations(), explanations, Duration.ofSeconds(60));
+        AuditVerifier.Report chainOnly = AuditVerifier.verify(consumerConfig(), typed.explanations(), Duration.ofSeconds(60));
         assertTrue(chainOnly.ok(), "the hash chain alone cannot see either: " + AuditVerifier.format(chainOnly));
-        AuditVerifier.Report bad = AuditVerifier.verify(consumerConfig(), topics.explanations(), explanations, Duration.ofSeconds(60), check);
+        AuditVerifier.Report bad = AuditVerifier.verify(consumerConfig(), typed.explanations(), Duration.ofSeconds(60), check);
         System.out.print(AuditVerifier.format(bad));
         assertFalse(bad.ok());
         assertTrue(has(bad, 0, "truncated", "ends at sequence " + (p0.size() - 4)), AuditVerifier.format(bad));
@@ -176,7 +177,7 @@ class ComplianceCheckpointsIT extends AbstractKafkaIT {
             producer.send(new ProducerRecord<>(topics.auditCheckpoints(), "1",
                     serdes.serializer(AuditCheckpoint.class).serialize(topics.auditCheckpoints(), forged))).get();
         }
-        AuditVerifier.Report forgedReport = AuditVerifier.verify(consumerConfig(), topics.explanations(), explanations, Duration.ofSeconds(60), check);
+        AuditVerifier.Report forgedReport = AuditVerifier.verify(consumerConfig(), typed.explanations(), Duration.ofSeconds(60), check);
         assertTrue(has(forgedReport, 1, "forged-checkpoint", "forged or edited"), AuditVerifier.format(forgedReport));
     }
 

@@ -24,6 +24,7 @@ import io.latentwatch.schema.SaeVersion;
 import io.latentwatch.schema.Severity;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
+import io.latentwatch.serde.TypedTopics;
 import io.latentwatch.common.ArtifactStore;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.RecordsToDelete;
@@ -267,8 +268,8 @@ class MonitorSaeIT extends AbstractKafkaIT {
             }
 
             stories.close();
-            AuditVerifier.Report ok = AuditVerifier.verify(consumerConfig(), topics.explanations(),
-                    serdes.deserializer(Explanation.class), Duration.ofSeconds(60));
+            AuditVerifier.Report ok = AuditVerifier.verify(consumerConfig(), TypedTopics.of(topics, serdes).explanations(),
+                    Duration.ofSeconds(60));
             assertTrue(ok.ok(), AuditVerifier.format(ok));
             assertTrue(ok.partitions().stream().allMatch(p -> p.records() > 0), AuditVerifier.format(ok));
 
@@ -290,8 +291,8 @@ class MonitorSaeIT extends AbstractKafkaIT {
                         .findFirst().orElseThrow(() -> new AssertionError("partition " + cutPartition + " has one explanation only"));
                 admin.deleteRecords(Map.of(new TopicPartition(topics.explanations(), cutPartition), RecordsToDelete.beforeOffset(cut))).all().get();
             }
-            AuditVerifier.Report bad = AuditVerifier.verify(consumerConfig(), topics.explanations(),
-                    serdes.deserializer(Explanation.class), Duration.ofSeconds(60));
+            AuditVerifier.Report bad = AuditVerifier.verify(consumerConfig(), TypedTopics.of(topics, serdes).explanations(),
+                    Duration.ofSeconds(60));
             System.out.print(AuditVerifier.format(bad));
             assertTrue(bad.problems().stream().anyMatch(p -> p.partition() == 0 && p.kind().equals("tampered")), AuditVerifier.format(bad));
             assertTrue(bad.problems().stream().anyMatch(p -> p.partition() == cutPartition && p.kind().equals("gap")), AuditVerifier.format(bad));

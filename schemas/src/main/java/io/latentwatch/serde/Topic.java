@@ -33,6 +33,11 @@ public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde) {
         return new Topic<>(name, Serdes.String(), Serdes.ByteArray());
     }
 
+    /** The same contract under another name (a topic named on the command line, a copy of a topic). */
+    public Topic<K, V> named(String other) {
+        return new Topic<>(other, keySerde, valueSerde);
+    }
+
     /** A producer writing this topic's key and value types; {@code config} as for {@link KafkaProducer}. */
     public KafkaProducer<K, V> producer(Map<String, ?> config) {
         return new KafkaProducer<>(new HashMap<>(config), keySerde.serializer(), valueSerde.serializer());

@@ -15,9 +15,9 @@ class TypedTopicsTest {
     @Test
     void namesAreThePrefixedTopicNames() {
         Topics n = topics.names();
-        assertEquals(List.of(n.hiddenStates(), n.examples(), n.saeVersions(), n.alerts(), n.explanations(), n.incidents(), n.dlq()),
+        assertEquals(n.all(),
                 List.of(topics.hiddenStates().name(), topics.examples().name(), topics.saeVersions().name(), topics.alerts().name(),
-                        topics.explanations().name(), topics.incidents().name(), topics.dlq().name()));
+                        topics.explanations().name(), topics.incidents().name(), topics.dlq().name(), topics.auditCheckpoints().name()));
         assertEquals("typed-test.hidden-states", topics.hiddenStatesRaw().name());
     }
 
@@ -32,5 +32,13 @@ class TypedTopicsTest {
         byte[] raw = {1, 2, 3};
         assertArrayEquals(raw, topics.dlq().valueSerde().deserializer().deserialize(topics.dlq().name(), raw));
         assertEquals(t.name(), t.record("k", a).topic());
+    }
+
+    @Test
+    void aTopicNamedOtherwiseKeepsItsContract() {
+        Topic<String, Alert> t = topics.alerts(), copy = t.named("elsewhere");
+        assertEquals("elsewhere", copy.name());
+        Alert a = SampleRecords.alert();
+        assertEquals(a, copy.valueSerde().deserializer().deserialize(copy.name(), t.valueSerde().serializer().serialize(t.name(), a)));
     }
 }

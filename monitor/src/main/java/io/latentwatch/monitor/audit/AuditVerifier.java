@@ -3,6 +3,7 @@ package io.latentwatch.monitor.audit;
 import io.latentwatch.common.KafkaConfig;
 import io.latentwatch.schema.AuditCheckpoint;
 import io.latentwatch.schema.Explanation;
+import io.latentwatch.serde.Topic;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -63,11 +64,11 @@ public final class AuditVerifier {
     }
 
     /**
-     * How to check the signed checkpoints: their topic and deserializer, the key (null: not
+     * How to check the signed checkpoints: their topic (with its serdes), the key (null: not
      * checked, the report says so) and the age the newest checkpoint of a partition may have
      * (null or zero: any).
      */
-    public record CheckpointCheck(String topic, Deserializer<AuditCheckpoint> deserializer, AuditKey key, Duration maxAge) {}
+    public record CheckpointCheck(Topic<String, AuditCheckpoint> topic, AuditKey key, Duration maxAge) {}
 
     private AuditVerifier() {}
 
@@ -86,16 +87,16 @@ public final class AuditVerifier {
         }
     }
 
-    /** {@link #verify(Map, String, Deserializer, Duration, Retention)} with the topic's retention read from the broker. */
-    public static Report verify(Map<String, Object> consumerConfig, String topic, Deserializer<Explanation> deserializer,
+    /** {@link #verify(Map, Topic, Duration, Retention)} with the topic's retention read from the broker. */
+    public static Report verify(Map<String, Object> consumerConfig, Topic<String, Explanation> topic,
                                 Duration timeout) {
-        return verify(consumerConfig, topic, deserializer, timeout, retention(consumerConfig, topic, timeout));
+        return verify(consumerConfig, topic, timeout, retention(consumerConfig, topic.name(), timeout));
     }
 
-    /** As {@link #verify(Map, String, Deserializer, Duration)}, with the signed checkpoints checked as {@code check} says. */
-    public static Report verify(Map<String, Object> consumerConfig, String topic, Deserializer<Explanation> deserializer,
+    /** As {@link #verify(Map, Topic, Duration)}, with the signed checkpoints checked as {@code check} says. */
+    public static Report verify(Map<String, Object> consumerConfig, Topic<String, Explanation> topic,
                                 Duration timeout, CheckpointCheck check) {
-        return verify(consumerConfig, topic, deserializer, timeout, retention(consumerConfig, topic, timeout), check);
+        return verify(consumerConfig, topic, timeout, retention(consumerConfig, topic.name(), timeout), check);
     }
 
     /**
@@ -103,13 +104,13 @@ public final class AuditVerifier {
      * offset 0, the broker has deleted its oldest records on purpose: the chain may start after
      * sequence 0 there, reported as the retention boundary rather than a gap.
      */
-    public static Report verify(Map<String, Object> consumerConfig, String topic, Deserializer<Explanation> deserializer,
+    public static Report verify(Map<String, Object> consumerConfig, Topic<String, Explanation> topic,
                                 Duration timeout, Retention retention) {
-        return verify(consumerConfig, topic, deserializer, timeout, retention, null);
+        return verify(consumerConfig, topic, timeout, retention, null);
     }
 
-    /** {@link #verify(Map, String, Deserializer, Duration, Retention)} and, when {@code check} has a key, the signed checkpoints. */
-    public static Report verify(Map<String, Object> consumerConfig, String topic, Deserializer<Explanation> deserializer,
+    /** {@link #verify(Map, Topic, Duration, Retention)} and, when {@code check} has a key, the signed checkpoints. */
+    public static Report verify(Map<String, Object> consumerConfig, Topic<String, Explanation> topic,
                                 Duration timeout, Retention retention, CheckpointCheck check) {
         Properties p = new Properties();
         p.putAll(consumerConfig);
@@ -120,6 +121,9 @@ public final class AuditVerifier {
         List<PartitionReport> reports = new ArrayList<>();
         CheckpointVerifier cps = null;
         String note;
+        String name = topic.name();
+        Deserializer<Explanation> deserializer = topic.valueSerde().deserializer();
+        // Raw bytes, decoded per record with the topics' serdes: an undecodable record is a finding, not a failure.
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             if (check == null) {
                 note = "signed checkpoints not checked";
@@ -127,12 +131,14 @@ public final class AuditVerifier {
                 note = "signed checkpoints not checked: give the audit key (--audit-key-file FILE or $" + AuditKey.ENV
                         + ") to detect a truncated or rewritten partition";
             } else {
-                CheckpointVerifier v = new CheckpointVerifier(check.key(), topic, Instant.now(), check.maxAge());
+                CheckpointVerifier v = new CheckpointVerifier(check.key(), name, Instant.now(), check.maxAge());
                 List<ChainVerifier.Problem> undecodable = new ArrayList<>();
-                if (readAll(c, check.topic(), timeout, r -> {
+                String cpName = check.topic().name();
+                Deserializer<AuditCheckpoint> cpDeserializer = check.topic().valueSerde().deserializer();
+                if (readAll(c, cpName, timeout, r -> {
                     AuditCheckpoint cp;
                     try {
-                        cp = check.deserializer().deserialize(check.topic(), r.value());
+                        cp = cpDeserializer.deserialize(cpName, r.value());
                     } catch (RuntimeException ex) {
                         undecodable.add(new ChainVerifier.Problem(-1, r.offset(), -1, "undecodable",
                                 "checkpoint partition " + r.partition() + ": " + ex.getMessage()));
@@ -140,7 +146,7 @@ public final class AuditVerifier {
                     }
                     v.checkpoint(r.partition(), r.offset(), cp);
                 }) == null) {
-                    problems.add(new ChainVerifier.Problem(-1, -1, -1, "checkpoint-missing", "the checkpoint topic " + check.topic()
+                    problems.add(new ChainVerifier.Problem(-1, -1, -1, "checkpoint-missing", "the checkpoint topic " + cpName
                             + " does not exist: create it (latentwatch topics create) and give the monitor the audit key"));
                 }
                 problems.addAll(undecodable);
@@ -153,12 +159,12 @@ public final class AuditVerifier {
             Map<TopicPartition, Long> start = new HashMap<>();
             Map<TopicPartition, Long> end = new HashMap<>();
             CheckpointVerifier cpv = cps;
-            List<TopicPartition> tps = readAll(c, topic, timeout, start, end, tp -> verifiers.put(tp.partition(),
+            List<TopicPartition> tps = readAll(c, name, timeout, start, end, tp -> verifiers.put(tp.partition(),
                     new ChainVerifier(tp.partition(), retention.finite() && start.get(tp) > 0)), r -> {
                 ChainVerifier v = verifiers.get(r.partition());
                 Explanation e;
                 try {
-                    e = deserializer.deserialize(topic, r.value());
+                    e = deserializer.deserialize(name, r.value());
                 } catch (RuntimeException ex) {
                     problems.add(new ChainVerifier.Problem(r.partition(), r.offset(), -1, "undecodable", ex.getMessage()));
                     return;
@@ -167,7 +173,7 @@ public final class AuditVerifier {
                 oldest.putIfAbsent(r.partition(), e.getTimestampMs());
                 if (cpv != null) cpv.record(r.partition(), r.offset(), e.getSequence(), e.getHash());
             });
-            if (tps == null) throw new IllegalArgumentException("topic " + topic + " does not exist or has no partitions");
+            if (tps == null) throw new IllegalArgumentException("topic " + name + " does not exist or has no partitions");
             for (TopicPartition tp : tps) {
                 ChainVerifier v = verifiers.get(tp.partition());
                 problems.addAll(v.problems());
@@ -177,7 +183,7 @@ public final class AuditVerifier {
             }
             if (cps != null) problems.addAll(cps.problems());
         }
-        return new Report(topic, reports, problems, retention, cps == null ? Map.of() : cps.summaries(), note);
+        return new Report(name, reports, problems, retention, cps == null ? Map.of() : cps.summaries(), note);
     }
 
     private static List<TopicPartition> readAll(KafkaConsumer<String, byte[]> c, String topic, Duration timeout,
