@@ -5,6 +5,7 @@ import io.latentwatch.common.KafkaConfig;
 import io.latentwatch.schema.LabeledExample;
 import io.latentwatch.serde.LatentwatchSerdes;
 import io.latentwatch.serde.Topics;
+import io.latentwatch.serde.TypedTopics;
 import io.latentwatch.trainer.ExamplesPublisher;
 import io.latentwatch.trainer.LabeledExampleFile;
 import picocli.CommandLine.Command;
@@ -80,7 +81,7 @@ public final class ExamplesCommand implements Runnable {
             Map<String, Object> kafka = KafkaConfig.withEnvironment(Map.of("bootstrap.servers",
                     bootstrap != null ? bootstrap : KafkaConfig.bootstrapServers("localhost:9092")));
             LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry(registry != null ? registry : KafkaConfig.registry("http://localhost:8080"));
-            int n = ExamplesPublisher.publish(kafka, serdes.serializer(LabeledExample.class), topics.examples(), all);
+            int n = ExamplesPublisher.publish(kafka, TypedTopics.of(topics, serdes).examples(), all);
             System.out.printf("published %d example(s) to %s%n", n, topics.examples());
             return 0;
         }

@@ -2,11 +2,9 @@ package io.latentwatch.trainer;
 
 import io.latentwatch.schema.ExampleLabel;
 import io.latentwatch.schema.LabeledExample;
+import io.latentwatch.serde.Topic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,15 +43,15 @@ public final class ExamplesPublisher {
     }
 
     /** Sends every example and waits for each acknowledgement; returns how many were written. */
-    public static int publish(Map<String, ?> kafka, Serializer<LabeledExample> values, String topic, List<LabeledExample> examples)
+    public static int publish(Map<String, ?> kafka, Topic<String, LabeledExample> topic, List<LabeledExample> examples)
             throws Exception {
         Map<String, Object> p = new HashMap<>(kafka);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "latentwatch-examples");
-        try (KafkaProducer<String, LabeledExample> producer = new KafkaProducer<>(p, new StringSerializer(), values)) {
+        try (KafkaProducer<String, LabeledExample> producer = topic.producer(p)) {
             List<Future<?>> sent = new ArrayList<>();
-            for (LabeledExample e : examples) sent.add(producer.send(new ProducerRecord<>(topic, e.getTask(), e)));
+            for (LabeledExample e : examples) sent.add(producer.send(topic.record(e.getTask(), e)));
             for (Future<?> f : sent) f.get();
         }
         return examples.size();
