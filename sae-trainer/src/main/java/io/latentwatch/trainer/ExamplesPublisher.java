@@ -9,6 +9,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -59,6 +60,7 @@ public final class ExamplesPublisher {
 
     private static LabeledExample example(String prompt, ExampleLabel label, String task, String source, String modelId) {
         return LabeledExample.newBuilder().setPrompt(prompt).setLabel(label).setTask(task).setSource(source)
-                .setModelId(modelId).setTimestampMs(Instant.now()).build();
+                .setModelId(modelId)
+                .setTimestampMs(Instant.now().truncatedTo(ChronoUnit.MILLIS)).build(); // the contract's timestamp-millis: as read back
     }
 }
