@@ -4,6 +4,7 @@ import io.latentwatch.common.ArtifactStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentwatch.interp.calibrate.DetectorThresholds;
+import io.latentwatch.interp.calibrate.ThresholdCalibration;
 import io.latentwatch.interp.circuits.CircuitDiscovery;
 import io.latentwatch.interp.circuits.CircuitScore;
 import io.latentwatch.interp.circuits.CircuitPrompts;
