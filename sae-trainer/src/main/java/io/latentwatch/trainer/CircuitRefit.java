@@ -205,7 +205,7 @@ public final class CircuitRefit {
             metrics.put("circuit_negative_rate", scored.negativeRate());
             metrics.put("circuit_outlier_rate", scored.outlierRate());
             metrics.put("circuit_false_alarm_target", spec.circuitFalseAlarmRate());
-            metrics.put("circuit_reference_prompts", (double) (nRefPrompts(spec)));
+            metrics.put("circuit_reference_prompts", (double) nRefPrompts(spec));
             metrics.put("circuit_held_out_prompts", (double) (spec.baseline().size() - nRefPrompts(spec)));
             metrics.put("circuit_held_out_false_alarms", (double) heldOutFlags);
             metrics.put("circuit_reference_quantile", scored.referenceQuantile());
