@@ -64,6 +64,10 @@ class DemoCommandIT {
         // blocks.1.attn.hook_result, the default --circuit-task) and is scored against that task's triggers.
         JsonNode circuit = s.get("detectors").get("circuit");
         assertTrue(circuit != null && "circuit:successor".equals(circuit.get("target").asText()), s.toString());
+        // Its false alarms are also measured on the trainer's held-out normal prompts (half of the demo's 4000), with a bound.
+        JsonNode held = s.get("circuit_false_alarms_held_out");
+        assertTrue(held != null && held.get("normal_prompts").asLong() == 2000, s.toString());
+        assertTrue(held.get("false_alarm_upper_95").asDouble() >= held.get("false_alarm_rate").asDouble(), held.toString());
         assertTrue(s.get("sae_versions_applied").asLong() >= 3, s.toString());
         assertTrue(s.get("consistent").asBoolean(), s.toString());
     }

@@ -14,7 +14,7 @@ import io.latentwatch.schema.CircuitSignature;
 import io.latentwatch.schema.HeadCode;
 import io.latentwatch.schema.HiddenStateSample;
 import io.latentwatch.schema.SaeVersion;
-import io.latentwatch.trainer.ThresholdCalibration;
+import io.latentwatch.interp.calibrate.ThresholdCalibration;
 import io.latentwatch.common.ArtifactStore;
 import io.latentwatch.interp.sae.SaeEvaluation;
 import io.latentwatch.interp.sae.SaeBaseline;

@@ -4,6 +4,7 @@ import io.latentwatch.common.ArtifactStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentwatch.interp.calibrate.DetectorThresholds;
+import io.latentwatch.interp.calibrate.ThresholdCalibration;
 import io.latentwatch.interp.circuits.CircuitDiscovery;
 import io.latentwatch.interp.circuits.CircuitScore;
 import io.latentwatch.interp.circuits.CircuitPrompts;
@@ -58,14 +59,19 @@ public final class CircuitRefit {
      * @param baseline  reference prompts (normal traffic) for the SAE's latent frequencies
      */
     public record Spec(String modelId, String task, int layer, List<String> positives, List<String> negatives,
-                       List<String> baseline, long seed, double falseAlarmRate) {
+                       List<String> baseline, long seed, double falseAlarmRate, double circuitFalseAlarmRate) {
         public Spec(String modelId, String task, int layer, List<String> positives, List<String> negatives, List<String> baseline, long seed) {
-            this(modelId, task, layer, positives, negatives, baseline, seed, DetectorThresholds.DEFAULT_RATE);
+            this(modelId, task, layer, positives, negatives, baseline, seed, DetectorThresholds.DEFAULT_RATE, DetectorThresholds.DEFAULT_RATE);
         }
 
-        /** The same discovery with another target false-alarm rate per request (its detectors' share of a budget). */
+        /** The same discovery with another target false-alarm rate per request for the hook's OOD detectors (their share of a budget). */
         public Spec withFalseAlarmRate(double rate) {
-            return new Spec(modelId, task, layer, positives, negatives, baseline, seed, rate);
+            return new Spec(modelId, task, layer, positives, negatives, baseline, seed, rate, circuitFalseAlarmRate);
+        }
+
+        /** The same discovery with another target false-alarm rate per request for the circuit detector itself. */
+        public Spec withCircuitFalseAlarmRate(double rate) {
+            return new Spec(modelId, task, layer, positives, negatives, baseline, seed, falseAlarmRate, rate);
         }
 
         public String hook() {
@@ -114,6 +120,7 @@ public final class CircuitRefit {
             SaeBaseline baseline;
             DetectorThresholds thresholds;
             CircuitScore.Choice scored;
+            long heldOutFlags;
             CircuitSignature scoredSig;
             int dIn, dSae;
             String arch;
@@ -133,8 +140,11 @@ public final class CircuitRefit {
                 // with (the rare-latent, recon-error and latent-drift detectors also read this hook; a baseline over
                 // every position made latent-drift fire on every window of normal traffic); tokens as in discovery,
                 // so without circuits.json's [BOS] marker.
+                // Half of a large baseline is held out: never seen by the fit, the calibration or the head choice, it
+                // measures the circuit detector's false-alarm rate on normal requests (heldOutRate).
+                List<String> calibration = calibrationPrompts(spec.baseline()), heldOut = spec.baseline().subList(calibration.size(), spec.baseline().size());
                 List<int[]> ref = new ArrayList<>();
-                for (String b : spec.baseline()) ref.add(model.toTokens(b));
+                for (String b : calibration) ref.add(model.toTokens(b));
                 ref.addAll(pos);
                 ref.addAll(neg);
                 List<Integer> positions = new ArrayList<>();
@@ -144,7 +154,7 @@ public final class CircuitRefit {
                 baseline = SaeBaseline.of(ev, pos0);
                 baseline.write(staging);
                 int nHeads = heads.heads();
-                int nRef = spec.baseline().size() * nHeads;
+                int nRef = calibration.size() * nHeads;
                 // Thresholds of the OOD detectors on this hook, on the reference (normal) prompts only: one request = one
                 // prompt's last position, all heads.
                 int[] request = new int[nRef];
@@ -159,13 +169,14 @@ public final class CircuitRefit {
                 thresholds.write(staging);
                 // The per-head score over the head outputs (CircuitScore), heads and threshold chosen on these prompts.
                 int w = nHeads * dModel;
-                int nB = spec.baseline().size();
+                int nB = calibration.size();
                 List<Integer> unused = new ArrayList<>();
                 float[] outliers = headRows(model, heads, "blocks." + layer + ".attn.hook_z", layer, outliers(model, ref.subList(0, nB), spec.seed()),
                         lock, true, unused);
                 scored = CircuitScore.choose(Arrays.copyOf(rows, nB * w), Arrays.copyOfRange(rows, nB * w, (nB + pos.size()) * w), outliers,
-                        Arrays.copyOfRange(rows, (nB + pos.size()) * w, rows.length), nHeads, dModel, spec.falseAlarmRate());
-                scoredSig = scoredSignature(r, layer, scored, spec.falseAlarmRate());
+                        Arrays.copyOfRange(rows, (nB + pos.size()) * w, rows.length), nHeads, dModel, spec.circuitFalseAlarmRate());
+                scoredSig = scoredSignature(r, layer, scored, spec.circuitFalseAlarmRate());
+                heldOutFlags = heldOutFlags(scored, heldOut, heads, layer, dModel);
                 dIn = sae.config().dIn();
                 dSae = sae.config().dSae();
                 arch = sae.config().isTopK() ? "topk" : "relu";
@@ -187,6 +198,13 @@ public final class CircuitRefit {
             metrics.put("circuit_positive_recall", scored.positiveRate());
             metrics.put("circuit_negative_rate", scored.negativeRate());
             metrics.put("circuit_outlier_rate", scored.outlierRate());
+            metrics.put("circuit_false_alarm_target", spec.circuitFalseAlarmRate());
+            metrics.put("circuit_reference_prompts", (double) nRefPrompts(spec));
+            metrics.put("circuit_held_out_prompts", (double) (spec.baseline().size() - nRefPrompts(spec)));
+            metrics.put("circuit_held_out_false_alarms", (double) heldOutFlags);
+            metrics.put("circuit_reference_quantile", scored.referenceQuantile());
+            metrics.put("circuit_positive_recall_at_reference_quantile", scored.positiveRateAtReferenceQuantile());
+            metrics.put("circuit_outlier_rate_at_reference_quantile", scored.outlierRateAtReferenceQuantile());
             // Beside the SAE files, so that the version can be re-announced from the store alone (SaeVersions.fromArtifact).
             Files.writeString(staging.resolve(CircuitTrainJob.SIGNATURE), CircuitTrainJob.avroJson(avro));
             ArtifactStore.Current cur = store.current(spec.modelId(), hook);
@@ -207,6 +225,30 @@ public final class CircuitRefit {
         } finally {
             ArtifactStore.deleteTree(staging);
         }
+    }
+
+    /** Held out when the baseline has at least this many prompts (half of them). */
+    static final int HOLD_OUT_FROM = 400;
+
+    /** The baseline prompts the refit fits and calibrates on: the first half of a large baseline, else all of it. */
+    static List<String> calibrationPrompts(List<String> baseline) {
+        return baseline.size() >= HOLD_OUT_FROM ? baseline.subList(0, baseline.size() / 2) : baseline;
+    }
+
+    private static int nRefPrompts(Spec spec) {
+        return calibrationPrompts(spec.baseline()).size();
+    }
+
+    /** How many held-out normal prompts the chosen score flags: the circuit detector's false alarms, measured apart. */
+    private long heldOutFlags(CircuitScore.Choice c, List<String> heldOut, HeadOutputs heads, int layer, int dModel) {
+        if (heldOut.isEmpty()) return 0;
+        List<int[]> toks = new ArrayList<>();
+        for (String b : heldOut) toks.add(model.toTokens(b));
+        float[] rows = headRows(model, heads, "blocks." + layer + ".attn.hook_z", layer, toks, lock, true, new ArrayList<>());
+        int w = heads.heads() * dModel;
+        long n = 0;
+        for (int p = 0; p < rows.length / w; p++) if (c.score(rows, p * w, dModel) > c.threshold()) n++;
+        return n;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.latentwatch.trainer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentwatch.interp.calibrate.DetectorThresholds;
+import io.latentwatch.interp.calibrate.ThresholdCalibration;
 import io.latentwatch.interp.sae.LatentLabels;
 import io.latentwatch.interp.sae.SaeBaseline;
 import io.latentwatch.interp.sae.SaeConfig;
@@ -113,7 +114,7 @@ public record SaeTrainJob(SaeConfig config, SaeTrainingOptions options, Supplier
      */
     private DetectorThresholds thresholds(SaeTraining.Result res, float[] val, List<TokenContext> ctx, int[] positions, SaeBaseline baseline)
             throws IOException {
-        long[] counts = ThresholdCalibration.trainingCounts(res.sae(), source,
+        long[] counts = LatentCounts.training(res.sae(), source,
                 prompt -> !ActivationPipeline.isValidation(prompt, options.seed(), validationShare));
         long rows = counts[counts.length - 1];
         float[] freq = rows == 0 ? null : DetectorThresholds.smoothedFrequency(Arrays.copyOf(counts, counts.length - 1), rows);

@@ -71,6 +71,8 @@ public final class DemoRun implements Callable<Integer> {
     private final LatentwatchSerdes serdes = LatentwatchSerdes.forRegistry(LatentwatchSerdes.EMBEDDED);
     private int initialVersions = 1;
     private boolean circuitWatched;
+    /** The published circuit refit's metrics (its held-out false-alarm measurement among them), for the summary. */
+    private Map<String, Double> circuitMetrics = Map.of();
     private DemoLens.Setup lensSetup;
 
     public DemoRun(DemoOptions o, PrintStream out) {
@@ -176,6 +178,7 @@ public final class DemoRun implements Callable<Integer> {
             node.withCircuitHooks(Set.of(hz));
             initialVersions = 2;
             circuitWatched = true;
+            circuitMetrics = c.result().metrics();
             out.printf(Locale.ROOT, "  circuit '%s' discovered in %.1f s: heads %s, match at >= %d -> SaeVersion %s for %s published%n",
                     o.circuitTask(), c.seconds(), c.signature().getHeads().stream().map(x -> "L" + x.getLayer() + "H" + x.getHead()).toList(),
                     c.signature().getMinMatchedHeads(), c.result().version(), c.hook());
@@ -213,7 +216,7 @@ public final class DemoRun implements Callable<Integer> {
         }
         malformedThread.join(5000);
         if (!o.noRefit()) refitThread.join(120_000);
-        DemoSummary summaries = new DemoSummary(o, out, initialVersions, circuitWatched, lensSetup);
+        DemoSummary summaries = new DemoSummary(o, out, initialVersions, circuitWatched, circuitMetrics, lensSetup);
         Map<String, Object> summary;
         try {
             awaitCatchUp(node, monitor, console, malformed);

@@ -2,6 +2,7 @@ package io.latentwatch.cli.demo;
 
 import io.latentwatch.cli.traffic.TrafficGenerator;
 import io.latentwatch.interp.calibrate.DetectorThresholds;
+import io.latentwatch.interp.calibrate.FalseAlarmCalibration;
 import io.latentwatch.monitor.MetricsScrape;
 import io.latentwatch.monitor.MonitorMetrics;
 import io.latentwatch.monitor.MonitorApp;
@@ -36,13 +37,17 @@ public final class DemoSummary {
     /** SaeVersions published before traffic (the residual SAE, and the circuit SAE when discovered): the rest are hot swaps. */
     private final int initialVersions;
     private final boolean circuitWatched;
+    private final Map<String, Double> circuitMetrics;
     private final DemoLens.Setup lensSetup;
 
-    public DemoSummary(DemoOptions o, PrintStream out, int initialVersions, boolean circuitWatched, DemoLens.Setup lensSetup) {
+    /** @param circuitMetrics the published circuit refit's metrics ({@code CircuitRefit}: its held-out measurement), empty without one */
+    public DemoSummary(DemoOptions o, PrintStream out, int initialVersions, boolean circuitWatched, Map<String, Double> circuitMetrics,
+                       DemoLens.Setup lensSetup) {
         this.o = o;
         this.out = out;
         this.initialVersions = initialVersions;
         this.circuitWatched = circuitWatched;
+        this.circuitMetrics = circuitMetrics;
         this.lensSetup = lensSetup;
     }
 
@@ -103,6 +108,7 @@ public final class DemoSummary {
         s.put("false_alarm_unit", "request: a normal (not injected) request of the traffic flagged by at least one alert of the "
                 + "detector, over all normal requests; the trainer chose the thresholds on other, held-out reference requests");
         s.put("detectors", DemoScore.score(traffic.requests(), alerts, expected, circuitWatched ? o.circuitTask() : null, targets(m)));
+        if (circuitWatched && circuitMetrics.containsKey("circuit_held_out_prompts")) s.put("circuit_false_alarms_held_out", circuitHeldOut());
         // Incidents: the alerts grouped per request / per window finding, as on-call would be paged.
         s.putAll(DemoScore.incidents(m.incidentsOpenedByScope(), traffic.requests(), alerts));
         if (lensSetup != null) {
@@ -133,6 +139,38 @@ public final class DemoSummary {
         Map<String, Double> t = new TreeMap<>(m.falseAlarmTargetsByDetector());
         if (lensSetup != null) t.putIfAbsent(LensTrajectoryDetector.NAME, DetectorThresholds.DEFAULT_RATE);
         return t;
+    }
+
+    /**
+     * The circuit detector's false-alarm rate on the trainer's held-out normal prompts (CircuitRefit: half of its baseline,
+     * never fitted, calibrated or chosen on; several thousand, where the live traffic has a few hundred normal requests),
+     * with a one-sided 95% upper bound, and what a threshold at the reference quantile of the target would have flagged
+     * instead (why the circuit threshold sits above it: see CircuitScore).
+     */
+    private Map<String, Object> circuitHeldOut() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        long n = Math.round(circuitMetrics.get("circuit_held_out_prompts"));
+        long k = Math.round(circuitMetrics.getOrDefault("circuit_held_out_false_alarms", 0.0));
+        double target = circuitMetrics.getOrDefault("circuit_false_alarm_target", DetectorThresholds.DEFAULT_RATE);
+        double upper = FalseAlarmCalibration.upperBound95(k, n);
+        c.put("false_alarm_target", target);
+        c.put("normal_prompts", n);
+        c.put("false_alarms", k);
+        c.put("false_alarm_rate", n == 0 ? null : round4(k / (double) n));
+        c.put("false_alarm_upper_95", round4(upper));
+        c.put("false_alarm_within_factor_2", n == 0 ? null : k / (double) n >= target / 2 && k / (double) n <= 2 * target);
+        c.put("false_alarm_at_most_target", upper <= target);
+        c.put("reference_prompts", Math.round(circuitMetrics.getOrDefault("circuit_reference_prompts", 0.0)));
+        c.put("score_threshold", round4(circuitMetrics.getOrDefault("circuit_score_threshold", Double.NaN)));
+        c.put("reference_quantile_at_target", round4(circuitMetrics.getOrDefault("circuit_reference_quantile", Double.NaN)));
+        c.put("positives_flagged_at_reference_quantile", round4(circuitMetrics.getOrDefault("circuit_positive_recall_at_reference_quantile", Double.NaN)));
+        c.put("outliers_flagged_at_reference_quantile", round4(circuitMetrics.getOrDefault("circuit_outlier_rate_at_reference_quantile", Double.NaN)));
+        c.put("outliers_flagged_at_threshold", round4(circuitMetrics.getOrDefault("circuit_outlier_rate", Double.NaN)));
+        return c;
+    }
+
+    private static Double round4(double v) {
+        return Double.isFinite(v) ? Math.round(v * 1e4) / 1e4 : null;
     }
 
     /** The lens trajectory's set-up and how often it flagged each kind of request (scored in "detectors" like the others). */
@@ -194,6 +232,10 @@ public final class DemoSummary {
                 + " (target %s); anomalies %s/%s, circuit triggers %s/%s%n", d, v.get("precision"), v.get("recall"),
                 v.get("flagged_requests"), v.get("true_positives"), v.get("false_alarms"), v.get("normal_requests"), v.get("false_alarm_rate"),
                 v.get("false_alarm_target"), v.get("anomalies_flagged"), v.get("anomalies"), v.get("circuit_triggers_flagged"), v.get("circuit_triggers")); });
+        if (s.get("circuit_false_alarms_held_out") instanceof Map<?, ?> c) {
+            out.printf("  circuit on held-out normal    %s false alarms of %s prompts = %s (95%% upper bound %s, target %s)%n", c.get("false_alarms"),
+                    c.get("normal_prompts"), c.get("false_alarm_rate"), c.get("false_alarm_upper_95"), c.get("false_alarm_target"));
+        }
         if (det.containsKey("unscored")) out.printf("  alerts about no request         %s%n", det.get("unscored").get("alerts_by_detector"));
         @SuppressWarnings("unchecked")
         Map<String, Object> lt = (Map<String, Object>) s.get("lens_trajectory");

@@ -86,9 +86,12 @@ public final class DemoTrainer {
     public CircuitRefit.Outcome refitCircuit(Path circuitsJson, int layer) throws Exception {
         PromptMix bm = new PromptMix(domain, o.seed() * 31 + 5);
         List<String> baseline = new ArrayList<>();
-        for (int i = 0; i < 2000; i++) baseline.add(bm.normal().text());
+        // 2000 to fit and calibrate on (as before), 2000 held out to measure the circuit detector's false alarms (CircuitRefit).
+        for (int i = 0; i < 4000; i++) baseline.add(bm.normal().text());
+        // The hook's OOD detectors take their share of the split budget; the circuit detector is one detector on one
+        // hook and gets the default target whole.
         return new CircuitRefit(model, node.modelLock(), store, versions, CircuitRefit.DEFAULT_GATES)
                 .run(CircuitRefit.fromCircuitsJson(circuitsJson, am.modelId(), o.circuitTask(), layer, baseline, o.seed())
-                        .withFalseAlarmRate(calibration.falseAlarmRate()));
+                        .withFalseAlarmRate(calibration.falseAlarmRate()).withCircuitFalseAlarmRate(DetectorThresholds.DEFAULT_RATE));
     }
 }

@@ -1,6 +1,7 @@
 package io.latentwatch.cli.demo;
 
 import io.latentwatch.cli.traffic.PromptMix;
+import io.latentwatch.interp.calibrate.FalseAlarmCalibration;
 import io.latentwatch.interp.circuits.CircuitScore;
 import io.latentwatch.interp.circuits.GroundTruth;
 import io.latentwatch.interp.circuits.HeadCoder;
@@ -118,7 +119,9 @@ class CircuitRefitZooTest {
      * demo's: successor triggers against normal prompts, injected anomalies and the other tasks' triggers. Exact code
      * matching recalled 16/54 successor triggers here (the test above); the score must recall at least 80% at a precision
      * of at least 90% (the demo's target), with a false-alarm rate on normal prompts at most twice the 1% target.
-     * Measured (seed 42): heads [L1H0, L1H1], threshold 0.173, recall 80/83, precision 1.0, normal 0/300.
+     * Measured (seed 42, 500 baseline prompts calibrating, 500 held out): heads [L1H0, L1H1], threshold 0.173, recall 81/83,
+     * precision 1.0, normal 0/300, held out 0/500 (95% upper bound 0.6%); at the reference quantile of the 1% target
+     * (-0.189) precision would be 0.138 (83/603 flagged).
      */
     @Test
     void perHeadScoreRecallsTheTriggersAtHighPrecision(@TempDir Path tmp) throws Exception {
@@ -183,6 +186,20 @@ class CircuitRefitZooTest {
         System.out.println("  signature heads " + p.signature().getHeads().stream().map(h -> "L" + h.getLayer() + "H" + h.getHead()).toList());
         System.out.printf(Locale.ROOT, "zoo-small %s per-head score (threshold %.3f): recall %.3f (%d/%d), precision %.3f, normal %d/%d;%s%n", TASK,
                 p.signature().getScoreThreshold(), recall, tp, triggers, precision, normalHits, normal, b);
+        // The threshold a pure false-alarm calibration on normal prompts would use (the reference quantile of the target):
+        // what it would flag on this traffic, the reason the circuit threshold sits above it (CircuitScore).
+        double refQ = v.getMetrics().get("circuit_reference_quantile");
+        long atQ = scores.values().stream().flatMap(List::stream).filter(x -> x > refQ).count();
+        long tpAtQ = scores.getOrDefault("CIRCUIT:successor", List.of()).stream().filter(x -> x > refQ).count();
+        System.out.printf(Locale.ROOT, "  at the reference quantile %.4f of the %.3f target: precision %.3f (%d/%d flagged), recall %.3f%n", refQ,
+                p.signature().getFalseAlarmRate(), tpAtQ / (double) Math.max(1, atQ), tpAtQ, atQ, tpAtQ / (double) triggers);
+        // The circuit detector's own held-out measurement: half the baseline (500 normal prompts), never fitted or chosen on.
+        double heldOut = v.getMetrics().get("circuit_held_out_prompts"), heldOutFa = v.getMetrics().get("circuit_held_out_false_alarms");
+        System.out.printf(Locale.ROOT, "  held out: %.0f false alarms of %.0f normal prompts (95%% upper bound %.4f)%n", heldOutFa, heldOut,
+                FalseAlarmCalibration.upperBound95(Math.round(heldOutFa), Math.round(heldOut)));
+        assertEquals(500, heldOut);
+        assertTrue(FalseAlarmCalibration.upperBound95(Math.round(heldOutFa), Math.round(heldOut)) <= p.signature().getFalseAlarmRate(),
+                heldOutFa + " false alarms of " + heldOut + " held-out normal prompts: the target is not shown to hold");
         assertTrue(recall >= 0.8, "recall " + recall);
         assertTrue(precision >= 0.9, "precision " + precision);
         assertTrue(far <= 0.02, "false alarms on normal prompts " + far);

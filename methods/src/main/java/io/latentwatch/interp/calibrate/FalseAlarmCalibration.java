@@ -94,6 +94,20 @@ public final class FalseAlarmCalibration {
         return scores.length == 0 ? Double.NaN : n / (double) scores.length;
     }
 
+    /**
+     * One-sided 95% upper confidence bound on a rate from {@code k} events in {@code n} trials: exact (Clopper-Pearson)
+     * for k = 0, 1 - 0.05^(1/n) (about 3/n, the "rule of three"); otherwise the Wilson score bound (z = 1.645). So that
+     * "0 false alarms" reads as "at most this rate", not as "rate 0".
+     */
+    public static double upperBound95(long k, long n) {
+        if (n <= 0) return 1;
+        if (k < 0 || k > n) throw new IllegalArgumentException(k + " events in " + n + " trials");
+        if (k == 0) return 1 - Math.pow(0.05, 1.0 / n);
+        double z = 1.6448536269514722, p = k / (double) n, z2 = z * z;
+        double centre = p + z2 / (2 * n), half = z * Math.sqrt(p * (1 - p) / n + z2 / (4.0 * n * n));
+        return Math.min(1, (centre + half) / (1 + z2 / n));
+    }
+
     /** Empirical quantile, linear between order statistics (type 7). */
     public static double quantile(double[] values, double q) {
         if (values.length == 0) throw new IllegalArgumentException("no reference requests to calibrate on");

@@ -88,4 +88,19 @@ class FalseAlarmCalibrationTest {
         assertEquals(4, fromMap.samplesPerRequest());
         assertNull(DetectorThresholds.fromMap(Map.of()));
     }
+
+    /** The bound of "k false alarms in n requests": exact for 0 (rule of three), Wilson otherwise; checked against known values. */
+    @Test
+    void upperBoundOfAMeasuredRate() {
+        assertEquals(1 - Math.pow(0.05, 1 / 2000.0), FalseAlarmCalibration.upperBound95(0, 2000), 1e-12);
+        assertEquals(3.0 / 2000, FalseAlarmCalibration.upperBound95(0, 2000), 5e-6); // rule of three: -ln(0.05) = 2.996 ~ 3
+        // Wilson, z = 1.645: 4 of 389 = 0.0103 observed, bound 0.0227 (the formula evaluated independently).
+        double p = 4 / 389.0, z = 1.6448536269514722, n = 389;
+        double expected = (p + z * z / (2 * n) + z * Math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n);
+        assertEquals(expected, FalseAlarmCalibration.upperBound95(4, 389), 1e-12);
+        assertEquals(0.0227, FalseAlarmCalibration.upperBound95(4, 389), 1e-4);
+        assertTrue(FalseAlarmCalibration.upperBound95(4, 389) > 4 / 389.0);
+        assertTrue(FalseAlarmCalibration.upperBound95(40, 3890) < FalseAlarmCalibration.upperBound95(4, 389), "more requests, tighter bound");
+        assertEquals(1.0, FalseAlarmCalibration.upperBound95(5, 5), 1e-12);
+    }
 }

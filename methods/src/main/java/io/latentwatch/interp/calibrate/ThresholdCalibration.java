@@ -1,18 +1,13 @@
-package io.latentwatch.trainer;
+package io.latentwatch.interp.calibrate;
 
-import io.latentwatch.interp.calibrate.DetectorThresholds;
-import io.latentwatch.interp.calibrate.FalseAlarmCalibration;
 import io.latentwatch.interp.sae.SaeBaseline;
 import io.latentwatch.interp.sae.SparseAutoencoder;
 import io.latentwatch.interp.tensor.Tensor;
 
-import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntPredicate;
-import java.util.function.Supplier;
 
 /**
  * Chooses the thresholds of the per-request detectors for one SAE version on its held-out reference rows, at a target
@@ -28,6 +23,9 @@ import java.util.function.Supplier;
  *   <li><b>activation-norm</b>: reference mean and sd of the activation's L2 norm; the |z| threshold is the (1 - rate)
  *       quantile of the request maxima of |z| (norms are far from normal: BOS and early positions are outliers).</li>
  * </ul>
+ *
+ * <p>Pure math on the held-out rows (no Kafka, no I/O): the trainer ({@code SaeTrainJob}, {@code CircuitRefit}) and the
+ * monitor's tests call it; the training-set latent counts it takes are counted by the trainer over its activation source.
  */
 public final class ThresholdCalibration {
     private ThresholdCalibration() {}
@@ -108,37 +106,5 @@ public final class ThresholdCalibration {
             }
         }
         return out;
-    }
-
-    /**
-     * Firing counts of every latent over the training rows of {@code source} (prompts not held out: {@code isTrain}),
-     * encoded in chunks of 4096 rows; returns the counts with the row count as last element.
-     */
-    public static long[] trainingCounts(SparseAutoencoder sae, Supplier<ActivationSource> source, IntPredicate isTrain)
-            throws IOException {
-        int d = sae.config().dIn(), s = sae.config().dSae();
-        long[] counts = new long[s + 1];
-        float[] buf = new float[4096 * d];
-        int m = 0;
-        try (ActivationSource src = source.get()) {
-            ActivationRow r;
-            while (true) {
-                r = src.next();
-                if (r != null && !isTrain.test(r.context().prompt())) continue;
-                if (r != null) System.arraycopy(r.values(), 0, buf, m++ * d, d);
-                if (m == 4096 || (r == null && m > 0)) {
-                    float[] zs = sae.encode(new Tensor(Arrays.copyOf(buf, m * d), m, d)).data();
-                    for (int i = 0; i < m * s; i++) if (zs[i] > 0) counts[i % s]++;
-                    counts[s] += m;
-                    m = 0;
-                }
-                if (r == null) break;
-            }
-        } catch (IOException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException("counting latent frequencies on the training rows: " + e.getMessage(), e);
-        }
-        return counts;
     }
 }
