@@ -10,7 +10,7 @@ import java.util.List;
  * Patchscope (Ghandeharioun et al. 2024). Slow (forward passes), so it runs on the bounded
  * {@link ExplanationWorker}, never on a stream thread. Implementations need the model's weights;
  * the monitor runs without one when none is configured (explanations then say "not-requested" and
- * which readings are missing).
+ * which readings are missing). {@link Reading#patchscopeStatus()} says what came of the Patchscope.
  */
 @FunctionalInterface
 public interface RepresentationReader {
