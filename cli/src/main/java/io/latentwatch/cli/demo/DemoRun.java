@@ -165,6 +165,7 @@ public final class DemoRun implements Callable<Integer> {
                 MonitorConfig.BATCH_MAX_MS, "20",
                 MonitorConfig.HTTP_PORT, "0", // the incident page (any free port)
                 MonitorConfig.METRICS_PORT, Integer.toString(o.metricsPort())));
+        flags.put(MonitorConfig.TOPIC_PREFIX, topics.prefix()); // the node's and trainer's topics, whatever the environment says
         flags.put(MonitorConfig.MODEL_PREFIX + modelId, loc.model().toAbsolutePath().toString());
         Path tokenizer = o.tokenizer() != null ? o.tokenizer() : loc.tokenizer();
         if (tokenizer != null) flags.put(MonitorConfig.TOKENIZER_PREFIX + modelId, tokenizer.toAbsolutePath().toString());
