@@ -63,6 +63,8 @@ public final class DemoRun implements Callable<Integer> {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
     /** Partitions of every demo topic: samples keyed by request spread over them, as in a deployment. */
     private static final int PARTITIONS = 3;
+    /** The refit outcome until the scheduled refit has returned. */
+    private static final String NOT_RUN = "not run";
 
     private final DemoOptions o;
     private final PrintStream out;
@@ -216,7 +218,7 @@ public final class DemoRun implements Callable<Integer> {
         MalformedTraffic malformed = new MalformedTraffic(kafka.bootstrapServers(), topics, serdes, stop, o.malformedRate(), o.seed());
         Thread malformedThread = new Thread(malformed, "latentwatch-demo-malformed");
         if (o.malformedRate() > 0) malformedThread.start();
-        AtomicReference<String> refitOutcome = new AtomicReference<>(o.noRefit() ? "skipped (--no-refit)" : "not run");
+        AtomicReference<String> refitOutcome = new AtomicReference<>(o.noRefit() ? "skipped (--no-refit)" : NOT_RUN);
         // The mid-run refit is scheduled by the trainer's RefitScheduler, a third of the way into the traffic (its period,
         // the whole duration, puts any second run after the traffic).
         RefitScheduler refits = o.noRefit() ? null : RefitScheduler.forFreshCount(o.duration(), 0, () -> 0,
@@ -274,11 +276,10 @@ public final class DemoRun implements Callable<Integer> {
         }
     }
 
-    /** A refit the scheduler started is let finish (at most 120 s more); then the scheduler stops. */
+    /** The refit the scheduler started is let finish (at most 120 s more), a later one is not waited for; then the scheduler stops. */
     private static void awaitRefit(RefitScheduler refits, AtomicReference<String> outcome) throws InterruptedException {
-        String before = outcome.get();
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (refits.runs() > 0 && outcome.get().equals(before) && System.nanoTime() < deadline) Thread.sleep(100);
+        while (refits.runs() > 0 && outcome.get().equals(NOT_RUN) && System.nanoTime() < deadline) Thread.sleep(100);
         refits.close();
     }
 
