@@ -29,7 +29,12 @@ public final class TopicRecords {
      * the request id: the same request gives the same key in every run), detector and, for explanations, which model
      * readings it carries.
      */
-    public record Item(String alertId, String key, String detector, boolean logitLens, boolean patchscope) {}
+    /** One alert or explanation; {@code patchscopeStatus} is the explanation's (null for an alert). */
+    public record Item(String alertId, String key, String detector, boolean logitLens, boolean patchscope, String patchscopeStatus) {
+        public Item(String alertId, String key, String detector, boolean logitLens, boolean patchscope) {
+            this(alertId, key, detector, logitLens, patchscope, null);
+        }
+    }
 
     private final String bootstrap;
     private final LatentwatchSerdes serdes;
@@ -69,7 +74,8 @@ public final class TopicRecords {
             Explanation e = d.deserialize(r.topic(), r.headers(), r.value());
             boolean lens = e.getLogitLensTokens() != null && !e.getLogitLensTokens().isEmpty();
             boolean ps = e.getPatchscopeText() != null && !e.getPatchscopeText().isBlank();
-            out.add(new Item(e.getAlertId(), alertKeys.getOrDefault(e.getAlertId(), e.getAlertId()), e.getDetector(), lens, ps));
+            out.add(new Item(e.getAlertId(), alertKeys.getOrDefault(e.getAlertId(), e.getAlertId()), e.getDetector(), lens, ps,
+                    e.getPatchscopeStatus()));
         }
         return out;
     }

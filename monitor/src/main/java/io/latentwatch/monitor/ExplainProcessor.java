@@ -112,7 +112,7 @@ final class ExplainProcessor implements Processor<String, Alert, String, Explana
                     e.setLogitLensTokens(r.logitLens());
                     e.setTunedLensTokens(r.tunedLens());
                     e.setPatchscopeText(r.patchscopeText());
-                    e.setPatchscopeStatus(r.patchscopeText() == null ? "not-requested" : "done");
+                    e.setPatchscopeStatus(r.patchscopeStatus());
                     notRead = r.notRead();
                 } catch (Exception ex) {
                     e.setPatchscopeStatus("failed");

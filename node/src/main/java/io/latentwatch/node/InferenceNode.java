@@ -19,8 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -60,11 +58,6 @@ public final class InferenceNode implements AutoCloseable {
     private final LongAdder samplingNanos = new LongAdder();
     private final LongAdder captureNanos = new LongAdder();
     private final AtomicLong seeds = new AtomicLong(System.nanoTime());
-    /** Token ids of the most recent sampled requests, for explanations that re-read a flagged representation. */
-    private final Map<String, int[]> recent = Collections.synchronizedMap(
-            new LinkedHashMap<>(256, 0.75f, false) {
-                @Override protected boolean removeEldestEntry(Map.Entry<String, int[]> e) { return size() > 4096; }
-            });
 
     /**
      * @param policy    null = sampling off (the node only serves completions)
@@ -125,8 +118,6 @@ public final class InferenceNode implements AutoCloseable {
     /** The lock generations hold; other users of the same model (a trainer, an explainer) take it too. */
     public Lock modelLock() { return generation; }
 
-    /** Token ids (prompt + generated) of a recent sampled request, or null when unknown or evicted. */
-    public int[] recentTokens(String requestId) { return recent.get(requestId); }
 
     /** One generated choice. */
     public record Choice(String text, int index, String finishReason, int promptTokens, int completionTokens, boolean sampled) {}
@@ -188,7 +179,6 @@ public final class InferenceNode implements AutoCloseable {
         if (sample) {
             long t0 = System.nanoTime();
             sampled.incrementAndGet();
-            recent.put(requestId, g.tokens());
             publishSample(capture, g, requestId, scenario, cfg);
             captureNanos.add(capture.captureNanos());
             samplingNanos.add(capture.captureNanos() + System.nanoTime() - t0);

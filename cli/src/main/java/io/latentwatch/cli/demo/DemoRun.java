@@ -5,16 +5,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.latentwatch.cli.traffic.PromptMix;
 import io.latentwatch.cli.traffic.TrafficGenerator;
 import io.latentwatch.embedded.EmbeddedKafka;
-import io.latentwatch.interp.lens.TunedLens;
 import io.latentwatch.interp.model.HookedTransformer;
 import io.latentwatch.monitor.MetricsScrape;
 import io.latentwatch.monitor.MonitorApp;
 import io.latentwatch.monitor.MonitorConfig;
-import io.latentwatch.monitor.detect.ActivationNormDetector;
-import io.latentwatch.monitor.detect.LensTrajectoryDetector;
-import io.latentwatch.monitor.detect.LensTrajectoryScorer;
-import io.latentwatch.monitor.explain.ModelRepresentationReader;
-import io.latentwatch.monitor.detect.Watchlist;
+import io.latentwatch.monitor.MonitorService;
 import io.latentwatch.node.InferenceNode;
 import io.latentwatch.node.ModelLocator;
 import io.latentwatch.node.NodeHttpServer;
@@ -31,10 +26,13 @@ import io.latentwatch.serde.TopicSettings;
 import io.latentwatch.serde.Topics;
 import io.latentwatch.serde.TypedTopics;
 import io.latentwatch.common.ArtifactStore;
+import org.apache.kafka.streams.StreamsConfig;
 import io.latentwatch.trainer.CircuitRefit;
 import io.latentwatch.trainer.KafkaVersionPublisher;
+import io.latentwatch.trainer.RefitScheduler;
 import io.latentwatch.trainer.SaeRefit;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -57,13 +55,16 @@ import java.util.stream.Stream;
 
 /**
  * One run of {@code latentwatch demo}: embedded broker and registry, then the product's own services in this JVM (the
- * inference node, the trainer's refits, the monitor), the traffic generator against the node, a "broken node" for the
- * dead-letter path, a refit mid-run (hot swap), a console, and the summary ({@link DemoSummary}).
+ * inference node, the trainer's refits, the deployed {@link MonitorService} from {@code monitor.*} settings), the traffic
+ * generator against the node, a "broken node" for the dead-letter path, a refit mid-run scheduled by the trainer's
+ * {@link RefitScheduler} (hot swap), a console, and the summary ({@link DemoSummary}).
  */
 public final class DemoRun implements Callable<Integer> {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
     /** Partitions of every demo topic: samples keyed by request spread over them, as in a deployment. */
     private static final int PARTITIONS = 3;
+    /** The refit outcome until the scheduled refit has returned. */
+    private static final String NOT_RUN = "not run";
 
     private final DemoOptions o;
     private final PrintStream out;
@@ -117,22 +118,13 @@ public final class DemoRun implements Callable<Integer> {
                 initialTraining(trainer, node, h, hz, circuitsJson, circuitLayer);
                 DemoLens.Loaded lens = lensHooks == null ? null : lenses.load(m, modelId, node, trainer.activationModel(), domain);
 
-                // 2. The monitor: projection, detectors, explanations read with the node's model.
-                Map<String, Object> streamsCfg = KafkaConfig.withEnvironment(MonitorApp.streamsDefaults(bootstrap, work.resolve("streams")));
-                streamsCfg.put("bootstrap.servers", bootstrap);
-                MonitorConfig mc = MonitorConfig.of(Map.of(MonitorConfig.EXPLANATIONS_PARTITIONS, "3",
-                        MonitorConfig.DRIFT_WINDOW, "200", MonitorConfig.BATCH_MAX_MS, "20",
-                        MonitorConfig.HTTP_PORT, "0")); // the incident page (any free port)
-                ActivationNormDetector norm = new ActivationNormDetector(50, 4.0, 8.0);
-                TunedLens readerLens = lens == null ? null : lens.lens();
-                MonitorApp.Builder mb = MonitorApp.builder(streamsCfg, topics, serdes).normDetector(norm).metricsPort(o.metricsPort())
-                        .sae(mc, Watchlist.empty(), reg -> new ModelRepresentationReader(new NodeRepresentationSource(node),
-                                readerLens == null ? Map.of() : Map.of(modelId, readerLens), 5, 4));
-                if (readerLens != null) {
-                    mb.lensTrajectory(new LensTrajectoryScorer(Map.of(modelId, m), Map.of(modelId, readerLens)), LensTrajectoryDetector.of(mc));
-                }
-                try (MonitorApp monitor = mb.build()) {
-                    monitor.start();
+                // 2. The monitor: the deployed MonitorService, configured as `latentwatch monitor` would be (the model and
+                // tuned lens from files, explanations read from the SAE reconstruction of each alert's latents).
+                MonitorService.Settings ms = monitorSettings(bootstrap, work, loc, modelId, lens);
+                MonitorConfig mc = ms.monitor();
+                try (MonitorService service = MonitorService.create(ms, health -> out.printf("%s MONITOR Kafka Streams is %s (%s)%n",
+                        LocalTime.now().format(CLOCK), health.state(), health.reason()))) {
+                    MonitorApp monitor = service.start().app();
                     if (!monitor.awaitRunning(Duration.ofSeconds(60))) {
                         throw new IllegalStateException("the monitor did not reach RUNNING within 60 s (state " + monitor.state() + ")");
                     }
@@ -159,6 +151,35 @@ public final class DemoRun implements Callable<Integer> {
         Map<String, Object> producerCfg = KafkaConfig.withEnvironment(HiddenStatePublisher.producerDefaults(bootstrap));
         producerCfg.put("bootstrap.servers", bootstrap);
         return HiddenStatePublisher.create(producerCfg, TypedTopics.of(topics, serdes).hiddenStates(), 4096, SampleKey.MODEL_REQUEST);
+    }
+
+    /**
+     * The monitor's configuration: what a deployment would put in its config file. The model is the node's own file; a
+     * tuned lens trained in the demo is saved under {@code work} so that the monitor loads it like a committed one.
+     */
+    private MonitorService.Settings monitorSettings(String bootstrap, Path work, ModelLocator.Located loc, String modelId,
+                                                    DemoLens.Loaded lens) throws IOException {
+        Map<String, String> flags = new TreeMap<>(Map.of(
+                "bootstrap.servers", bootstrap,
+                StreamsConfig.STATE_DIR_CONFIG, work.resolve("streams").toString(),
+                MonitorConfig.REGISTRY_URL, serdes.registryUrl(),
+                MonitorConfig.TOPICS_PARTITIONS, Integer.toString(PARTITIONS),
+                MonitorConfig.EXPLANATIONS_PARTITIONS, Integer.toString(PARTITIONS),
+                MonitorConfig.DRIFT_WINDOW, "200",
+                MonitorConfig.BATCH_MAX_MS, "20",
+                MonitorConfig.HTTP_PORT, "0", // the incident page (any free port)
+                MonitorConfig.METRICS_PORT, Integer.toString(o.metricsPort())));
+        flags.put(MonitorConfig.TOPIC_PREFIX, topics.prefix()); // the node's and trainer's topics, whatever the environment says
+        flags.put(MonitorConfig.MODEL_PREFIX + modelId, loc.model().toAbsolutePath().toString());
+        Path tokenizer = o.tokenizer() != null ? o.tokenizer() : loc.tokenizer();
+        if (tokenizer != null) flags.put(MonitorConfig.TOKENIZER_PREFIX + modelId, tokenizer.toAbsolutePath().toString());
+        if (lens != null) {
+            Path lensDir = work.resolve("tuned-lens");
+            lens.lens().save(lensDir);
+            flags.put(MonitorConfig.TUNED_LENS_DIR_PREFIX + modelId, lensDir.toString());
+            flags.put(MonitorConfig.LENS_TRAJECTORY, "true");
+        }
+        return MonitorService.settings(Map.of(), System.getenv(), flags);
     }
 
     /** 1. The trainer's first run: an SAE with its baseline and labels, and the circuit signature, published before traffic. */
@@ -200,9 +221,11 @@ public final class DemoRun implements Callable<Integer> {
         MalformedTraffic malformed = new MalformedTraffic(kafka.bootstrapServers(), topics, serdes, stop, o.malformedRate(), o.seed());
         Thread malformedThread = new Thread(malformed, "latentwatch-demo-malformed");
         if (o.malformedRate() > 0) malformedThread.start();
-        AtomicReference<String> refitOutcome = new AtomicReference<>(o.noRefit() ? "skipped (--no-refit)" : "not run");
-        Thread refitThread = daemon("latentwatch-demo-refit", () -> midRunRefit(trainer, h, stop, refitOutcome));
-        if (!o.noRefit()) refitThread.start();
+        AtomicReference<String> refitOutcome = new AtomicReference<>(o.noRefit() ? "skipped (--no-refit)" : NOT_RUN);
+        // The mid-run refit is scheduled by the trainer's RefitScheduler, a third of the way into the traffic (its period,
+        // the whole duration, puts any second run after the traffic).
+        RefitScheduler refits = o.noRefit() ? null : RefitScheduler.forFreshCount(o.duration(), 0, () -> 0,
+                () -> midRunRefit(trainer, h, refitOutcome)).start(o.duration().dividedBy(3));
         Thread status = daemon("latentwatch-demo-status", () -> statusLines(node, monitor, console, stop));
         status.start();
 
@@ -215,7 +238,7 @@ public final class DemoRun implements Callable<Integer> {
             stop.set(true);
         }
         malformedThread.join(5000);
-        if (!o.noRefit()) refitThread.join(120_000);
+        if (refits != null) awaitRefit(refits, refitOutcome);
         DemoSummary summaries = new DemoSummary(o, out, initialVersions, circuitWatched, circuitMetrics, lensSetup);
         Map<String, Object> summary;
         try {
@@ -239,10 +262,8 @@ public final class DemoRun implements Callable<Integer> {
     }
 
     /** The refit a third of the way into the traffic: a new SaeVersion the monitor swaps in (hot swap) when it passes the gates. */
-    private void midRunRefit(DemoTrainer trainer, String h, AtomicBoolean stop, AtomicReference<String> outcome) {
+    private SaeRefit.Result midRunRefit(DemoTrainer trainer, String h, AtomicReference<String> outcome) throws Exception {
         try {
-            Thread.sleep(o.duration().toMillis() / 3);
-            if (stop.get()) return;
             long tt = System.nanoTime();
             SaeRefit.Result r = trainer.refitSae(h, o.seed() + 1);
             String what = r.published()
@@ -250,12 +271,19 @@ public final class DemoRun implements Callable<Integer> {
                     : "refit rejected by the quality gates: " + r.reasons();
             outcome.set(what);
             out.printf("%s REFIT %s%n", LocalTime.now().format(CLOCK), what);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return r;
         } catch (Exception e) {
             outcome.set("refit failed: " + e);
             out.printf("%s REFIT failed: %s%n", LocalTime.now().format(CLOCK), e);
+            throw e;
         }
+    }
+
+    /** The refit the scheduler started is let finish (at most 120 s more), a later one is not waited for; then the scheduler stops. */
+    private static void awaitRefit(RefitScheduler refits, AtomicReference<String> outcome) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (refits.runs() > 0 && outcome.get().equals(NOT_RUN) && System.nanoTime() < deadline) Thread.sleep(100);
+        refits.close();
     }
 
     private void statusLines(InferenceNode node, MonitorApp monitor, DemoConsole console, AtomicBoolean stop) {

@@ -37,6 +37,7 @@ public final class ExplanationText {
             case "done" -> sb.append(" Asked to repeat the representation, the model says: \"").append(e.getPatchscopeText()).append("\".");
             case "saturated" -> sb.append(" The decoder was busy; no decoded text was produced for this alert.");
             case "failed" -> sb.append(" Decoding the representation failed.");
+            case "blank" -> sb.append(" Asked to repeat the representation, the model answered nothing readable.");
             default -> { }
         }
         if (!notRead.isEmpty()) sb.append(" Not read: ").append(String.join("; ", notRead)).append('.');

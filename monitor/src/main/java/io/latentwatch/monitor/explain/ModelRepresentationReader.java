@@ -93,7 +93,7 @@ public final class ModelRepresentationReader implements RepresentationReader {
         if (lock != null) lock.lock();
         try {
             if (perHead) {
-                return new Reading(tokens(new LogitLens(f.model()).topK(f.vector(), topTokens)), List.of(), null,
+                return new Reading(tokens(new LogitLens(f.model()).topK(f.vector(), topTokens)), List.of(), null, Reading.NOT_APPLICABLE,
                         List.of("tuned lens and Patchscope: a per-head output is not a residual-stream state"));
             }
             return read(f.model(), f.hook(), f.vector());

@@ -7,8 +7,8 @@ import java.util.concurrent.locks.Lock;
 
 /**
  * Where the representation an alert flags comes from, for the {@link ModelRepresentationReader}:
- * rebuilt from the alert's SAE latents ({@link SaeReconstruction}, what a standalone monitor has), or
- * recomputed by a node that still holds the request's tokens (the demo's node in the same JVM).
+ * rebuilt from the alert's SAE latents ({@link SaeReconstruction}: the raw hidden state is not kept), or any other
+ * source given to the reader programmatically (tests).
  */
 @FunctionalInterface
 public interface RepresentationSource {

@@ -74,7 +74,9 @@ class ModelRepresentationReaderTest {
      * An alert on one head's output (blocks.L.attn.hook_result) is read with the logit lens of the
      * SAE's reconstruction from the alert's latents (b_dec + sum a_i W_dec[i]), checked against
      * LogitLens on that vector computed here from the SAE's weights; no Patchscope (a head's output
-     * is not a residual state) and no tuned lens.
+     * is not a residual state) and no tuned lens. A rare-latent alert on the circuit SAE's hook (what the deployed stack's
+     * rare-latent alerts were: blank Patchscope text on every one) says so in its status: not-applicable, not
+     * "not-requested".
      */
     @Test
     void aPerHeadOutputAlertIsReadWithTheLogitLensOfItsReconstruction(@TempDir Path tmp) throws Exception {
@@ -103,8 +105,8 @@ class ModelRepresentationReaderTest {
                     .setArtifactUri(a.uri().toString()).setSha256(a.sha256()).setCreatedMs(Instant.now()).setDIn(d).setDSae(dSae)
                     .setArchitecture("topk").setMetrics(Map.of()).setBaseline(Map.of()).build();
             assertTrue(reg.apply(v));
-            Alert alert = Alert.newBuilder().setAlertId("recon-error:x:" + hook + "#1")
-                    .setModelId("s").setModelVersion("").setHook(hook).setDetector("recon-error")
+            Alert alert = Alert.newBuilder().setAlertId("rare-latent:x:" + hook + "#1")
+                    .setModelId("s").setModelVersion("").setHook(hook).setDetector("rare-latent")
                     .setSeverity(Severity.WARNING).setScore(1).setThreshold(0.5).setSaeVersion("v1")
                     .setTimestampMs(Instant.now()).setSampleTimestampMs(Instant.now()).setSummary("s")
                     .setAttributes(new HashMap<>(Map.of("top_latents", "3:1.5,7:0.5", "head", "1"))).build();
@@ -119,7 +121,18 @@ class ModelRepresentationReaderTest {
                 assertEquals(expected.get(i).probability(), reading.logitLens().get(i).getProbability(), 1e-5, "rank " + i);
             }
             assertEquals(null, reading.patchscopeText(), "no Patchscope of a head's output");
+            assertEquals(RepresentationReader.Reading.NOT_APPLICABLE, reading.patchscopeStatus());
+            assertTrue(reading.notRead().get(0).contains("per-head output is not a residual-stream state"), reading.notRead().toString());
             assertTrue(reading.tunedLens().isEmpty());
         }
+    }
+
+    /** The status follows what was decoded: text, an answer of whitespace only, or nothing to read. */
+    @Test
+    void thePatchscopeStatusSaysWhatWasDecoded() {
+        assertEquals("done", new RepresentationReader.Reading(List.of(), List.of(), "cat").patchscopeStatus());
+        assertEquals("blank", new RepresentationReader.Reading(List.of(), List.of(), " \n").patchscopeStatus());
+        assertEquals("blank", new RepresentationReader.Reading(List.of(), List.of(), "").patchscopeStatus());
+        assertEquals("unavailable", RepresentationReader.Reading.none("SAE version v1 is no longer held").patchscopeStatus());
     }
 }
