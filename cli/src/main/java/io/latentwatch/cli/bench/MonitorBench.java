@@ -1,5 +1,6 @@
 package io.latentwatch.cli.bench;
 
+import io.latentwatch.common.KafkaConfig;
 import io.latentwatch.embedded.EmbeddedKafka;
 import io.latentwatch.interp.sae.SaeFiles;
 import io.latentwatch.interp.sae.SaeProjection;
@@ -125,7 +126,14 @@ public final class MonitorBench {
                         mc.integer(MonitorConfig.BATCH_MAX_RECORDS), mc.integer(MonitorConfig.PROJECTION_MAX_LATENTS));
                 out.put("peer_samples_per_s", Math.round(peer));
 
-                Map<String, Object> streams = MonitorApp.streamsDefaults(bootstrap, work.resolve("streams"));
+                // Streams/client properties from LATENTWATCH_KAFKA_* (as the monitor service reads them), so that
+                // commit.interval.ms, max.poll.records etc. can be measured; the bench's own broker always wins.
+                Map<String, Object> defaults = MonitorApp.streamsDefaults(bootstrap, work.resolve("streams"));
+                Map<String, Object> streams = KafkaConfig.withOverrides(defaults, System.getenv());
+                streams.put("bootstrap.servers", bootstrap);
+                Map<String, Object> overridden = new TreeMap<>();
+                streams.forEach((name, v) -> { if (!v.equals(defaults.get(name))) overridden.put(name, v); });
+                if (!overridden.isEmpty()) out.put("streams_overrides", overridden);
                 if (!settings.isEmpty()) out.put("monitor_settings", new TreeMap<>(settings));
                 try (MonitorApp monitor = MonitorApp.builder(streams, topics, serdes).normDetector(new ActivationNormDetector(50, 4, 8)).metricsPort(0)
                         .sae(mc, Watchlist.empty(), null).build()) {
